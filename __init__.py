@@ -1,0 +1,12 @@
+"""hsad: hyperspectral anomaly detection for QGIS and the command line.
+
+QGIS loads this folder as the plugin ``hsad`` and calls :func:`classFactory`. Nothing heavy is
+imported here: the engine, numpy work and torch load only when an algorithm runs.
+"""
+__version__ = "0.1.0"
+
+
+def classFactory(iface):  # noqa: N802 (QGIS's name)
+    """QGIS plugin entry point."""
+    from .plugin.main import HsadPlugin
+    return HsadPlugin(iface)

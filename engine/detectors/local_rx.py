@@ -1,0 +1,229 @@
+"""Local (dual-window) RX: each pixel against the background in a ring around it.
+
+Definition (the per-pixel reference in the tests computes exactly this):
+
+* the outer window is ``outer`` x ``outer`` pixels centred on the pixel, shifted inwards at the
+  scene border so that it keeps its full size (as the ``spectral`` package does);
+* the guard (inner) window is ``inner`` x ``inner`` centred on the pixel, clipped at the border;
+* the background is every valid pixel in the outer window and not in the guard window; its mean
+  and (N-1) covariance, plus diagonal loading of ``loading`` x trace / bands, give the squared
+  Mahalanobis distance of the pixel. Fewer than two background pixels give no score (nodata).
+
+Speed: the sums of x and x x^T over each window come from per-column running sums updated row by
+row and slid along the row, so forming a covariance costs O(bands^2) per pixel instead of
+O(window pixels x bands^2); the solves are batched over a row and spread over threads.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .base import Detector
+
+DEFAULT_INNER = 5
+DEFAULT_OUTER = 21
+DEFAULT_LOADING = 1e-6
+
+
+class LocalRX(Detector):
+    """Dual-window RX with a guard window; exact, streaming by tiles with a halo."""
+
+    name = "lrx"
+    label = "Local RX (dual window)"
+
+    def __init__(self, inner: int = DEFAULT_INNER, outer: int = DEFAULT_OUTER,
+                 loading: float = DEFAULT_LOADING, threads: int = 0):
+        check_windows(inner, outer)
+        self.inner, self.outer, self.loading = int(inner), int(outer), float(loading)
+        self.threads = threads or min(4, os.cpu_count() or 1)
+        self.halo = self.outer // 2
+
+    @property
+    def parameters(self) -> dict:
+        return {"inner_window": self.inner, "outer_window": self.outer, "loading": self.loading}
+
+    def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:
+        return local_rx(features, valid, self.inner, self.outer, self.loading, core, self.threads)
+
+
+def check_windows(inner: int, outer: int) -> None:
+    """Windows must be odd, and the guard window smaller than the outer one."""
+    from ..errors import HsadError
+    if inner < 1 or outer < 3 or inner % 2 == 0 or outer % 2 == 0:
+        raise HsadError(f"local RX windows must be odd (inner {inner}, outer {outer})")
+    if inner >= outer:
+        raise HsadError(f"local RX inner window ({inner}) must be smaller than the outer ({outer})")
+
+
+def window_ranges(n: int, size: int, shift: bool) -> tuple:
+    """(start, stop) per position of a centred window of ``size`` over ``n`` positions."""
+    half = size // 2
+    pos = np.arange(n)
+    if shift:
+        start = np.clip(pos - half, 0, max(n - size, 0))
+        stop = np.minimum(start + size, n)
+    else:
+        start = np.maximum(pos - half, 0)
+        stop = np.minimum(pos + half + 1, n)
+    return start, stop
+
+
+def local_rx(cube: np.ndarray, valid: np.ndarray, inner: int, outer: int,
+             loading: float = DEFAULT_LOADING, core: tuple = None, threads: int = 1) -> np.ndarray:
+    """float32 local RX scores of ``cube[core]`` (NaN where no background exists)."""
+    rows, cols, k = cube.shape
+    core = core or (slice(0, rows), slice(0, cols))
+    out_rows = range(*core[0].indices(rows))
+    out_cols = np.arange(*core[1].indices(cols))
+    x = np.where(valid[..., None], cube, 0.0).astype(np.float64)
+    if valid.any():
+        x -= np.where(valid[..., None], x[valid].mean(axis=0), 0.0)
+    w = valid.astype(np.float64)
+    ranges = (window_ranges(rows, outer, True), window_ranges(cols, outer, True),
+              window_ranges(rows, inner, False), window_ranges(cols, inner, False))
+    scores = np.full((len(out_rows), len(out_cols)), np.nan, dtype=np.float32)
+    chunks = np.array_split(np.arange(len(out_rows)), max(1, min(threads, len(out_rows))))
+
+    def run(chunk):
+        sweep = _RowSweep(x, w, ranges, out_cols, loading)
+        for i in chunk:
+            scores[i] = sweep.score_row(out_rows[i])
+
+    with _single_threaded_blas():
+        if len(chunks) == 1:
+            run(chunks[0])
+        else:
+            with ThreadPoolExecutor(len(chunks)) as pool:
+                list(pool.map(run, chunks))
+    return scores
+
+
+def _single_threaded_blas():
+    """Our own threads share the cores; BLAS threads inside each would oversubscribe them."""
+    try:
+        from threadpoolctl import threadpool_limits
+        return threadpool_limits(limits=1, user_api="blas")
+    except ImportError:
+        import contextlib
+        return contextlib.nullcontext()
+
+
+class _RowSweep:
+    """Per-column window sums kept up to date as the sweep moves down the rows."""
+
+    def __init__(self, x, w, ranges, out_cols, loading):
+        self.x, self.w, self.loading = x, w, loading
+        (self.o_r0, self.o_r1), (o_c0, o_c1), (self.i_r0, self.i_r1), (i_c0, i_c1) = ranges
+        self.cols = out_cols
+        self.o_c = (o_c0[out_cols], o_c1[out_cols])
+        self.i_c = (i_c0[out_cols], i_c1[out_cols])
+        width, k = x.shape[1], x.shape[2]
+        self.outer = _ColumnSums(width, k)
+        self.inner = _ColumnSums(width, k)
+        self.cov = np.empty((len(out_cols), k, k))
+
+    def score_row(self, r: int) -> np.ndarray:
+        """Scores of one row: background sums, then one Cholesky solve per pixel.
+
+        With S the sum of outer products of the background (n pixels, mean m), the covariance
+        is C = (S - n m m^T) / (n - 1). Rather than forming C, solve A [y z] = [d m] with
+        A = S + (n - 1) * load * I, and recover d^T (C + load I)^-1 d by Sherman-Morrison.
+        """
+        x, w, k = self.x, self.w, self.x.shape[2]
+        self.outer.move_to(x, w, self.o_r0[r], self.o_r1[r])
+        self.inner.move_to(x, w, self.i_r0[r], self.i_r1[r])
+        n_out, s1_out = self.outer.first_order(*self.o_c)
+        n_in, s1_in = self.inner.first_order(*self.i_c)
+        n, s1 = n_out - n_in, s1_out - s1_in
+        sums = self.cov
+        self.outer.slide_second_order(*self.o_c, out=sums, subtract=False)
+        self.inner.slide_second_order(*self.i_c, out=sums, subtract=True)
+        result = np.full(len(self.cols), np.nan, dtype=np.float32)
+        ok = n >= 2
+        if not ok.any():
+            return result
+        n = np.where(ok, n, 2.0)
+        mean = s1 / n[:, None]
+        trace = (np.einsum("cii->c", sums) - n * np.einsum("ci,ci->c", mean, mean)) / (n - 1)
+        load = self.loading * np.maximum(trace / k, 1e-300)
+        sums.reshape(len(n), -1)[:, :: k + 1] += ((n - 1) * load)[:, None]
+        sums.reshape(len(n), -1)[~ok, :: k + 1] = 1.0
+        d = x[r, self.cols] - mean
+        try:
+            solved = np.linalg.solve(sums, np.stack([d, mean], axis=2))
+        except np.linalg.LinAlgError:
+            return self._pinv_row(r, n, mean, ok)
+        y, z = solved[:, :, 0], solved[:, :, 1]
+        dz = np.einsum("ci,ci->c", d, z)
+        q = (n - 1) * (np.einsum("ci,ci->c", d, y) + n * dz ** 2 / (1.0 - n * np.einsum("ci,ci->c", mean, z)))
+        result[ok] = q[ok]
+        return result
+
+    def _pinv_row(self, r, n, mean, ok) -> np.ndarray:
+        """Slow path for a row with a singular background: recompute with pseudo-inverses."""
+        x, k = self.x, self.x.shape[2]
+        sums = self.cov
+        self.outer.slide_second_order(*self.o_c, out=sums, subtract=False)
+        self.inner.slide_second_order(*self.i_c, out=sums, subtract=True)
+        result = np.full(len(self.cols), np.nan, dtype=np.float32)
+        for j in np.flatnonzero(ok):
+            cov = (sums[j] - n[j] * np.outer(mean[j], mean[j])) / (n[j] - 1)
+            cov.flat[:: k + 1] += self.loading * max(np.trace(cov) / k, 1e-300)
+            d = x[r, self.cols[j]] - mean[j]
+            result[j] = d @ np.linalg.pinv(cov, hermitian=True) @ d
+        return result
+
+
+class _ColumnSums:
+    """For each column: count, sum and sum of outer products of the rows in [top, bottom)."""
+
+    def __init__(self, cols: int, k: int):
+        self.top = self.bottom = 0
+        self.n = np.zeros(cols)
+        self.s1 = np.zeros((cols, k))
+        self.s2 = np.zeros((cols, k, k))
+
+    def move_to(self, x, w, top: int, bottom: int) -> None:
+        """Make the sums cover rows [top, bottom), adding and removing only the rows that change."""
+        if bottom <= self.top or top >= self.bottom:
+            self.n[:] = 0
+            self.s1[:] = 0
+            self.s2[:] = 0
+            self.top = self.bottom = top
+        added = list(range(top, self.top)) + list(range(self.bottom, bottom))
+        removed = list(range(self.top, top)) + list(range(bottom, self.bottom))
+        self.top, self.bottom = top, bottom
+        if not added and not removed:
+            return
+        signs = np.array([1.0] * len(added) + [-1.0] * len(removed))
+        rows = x[added + removed]  # (m, cols, k)
+        self.n += np.einsum("m,mc->c", signs, w[added + removed])
+        self.s1 += np.einsum("m,mck->ck", signs, rows)
+        left = (rows * signs[:, None, None]).transpose(1, 2, 0)  # (cols, k, m)
+        self.s2 += np.matmul(left, rows.transpose(1, 0, 2))
+
+    def first_order(self, c0: np.ndarray, c1: np.ndarray) -> tuple:
+        """Counts and sums over columns [c0, c1) of each window."""
+        cum_n = np.concatenate([[0.0], np.cumsum(self.n)])
+        cum_s1 = np.concatenate([np.zeros((1, self.s1.shape[1])), np.cumsum(self.s1, axis=0)])
+        return cum_n[c1] - cum_n[c0], cum_s1[c1] - cum_s1[c0]
+
+    def slide_second_order(self, c0, c1, out, subtract: bool) -> None:
+        """Write (or subtract) the outer-product sums over columns [c0, c1) of each window.
+
+        Window bounds never decrease along a row, so one running sum slides across it.
+        """
+        running = self.s2[c0[0]:c1[0]].sum(axis=0)
+        lo, hi = c0[0], c1[0]
+        for j in range(len(c0)):
+            for c in range(hi, c1[j]):
+                running += self.s2[c]
+            for c in range(lo, c0[j]):
+                running -= self.s2[c]
+            lo, hi = c0[j], c1[j]
+            if subtract:
+                out[j] -= running
+            else:
+                out[j] = running

@@ -1,0 +1,197 @@
+"""One way through: a scene in, a detector run tile by tile, a score raster out.
+
+The Processing algorithms, the command line and batch workers all call :func:`detect_scene`;
+evaluation and training call :func:`score_scene` on scenes in memory. Memory is bounded by the
+tile size: no pass holds the whole scene, and features are cached on disk, not in memory.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from .. import __version__
+from .detectors import create_detector, method_info
+from .detectors.base import Detector
+from .errors import InputError
+from .raster import GdalScene, open_scene
+from .scene import ArrayScene, Scene
+from .statistics import BandStatistics, BandStatisticsAccumulator
+from .tiling import Progress, ProgressSteps, tiles
+from .writer import ScoreSummary, ScoreWriter
+
+DEFAULT_TILE_SIZE = 256
+Log = Callable[[str], None]
+
+
+@dataclass
+class DetectParameters:
+    """Everything a user can set for one detection run (shared by Processing and the CLI)."""
+
+    method: str = "twobranch"
+    bands: Optional[Sequence[int]] = None  # 1-based file bands; None = all usable bands
+    drop_bad_bands: bool = True
+    tile_size: int = DEFAULT_TILE_SIZE
+    device: str = "auto"
+    inner: Optional[int] = None  # local RX guard window
+    outer: Optional[int] = None  # local RX outer window
+
+    def detector(self) -> Detector:
+        extra = {"device": self.device} if method_info(self.method).needs_torch else {}
+        return create_detector(self.method, inner=self.inner, outer=self.outer, **extra)
+
+
+@dataclass
+class DetectionResult:
+    """What a run produced, small enough to log, return from Processing or send over Dask."""
+
+    input: str
+    output: str
+    method: str
+    seconds: float
+    rows: int
+    cols: int
+    bands: int
+    summary: ScoreSummary = field(default_factory=ScoreSummary)
+    model_version: Optional[str] = None
+    device: str = "cpu"
+    parameters: dict = field(default_factory=dict)
+    dropped_bands: dict = field(default_factory=dict)
+    style: Optional[str] = None
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["summary"] = self.summary.as_dict()
+        return d
+
+
+def detect_scene(input_path: str, output_path: str, params: Optional[DetectParameters] = None,
+                 overwrite: bool = False, progress: Optional[Progress] = None,
+                 log: Optional[Log] = None, write_style: bool = True) -> DetectionResult:
+    """Score one scene file and write the score raster (atomically) with its style side-car."""
+    from .style import write_score_style
+    params = params or DetectParameters()
+    log = log or (lambda message: None)
+    started = time.perf_counter()
+    detector = params.detector()
+    with open_scene(input_path, bands=params.bands, drop_bad_bands=params.drop_bad_bands,
+                    min_bands=detector.min_bands) as scene:
+        info = scene.info
+        log(f"{input_path}: {info.rows} x {info.cols} pixels, {info.bands} of {info.file_bands} "
+            f"bands used" + (f" (dropped: {_describe_dropped(info.dropped_bands)})"
+                             if info.dropped_bands else ""))
+        inputs = scene.file_list if isinstance(scene, GdalScene) else [input_path]
+        metadata = {"HSAD_VERSION": __version__, "HSAD_METHOD": params.method,
+                    "HSAD_SOURCE": os.path.abspath(input_path),
+                    "HSAD_PARAMETERS": {**detector.parameters,
+                                        "bands": [b + 1 for b in info.band_indices]}}
+        with ScoreWriter(output_path, info, inputs=inputs, overwrite=overwrite,
+                         description=f"anomaly score ({params.method})", metadata=metadata) as writer:
+            score_scene(scene, detector, writer.write, tile_size=params.tile_size,
+                        progress=progress, log=log)
+            writer.set_metadata("HSAD_MODEL_VERSION", detector.model_version or "")
+            writer.set_metadata("HSAD_DEVICE", detector.device)
+            summary = writer.commit()
+    style = write_score_style(output_path, summary) if write_style and summary.valid_pixels else None
+    return DetectionResult(input_path, output_path, params.method, time.perf_counter() - started,
+                           info.rows, info.cols, info.bands, summary, detector.model_version,
+                           detector.device, detector.parameters, info.dropped_bands, style)
+
+
+def score_scene(scene: Scene, detector: Detector, sink: Callable[[np.ndarray, int, int], None],
+                tile_size: int = DEFAULT_TILE_SIZE, progress: Optional[Progress] = None,
+                log: Optional[Log] = None) -> BandStatistics:
+    """Run a detector over a scene and hand each tile's scores (NaN = nodata) to ``sink``."""
+    passes = (1.0, 3.0, 3.0) if detector.needs_fit else (1.0, 6.0)
+    steps = ProgressSteps(progress, passes)
+    stats = band_statistics(scene, tile_size, steps)
+    detector.prepare(scene.info, stats)
+    grid = tiles(scene.info.rows, scene.info.cols, tile_size, detector.halo)
+    cache = _FeatureCache() if detector.needs_fit and detector.expensive_features else None
+    try:
+        if detector.needs_fit:
+            for tile in steps.walk(grid):
+                cube, valid = _read_filled(scene, tile, stats)
+                feats = detector.features(cube, valid)[tile.core]
+                detector.fit(feats, valid[tile.core])
+                if cache is not None:
+                    cache.put(tile, feats, scene.info)
+            detector.finish_fit()
+        for tile in steps.walk(grid):
+            cube, valid = _read_filled(scene, tile, stats)
+            if cache is not None:
+                feats, core = cache.get(tile), (slice(None), slice(None))
+                valid = valid[tile.core]
+            else:
+                feats, core = detector.features(cube, valid), tile.core
+            scores = detector.score(feats, valid, core)
+            scores = np.where(valid[core], scores, np.nan).astype(np.float32)
+            sink(scores, tile.row, tile.col)
+    finally:
+        if cache is not None:
+            cache.close()
+    return stats
+
+
+def score_cube(cube: np.ndarray, detector: Detector, tile_size: int = 100000,
+               progress: Optional[Progress] = None) -> np.ndarray:
+    """Scores of an in-memory (rows, cols, bands) cube; NaN where a pixel is invalid."""
+    scene = ArrayScene(cube)
+    out = np.full(cube.shape[:2], np.nan, dtype=np.float32)
+
+    def sink(scores, row, col):
+        out[row:row + scores.shape[0], col:col + scores.shape[1]] = scores
+
+    score_scene(scene, detector, sink, tile_size=tile_size, progress=progress)
+    return out
+
+
+def band_statistics(scene: Scene, tile_size: int, steps: ProgressSteps) -> BandStatistics:
+    """Per-band statistics of every valid pixel (one read of the scene)."""
+    info = scene.info
+    acc = BandStatisticsAccumulator(info.bands)
+    for tile in steps.walk(tiles(info.rows, info.cols, tile_size, 0)):
+        cube, valid = scene.read(tile.row, tile.col, tile.rows, tile.cols)
+        acc.add(cube[valid])
+    stats = acc.result()
+    if stats.count == 0:
+        raise InputError(f"{info.path}: every pixel is nodata or not finite")
+    return stats
+
+
+def _read_filled(scene: Scene, tile, stats: BandStatistics) -> tuple:
+    """A tile with its halo, invalid pixels replaced by the band means (neutral for networks)."""
+    cube, valid = scene.read(tile.read_row, tile.read_col, tile.read_rows, tile.read_cols)
+    if not valid.all():
+        cube[~valid] = stats.mean.astype(np.float32)
+    return cube, valid
+
+
+class _FeatureCache:
+    """Tile-core features kept on disk between the fit and score passes."""
+
+    def __init__(self):
+        self._dir = tempfile.TemporaryDirectory(prefix="hsad-features-")
+        self._array = None
+
+    def put(self, tile, feats: np.ndarray, info) -> None:
+        if self._array is None:
+            path = os.path.join(self._dir.name, "features.f32")
+            self._array = np.memmap(path, dtype=np.float32, mode="w+",
+                                    shape=(info.rows, info.cols, feats.shape[-1]))
+        self._array[tile.row:tile.row + tile.rows, tile.col:tile.col + tile.cols] = feats
+
+    def get(self, tile) -> np.ndarray:
+        return np.asarray(self._array[tile.row:tile.row + tile.rows, tile.col:tile.col + tile.cols])
+
+    def close(self) -> None:
+        self._array = None
+        self._dir.cleanup()
+
+
+def _describe_dropped(dropped: dict) -> str:
+    return "; ".join(f"{len(v)} {k}" for k, v in dropped.items())

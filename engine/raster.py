@@ -1,0 +1,189 @@
+"""Opening scenes: any raster GDAL reads (ENVI, GeoTIFF, ...) and MATLAB files, checked up front.
+
+Every check a user's file can fail happens here, at open time, with a one-line message naming
+the file, so no detector starts on a file it cannot finish.
+"""
+from __future__ import annotations
+
+import os
+from typing import Optional, Sequence
+
+import numpy as np
+
+from .errors import InputError
+from .scene import Scene, SceneInfo
+
+ENVI_DATA_EXTENSIONS = ("", ".img", ".dat", ".bsq", ".bil", ".bip", ".raw", ".envi")
+MATLAB_EXTENSIONS = (".mat",)
+RAW_DRIVERS = ("ENVI", "EHdr", "BT", "PAux", "GenBinTIFF", "ISCE", "ROI_PAC")
+
+
+def gdal():
+    """The GDAL module, with Python exceptions on (they carry GDAL's own message)."""
+    from osgeo import gdal as _gdal
+    _gdal.UseExceptions()
+    return _gdal
+
+
+def open_scene(path, bands: Optional[Sequence[int]] = None, drop_bad_bands: bool = True,
+               min_bands: int = 1) -> Scene:
+    """Open a scene for reading, after checking that it can be read to the end.
+
+    ``bands`` are 1-based file band numbers (as QGIS and ENVI number them). Bands with no valid
+    pixel anywhere are always dropped (EnMAP marks its water-vapour bands this way); bands the
+    file flags as bad (ENVI ``bbl``) are dropped when ``drop_bad_bands`` and no bands are given.
+    """
+    path = os.fspath(path)
+    check_readable(path)
+    if path.lower().endswith(MATLAB_EXTENSIONS):
+        from .matfile import load_matlab_scene
+        scene: Scene = load_matlab_scene(path).scene()
+    else:
+        scene = GdalScene(path)
+    try:
+        select_bands(scene, bands, drop_bad_bands)
+        if scene.info.bands < min_bands:
+            raise InputError(f"{path}: {scene.info.bands} usable band(s), but this method needs "
+                             f"at least {min_bands}")
+    except Exception:
+        scene.close()
+        raise
+    return scene
+
+
+class GdalScene(Scene):
+    """A raster opened through GDAL's Python bindings."""
+
+    def __init__(self, path: str):
+        from .gdal_metadata import reflectance_scale_factor, spectral_info
+        g = gdal()
+        try:
+            ds = g.OpenEx(path, g.OF_RASTER | g.OF_READONLY)
+        except RuntimeError as exc:
+            raise InputError(f"{path}: not a raster GDAL can read ({_reason(exc)})") from None
+        if ds is None or ds.RasterCount == 0:
+            raise InputError(f"{path}: not a raster GDAL can read (no raster bands)")
+        if ds.RasterYSize == 0 or ds.RasterXSize == 0:
+            raise InputError(f"{path}: the scene has zero rows or columns")
+        _check_raw_size(ds, path)
+        self._ds = ds
+        bands = [ds.GetRasterBand(i + 1) for i in range(ds.RasterCount)]
+        self._nodata = [b.GetNoDataValue() for b in bands]
+        self._scale = [(b.GetScale() or 1.0, b.GetOffset() or 0.0) for b in bands]
+        self._divisor = reflectance_scale_factor(ds) or 1.0
+        spectral = spectral_info(ds, path)
+        distinct = set(self._scale)
+        scale = 1.0 / self._divisor if self._divisor != 1.0 else \
+            (next(iter(distinct))[0] if len(distinct) == 1 and distinct != {(1.0, 0.0)} else None)
+        self.info = SceneInfo(
+            path=path, rows=ds.RasterYSize, cols=ds.RasterXSize, bands=ds.RasterCount,
+            file_bands=ds.RasterCount, band_indices=list(range(ds.RasterCount)),
+            dtype=g.GetDataTypeName(bands[0].DataType), driver=ds.GetDriver().ShortName,
+            crs_wkt=ds.GetProjection() or "", geotransform=tuple(ds.GetGeoTransform()),
+            nodata=self._nodata[0],
+            interleave=(ds.GetMetadataItem("INTERLEAVE", "IMAGE_STRUCTURE") or "").upper(),
+            spectral=spectral, file_spectral=spectral, scale=scale)
+
+    @property
+    def file_list(self) -> list:
+        return list(self._ds.GetFileList() or []) if self._ds is not None else []
+
+    def read_raw(self, row: int, col: int, rows: int, cols: int) -> np.ndarray:
+        indices = self.info.band_indices
+        try:
+            raw = self._ds.ReadAsArray(col, row, cols, rows, band_list=[i + 1 for i in indices],
+                                       interleave="pixel")
+        except RuntimeError as exc:
+            raise InputError(f"{self.info.path}: reading rows {row}-{row + rows} failed "
+                             f"({_reason(exc)})") from None
+        raw = raw.reshape(rows, cols, len(indices))
+        cube = raw.astype(np.float32)
+        for k, band in enumerate(indices):
+            nodata = self._nodata[band]
+            if nodata is not None:
+                cube[:, :, k][raw[:, :, k] == nodata] = np.nan
+            scale, offset = self._scale[band]
+            if (scale, offset) != (1.0, 0.0):
+                cube[:, :, k] = cube[:, :, k] * scale + offset
+        if self._divisor != 1.0:
+            cube /= self._divisor
+        return cube
+
+    def close(self) -> None:
+        self._ds = None
+
+
+def check_readable(path: str) -> None:
+    """One-line errors for the mistakes users make most: no file, a folder, the ENVI header."""
+    if not os.path.exists(path):
+        raise InputError(f"{path}: file not found")
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a folder, not a raster file")
+    if path.lower().endswith(".hdr"):
+        stem = path[:-4]
+        candidates = [stem + ext for ext in ENVI_DATA_EXTENSIONS if os.path.isfile(stem + ext)]
+        hint = f"open the data file {candidates[0]} instead" if candidates else \
+            "open the ENVI data file that belongs to it instead (none was found beside it)"
+        raise InputError(f"{path}: is an ENVI header; {hint}")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: permission denied")
+
+
+def _check_raw_size(ds, path: str) -> None:
+    """Refuse truncated ENVI/raw data, which GDAL would otherwise read as zeros at the end."""
+    if ds.GetDriver().ShortName not in RAW_DRIVERS:
+        return
+    envi = ds.GetMetadata("ENVI") or {}
+    try:
+        offset = int(float(envi.get("header_offset", "0") or 0))
+    except ValueError:
+        offset = 0
+    item = gdal().GetDataTypeSize(ds.GetRasterBand(1).DataType) // 8
+    expected = offset + ds.RasterXSize * ds.RasterYSize * ds.RasterCount * item
+    actual = os.path.getsize(path)
+    if actual < expected:
+        raise InputError(f"{path}: data file is truncated ({actual} bytes; the header describes "
+                         f"{expected}: {ds.RasterYSize} lines x {ds.RasterXSize} samples x "
+                         f"{ds.RasterCount} bands)")
+
+
+def select_bands(scene: Scene, bands: Optional[Sequence[int]], drop_bad_bands: bool) -> None:
+    """Choose the bands detectors see: the user's subset, minus bad and empty bands."""
+    info = scene.info
+    dropped: dict = {}
+    if bands:
+        wrong = [b for b in bands if not 1 <= int(b) <= info.file_bands]
+        if wrong:
+            raise InputError(f"{info.path}: band(s) {wrong} do not exist (the file has "
+                             f"{info.file_bands} bands, numbered from 1)")
+        keep = [int(b) - 1 for b in bands]
+    else:
+        keep = list(range(info.file_bands))
+    good = info.file_spectral.good_bands
+    if drop_bad_bands and not bands and good is not None and good.any():
+        dropped["flagged bad (bbl)"] = [b for b in keep if not good[b]]
+        keep = [b for b in keep if good[b]]
+    info.select(keep)
+    empty = _empty_bands(scene)
+    if empty and len(empty) < len(keep):
+        dropped["no valid pixel"] = empty
+        keep = [b for b in keep if b not in empty]
+    info.select(keep, dropped)
+
+
+def _empty_bands(scene: Scene) -> list:
+    """File bands with no finite value in a sample of rows spread over the whole scene."""
+    info = scene.info
+    rows = np.unique(np.linspace(0, info.rows - 1, min(info.rows, 24)).astype(int))
+    seen = np.zeros(info.bands, dtype=bool)
+    for r in rows:
+        cube = scene.read_raw(int(r), 0, 1, info.cols)
+        seen |= np.isfinite(cube).reshape(-1, info.bands).any(axis=0)
+        if seen.all():
+            return []
+    return [b for b, s in zip(info.band_indices, seen) if not s]
+
+
+def _reason(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text[:200] if text else "GDAL gave no reason"

@@ -1,0 +1,91 @@
+"""QGIS style side-cars (``.qml``) for score rasters, written without QGIS.
+
+QGIS applies ``<raster basename>.qml`` whenever the raster is opened, so a score made by the
+command line looks the same in QGIS as one made from the toolbox. The ramp is perceptual
+(magma), stretched from the median score (fully transparent: background lets the scene show
+through) to the 99.9th percentile (opaque), so only the unusual pixels cover the map.
+"""
+from __future__ import annotations
+
+import os
+from xml.sax.saxutils import quoteattr
+
+# (fraction along the stretch, RGB, alpha) - magma, with opacity growing with the score.
+RAMP = (
+    (0.00, (0, 0, 4), 0),
+    (0.25, (81, 18, 124), 90),
+    (0.50, (183, 55, 121), 170),
+    (0.75, (252, 137, 97), 230),
+    (1.00, (252, 253, 191), 255),
+)
+
+
+def stretch_from(summary) -> tuple:
+    """(low, high) of the colour stretch from a :class:`ScoreSummary` (robust percentiles)."""
+    p = summary.percentiles
+    low = p.get("p50", summary.minimum)
+    high = p.get("p99_9", summary.maximum)
+    if not high > low:
+        low, high = summary.minimum, summary.maximum
+    if not high > low:
+        high = low + 1.0
+    return float(low), float(high)
+
+
+def score_style_qml(low: float, high: float, opacity: float = 1.0) -> str:
+    """QML text of a single-band pseudocolor renderer over [low, high]."""
+    items = []
+    for fraction, (r, g, b), alpha in RAMP:
+        value = low + fraction * (high - low)
+        items.append(f'<item alpha="{alpha}" value="{value:.6g}" label={quoteattr(f"{value:.4g}")} '
+                     f'color="#{r:02x}{g:02x}{b:02x}"/>')
+    first, last = RAMP[0], RAMP[-1]
+    stops = ":".join(f"{f:g};{r},{g},{b},{a}" for f, (r, g, b), a in RAMP[1:-1])
+    return f"""<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
+<qgis version="3.22.16-Białowieża" styleCategories="AllStyleCategories" hasScaleBasedVisibilityFlag="0" minScale="1e+08" maxScale="0">
+  <pipe>
+    <provider><resampling enabled="false" zoomedInResamplingMethod="nearestNeighbour" zoomedOutResamplingMethod="nearestNeighbour" maxOversampling="2"/></provider>
+    <rasterrenderer type="singlebandpseudocolor" band="1" opacity="{opacity:g}" alphaBand="-1" classificationMin="{low:.6g}" classificationMax="{high:.6g}" nodataColor="">
+      <rasterTransparency/>
+      <minMaxOrigin>
+        <limits>None</limits>
+        <extent>WholeRaster</extent>
+        <statAccuracy>Estimated</statAccuracy>
+        <cumulativeCutLower>0.02</cumulativeCutLower>
+        <cumulativeCutUpper>0.98</cumulativeCutUpper>
+        <stdDevFactor>2</stdDevFactor>
+      </minMaxOrigin>
+      <rastershader>
+        <colorrampshader colorRampType="INTERPOLATED" classificationMode="1" clip="0" minimumValue="{low:.6g}" maximumValue="{high:.6g}" labelPrecision="4">
+          <colorramp type="gradient" name="[source]">
+            <Option type="Map">
+              <Option type="QString" name="color1" value="{','.join(map(str, first[1]))},{first[2]}"/>
+              <Option type="QString" name="color2" value="{','.join(map(str, last[1]))},{last[2]}"/>
+              <Option type="QString" name="discrete" value="0"/>
+              <Option type="QString" name="rampType" value="gradient"/>
+              <Option type="QString" name="stops" value="{stops}"/>
+            </Option>
+          </colorramp>
+          {chr(10).join('          ' + i for i in items).strip()}
+        </colorrampshader>
+      </rastershader>
+    </rasterrenderer>
+    <brightnesscontrast brightness="0" contrast="0" gamma="1"/>
+    <huesaturation saturation="0" grayscaleMode="0" colorizeOn="0" colorizeRed="255" colorizeGreen="128" colorizeBlue="128" colorizeStrength="100" invertColors="0"/>
+    <rasterresampler maxOversampling="2"/>
+    <resamplingStage>resamplingFilter</resamplingStage>
+  </pipe>
+  <blendMode>0</blendMode>
+</qgis>
+"""
+
+
+def write_score_style(raster_path: str, summary) -> str:
+    """Write ``<raster stem>.qml`` beside the raster (atomically) and return its path."""
+    low, high = stretch_from(summary)
+    target = os.path.splitext(raster_path)[0] + ".qml"
+    temp = target + ".partial"
+    with open(temp, "w", encoding="utf-8") as handle:
+        handle.write(score_style_qml(low, high))
+    os.replace(temp, target)
+    return target
