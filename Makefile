@@ -1,0 +1,94 @@
+# hsad: `make setup` once, then `make test`. Everything runs headless.
+SHELL        := /bin/bash
+.SHELLFLAGS  := -eu -o pipefail -c
+PY_SYS       := /usr/bin/python3
+VENV         := $(CURDIR)/.venv
+PY           := $(VENV)/bin/python
+PIP          := $(VENV)/bin/pip
+APT_PKGS     := qgis python3-qgis qgis-providers gdal-bin python3-gdal python3-rasterio \
+                python3-scipy python3-h5py python3-matplotlib python3-sklearn python3-tqdm \
+                python3-dask python3-distributed python3-threadpoolctl xvfb xauth
+
+# A throwaway QGIS profile and plugin folder, so tests never touch a user's QGIS.
+RUNTIME      := $(CURDIR)/.runtime
+export QT_QPA_PLATFORM := offscreen
+export XDG_DATA_HOME   := $(RUNTIME)/xdg-data
+export XDG_RUNTIME_DIR := $(RUNTIME)/xdg-runtime
+export QGIS_PLUGINPATH := $(RUNTIME)/plugins
+export PATH            := $(VENV)/bin:$(PATH)
+
+.PHONY: setup apt venv link check test test-fast demo bench bench-quality bench-speed train \
+        screenshots package clean help
+
+help:
+	@echo "make setup        install QGIS, GDAL and the Python environment (.venv); safe to rerun"
+	@echo "make test         run the whole test suite headless"
+	@echo "make demo         detect anomalies in a generated scene through qgis_process"
+	@echo "make bench        quality and speed benchmarks (docs/benchmarks.md)"
+	@echo "make train        retrain the shipped detector weights (CPU, < 2 h)"
+	@echo "make screenshots  regenerate docs/img/ from the real QGIS desktop under Xvfb"
+	@echo "make package      zip the plugin for QGIS's 'Install from ZIP'"
+
+setup: apt venv link check
+
+apt:
+	@if dpkg-query -W -f='$${Status}\n' $(APT_PKGS) 2>/dev/null | grep -vq 'install ok installed' \
+	    || [ $$(dpkg-query -W -f='$${Status}\n' $(APT_PKGS) 2>/dev/null | wc -l) -ne $(words $(APT_PKGS)) ]; then \
+	  echo "installing Debian packages: $(APT_PKGS)"; \
+	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $(APT_PKGS) >/dev/null; \
+	else echo "Debian packages already installed"; fi
+
+venv:
+	@[ -x $(PY) ] || $(PY_SYS) -m venv --system-site-packages $(VENV)
+	$(PIP) install -q --disable-pip-version-check -c constraints.txt -r requirements-dev.txt
+
+# The package imports as `hsad` whatever this folder is called: link it into the venv,
+# give the venv an `hsad` command, and give QGIS a plugin folder holding `hsad`.
+link:
+	@site=$$($(PY) -c "import sysconfig; print(sysconfig.get_paths()['purelib'])"); \
+	ln -sfn $(CURDIR) $$site/hsad; \
+	printf '#!%s\nimport sys\nfrom hsad.engine.cli.main import main\nsys.exit(main())\n' $(PY) > $(VENV)/bin/hsad; \
+	chmod +x $(VENV)/bin/hsad
+	@mkdir -p $(QGIS_PLUGINPATH) $(XDG_DATA_HOME) $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
+	@ln -sfn $(CURDIR) $(QGIS_PLUGINPATH)/hsad
+
+check:
+	@cd / && $(PY) -c "import qgis.core, osgeo.gdal_array, rasterio, torch, numpy, hsad; \
+	assert numpy.__version__.startswith('1.'), numpy.__version__; \
+	print('QGIS', qgis.core.Qgis.QGIS_VERSION, '| GDAL', osgeo.gdal.__version__, '| rasterio', \
+	rasterio.__version__, '| torch', torch.__version__, '| numpy', numpy.__version__, '| hsad', hsad.__version__)"
+
+test:
+	$(PY) -m pytest -q tests
+
+test-fast:
+	$(PY) -m pytest -q -x tests -m "not slow"
+
+demo:
+	$(PY) scripts/demo.py
+
+bench: bench-quality bench-speed
+
+bench-quality:
+	$(PY) scripts/bench_quality.py --out docs/benchmarks.md
+
+bench-speed:
+	$(PY) scripts/bench_speed.py --out docs/benchmarks.md
+
+train:
+	$(PY) -m hsad.models.training
+
+screenshots:
+	$(PY) scripts/screenshots.py
+
+package:
+	@mkdir -p build
+	git archive --format=zip --prefix=hsad/ -o build/hsad-$$($(PY) -c "import hsad; print(hsad.__version__)").zip HEAD \
+	  ':!tests' ':!scripts' ':!.ci' ':!docs/img' ':!Makefile' ':!constraints.txt' ':!requirements-dev.txt'
+	@ls -l build/*.zip
+
+clean:
+	rm -rf $(RUNTIME) build .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,1 @@
+"""The ``hsad`` command line: one module per subcommand, all on the same engine."""

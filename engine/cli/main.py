@@ -1,0 +1,74 @@
+"""``hsad``: hyperspectral anomaly detection from the command line, without QGIS.
+
+Exit codes: 0 success, 1 a run failed, 2 bad usage or bad input, 130 interrupted.
+Errors are one line on stderr; ``-v`` adds the traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from typing import Optional, Sequence
+
+from ... import __version__
+from ..errors import Cancelled, HsadError
+from . import batch, detect, doctor, evaluate, info, train
+
+COMMANDS = (detect, batch, evaluate, info, train, doctor)
+EXAMPLES = """examples:
+  hsad detect scene.bsq -o scene_score.tif                 pretrained detector (default)
+  hsad detect scene.tif -o rx.tif --method rx              classical global RX
+  hsad batch flights/ -o scores/ --pattern '*.bsq' --workers 2
+  hsad evaluate abu-airport-2.mat --method rx --method twobranch --json -
+  hsad info scene.bsq
+  hsad doctor
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hsad", description="Hyperspectral anomaly detection: score every pixel of a "
+        "hyperspectral scene by how unusual it is.", epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"hsad {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bar or messages")
+    common.add_argument("-v", "--verbose", action="store_true",
+                        help="more messages, and the traceback of any error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMANDS:
+        module.add_parser(sub, common)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        parser.print_help()
+        return 2
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    verbose = getattr(args, "verbose", False)
+    try:
+        return int(args.run(args) or 0)
+    except HsadError as exc:
+        if verbose:
+            traceback.print_exc()
+        print(f"hsad: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except (Cancelled, KeyboardInterrupt):
+        print("hsad: interrupted; no output was left behind", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug or an environment problem: say it in one line
+        if verbose:
+            traceback.print_exc()
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"hsad: failed: {message} (run with -v for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""``hsad train``: reproduce the shipped detector weights (the work is in models/training)."""
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub, common) -> None:
+    p = sub.add_parser("train", help="train the pretrained detector (needs torch)",
+                       description="Train the two-branch detector from the background data and "
+                       "write weights + manifest. All options are passed on to the trainer; "
+                       "see `hsad train --help`.", add_help=False)
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..errors import DependencyError
+    try:
+        from ...models import training
+    except ImportError as exc:
+        raise DependencyError(f"training needs torch ({exc}); install it with "
+                              "'.venv/bin/pip install torch==2.13.0'") from None
+    return int(training.main(list(args.args)) or 0)

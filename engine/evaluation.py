@@ -1,0 +1,156 @@
+"""The evaluation harness: every quality claim in hsad is measured through here.
+
+A labelled scene is a cube plus a binary ground truth: a MATLAB file holding both, or any
+raster with a ground-truth raster on the same grid (nonzero = anomaly). Methods are scored
+through the same pipeline users run, so the numbers describe what users get.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+
+from .errors import InputError
+from .metrics import evaluate_scores, roc_curve
+from .pipeline import DetectParameters, score_scene
+from .raster import open_scene
+
+
+@dataclass
+class EvaluationRow:
+    scene: str
+    method: str
+    auc_roc: float
+    auc_pd_tau: float
+    auc_pf_tau: float
+    snpr: float
+    seconds: float
+    anomalies: int
+    pixels: int
+    model_version: Optional[str] = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def read_truth(path: str, shape: Optional[tuple] = None, scene_path: str = "") -> np.ndarray:
+    """A ground-truth map as bool (rows, cols): a raster (nonzero = anomaly) or a MATLAB file."""
+    if path.lower().endswith(".mat"):
+        from .matfile import load_matlab_scene
+        found = load_matlab_scene(path)
+        truth = found.truth
+        if truth is None:
+            raise InputError(f"{path}: no ground-truth map in this MATLAB file")
+    else:
+        with open_scene(path, drop_bad_bands=False) as gt:
+            values = gt.read_raw(0, 0, gt.info.rows, gt.info.cols)[:, :, 0]
+        truth = np.nan_to_num(values, nan=0.0) != 0
+    if shape is not None and truth.shape != tuple(shape):
+        raise InputError(f"{path}: ground truth is {truth.shape[0]} x {truth.shape[1]} pixels but "
+                         f"{scene_path or 'the scene'} is {shape[0]} x {shape[1]}")
+    if not truth.any():
+        raise InputError(f"{path}: the ground truth marks no anomaly pixel")
+    return truth
+
+
+def scene_truth(scene_path: str, truth_path: Optional[str], rows: int, cols: int) -> np.ndarray:
+    """The truth for a scene: the given raster, else the MATLAB file's own map."""
+    if truth_path:
+        return read_truth(truth_path, (rows, cols), scene_path)
+    if scene_path.lower().endswith(".mat"):
+        return read_truth(scene_path, (rows, cols), scene_path)
+    raise InputError(f"{scene_path}: give its ground truth with --truth (a raster, nonzero = anomaly)")
+
+
+def score_map(scene, params: DetectParameters, progress=None) -> tuple:
+    """(scores float32 (rows, cols) with NaN at nodata, detector) for an open scene."""
+    info = scene.info
+    scores = np.full((info.rows, info.cols), np.nan, dtype=np.float32)
+
+    def sink(block, row, col):
+        scores[row:row + block.shape[0], col:col + block.shape[1]] = block
+
+    detector = params.detector()
+    score_scene(scene, detector, sink, tile_size=params.tile_size, progress=progress)
+    return scores, detector
+
+
+def evaluate_scene(scene_path: str, methods: Sequence[str], truth_path: Optional[str] = None,
+                   base: Optional[DetectParameters] = None, progress=None,
+                   curves: Optional[dict] = None) -> list:
+    """One :class:`EvaluationRow` per method for one labelled scene (optionally ROC curves)."""
+    base = base or DetectParameters()
+    rows = []
+    with open_scene(scene_path, bands=base.bands, drop_bad_bands=base.drop_bad_bands) as scene:
+        truth = scene_truth(scene_path, truth_path, scene.info.rows, scene.info.cols)
+        for method in methods:
+            params = DetectParameters(**{**asdict(base), "method": method})
+            started = time.perf_counter()
+            scores, detector = score_map(scene, params, progress)
+            seconds = time.perf_counter() - started
+            m = evaluate_scores(scores, truth)
+            rows.append(EvaluationRow(os.path.basename(scene_path), method, m.auc_roc, m.auc_pd_tau,
+                                      m.auc_pf_tau, m.snpr, seconds, m.anomalies,
+                                      m.anomalies + m.background, detector.model_version))
+            if curves is not None:
+                curves[(scene_path, method)] = roc_curve(scores, truth)
+    return rows
+
+
+def evaluate_score_raster(score_path: str, truth_path: str) -> EvaluationRow:
+    """Metrics of an existing score raster (band 1, nodata ignored) against a truth raster."""
+    with open_scene(score_path, drop_bad_bands=False) as scores_scene:
+        info = scores_scene.info
+        scores = scores_scene.read_raw(0, 0, info.rows, info.cols)[:, :, 0]
+    method = _score_method(score_path)
+    truth = read_truth(truth_path, (info.rows, info.cols), score_path)
+    m = evaluate_scores(scores, truth)
+    return EvaluationRow(os.path.basename(score_path), method, m.auc_roc, m.auc_pd_tau, m.auc_pf_tau,
+                         m.snpr, 0.0, m.anomalies, m.anomalies + m.background)
+
+
+def summarise(rows: Sequence[EvaluationRow]) -> dict:
+    """The JSON document of an evaluation: every row plus the mean AUC per method."""
+    means: dict = {}
+    for method in dict.fromkeys(r.method for r in rows):
+        means[method] = float(np.mean([r.auc_roc for r in rows if r.method == method]))
+    return {"scenes": [r.as_dict() for r in rows], "mean_auc_roc": means}
+
+
+def plot_roc_curves(curves: dict, folder: str) -> list:
+    """One PNG per scene with the ROC curve of each method (log false-alarm axis)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    os.makedirs(folder, exist_ok=True)
+    written = []
+    for scene in dict.fromkeys(s for s, _ in curves):
+        fig, ax = plt.subplots(figsize=(5, 4), dpi=110)
+        for (s, method), (pf, pd) in curves.items():
+            if s == scene:
+                ax.plot(np.maximum(pf, 1e-5), pd, label=method)
+        ax.set_xscale("log")
+        ax.set_xlim(1e-4, 1)
+        ax.set_ylim(0, 1.01)
+        ax.set_xlabel("false alarm rate")
+        ax.set_ylabel("detection rate")
+        ax.set_title(os.path.basename(scene))
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="lower right")
+        path = os.path.join(folder, os.path.splitext(os.path.basename(scene))[0] + "_roc.png")
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def _score_method(path: str) -> str:
+    from .raster import gdal
+    ds = gdal().Open(path)
+    method = ds.GetMetadataItem("HSAD_METHOD") or ""
+    ds = None
+    return method

@@ -1,0 +1,1 @@
+"""Everything that imports qgis: the plugin class, the Processing provider and its algorithms."""

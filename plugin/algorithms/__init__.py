@@ -1,0 +1,1 @@
+"""One Processing algorithm per module, on the small base class in ``base``."""

@@ -1,0 +1,114 @@
+"""The small base class every hsad algorithm stands on.
+
+It turns engine errors into one-line ``QgsProcessingException``s, adapts QGIS feedback to the
+engine's plain progress callback (so Cancel stops within a tile), and builds help from
+(parameter, text) pairs: HTML in the dialog, plain text under ``qgis_process help``.
+"""
+from __future__ import annotations
+
+import html
+from typing import Callable
+
+from qgis.core import (QgsProcessingAlgorithm, QgsProcessingException,
+                       QgsProcessingParameterDefinition)
+from qgis.PyQt.QtCore import QCoreApplication
+
+from ...engine.errors import Cancelled, HsadError
+
+
+class HsadAlgorithm(QgsProcessingAlgorithm):
+    """Subclasses set the class attributes and implement ``define`` and ``execute``."""
+
+    algorithm_id = ""
+    title = ""
+    group_title = "Anomaly detection"
+    summary = ""  # one or two sentences shown above the parameter help
+    help_items: tuple = ()  # (parameter label, explanation) pairs
+    keywords: tuple = ("hyperspectral", "anomaly", "detection", "rx")
+
+    # -- identity -----------------------------------------------------------------------------
+    def name(self) -> str:
+        return self.algorithm_id
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API)
+        return self.title
+
+    def group(self) -> str:
+        return self.group_title
+
+    def groupId(self) -> str:  # noqa: N802
+        return self.group_title.lower().replace(" ", "")
+
+    def tags(self) -> list:
+        return list(self.keywords)
+
+    def createInstance(self):  # noqa: N802
+        return type(self)()
+
+    def flags(self):
+        return super().flags() | QgsProcessingAlgorithm.FlagSupportsBatch | \
+            QgsProcessingAlgorithm.FlagCanCancel
+
+    # -- help ---------------------------------------------------------------------------------
+    def shortDescription(self) -> str:  # noqa: N802
+        return self.summary
+
+    def shortHelpString(self) -> str:  # noqa: N802
+        if _plain_text_help():
+            lines = [self.summary, ""] + [f"{label}: {text}" for label, text in self.help_items]
+            return "\n".join(lines)
+        items = "".join(f"<p><b>{html.escape(label)}</b><br>{html.escape(text)}</p>"
+                        for label, text in self.help_items)
+        return f"<p>{html.escape(self.summary)}</p>{items}"
+
+    def helpUrl(self) -> str:  # noqa: N802
+        return "https://github.com/hsad-project/hsad#readme"
+
+    def add(self, parameter: QgsProcessingParameterDefinition, advanced: bool = False,
+            help_text: str = "") -> None:
+        """Add a parameter with its tooltip help, optionally under 'Advanced parameters'."""
+        if advanced:
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        if help_text and hasattr(parameter, "setHelp"):
+            parameter.setHelp(help_text)
+        self.addParameter(parameter)
+
+    # -- running ------------------------------------------------------------------------------
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.define()
+
+    def define(self) -> None:
+        raise NotImplementedError
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        try:
+            return self.execute(parameters, context, feedback)
+        except Cancelled:
+            raise QgsProcessingException("Cancelled; no output was written.") from None
+        except HsadError as exc:
+            raise QgsProcessingException(str(exc)) from None
+
+    def execute(self, parameters, context, feedback) -> dict:
+        raise NotImplementedError
+
+    @staticmethod
+    def progress_callback(feedback) -> Callable[[float], bool]:
+        """The engine's progress(fraction) -> keep going? on top of QGIS feedback."""
+        def progress(fraction: float) -> bool:
+            feedback.setProgress(100.0 * fraction)
+            return not feedback.isCanceled()
+        return progress
+
+    @staticmethod
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("hsad", text)
+
+
+def _plain_text_help() -> bool:
+    """True under ``qgis_process help``, which prints help verbatim (tags would show)."""
+    app = QCoreApplication.instance()
+    if app is None:
+        return True
+    args = [a.lower() for a in app.arguments()]
+    return "help" in args or any(a.endswith("qgis_process") or a.endswith("qgis_process.bin")
+                                 for a in args[:1])
