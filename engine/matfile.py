@@ -52,7 +52,7 @@ def _read_arrays(path: str) -> dict:
                 if not k.startswith("__") and isinstance(v, np.ndarray) and v.dtype.kind in "biuf"}
     except NotImplementedError:
         return _read_hdf5_arrays(path)
-    except (ValueError, OSError, TypeError) as exc:
+    except (ValueError, OSError, TypeError, IndexError, EOFError) as exc:
         if _is_hdf5(path):
             return _read_hdf5_arrays(path)
         raise InputError(f"{path}: not a readable MATLAB file ({' '.join(str(exc).split())[:160]})") \

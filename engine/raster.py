@@ -6,6 +6,7 @@ the file, so no detector starts on a file it cannot finish.
 from __future__ import annotations
 
 import os
+import re
 from typing import Optional, Sequence
 
 import numpy as np
@@ -60,7 +61,9 @@ class GdalScene(Scene):
         try:
             ds = g.OpenEx(path, g.OF_RASTER | g.OF_READONLY)
         except RuntimeError as exc:
-            raise InputError(f"{path}: not a raster GDAL can read ({_reason(exc)})") from None
+            problem = _envi_header_problem(path)
+            raise InputError(f"{path}: {problem or 'not a raster GDAL can read'} "
+                             f"({_reason(exc)})") from None
         if ds is None or ds.RasterCount == 0:
             raise InputError(f"{path}: not a raster GDAL can read (no raster bands)")
         if ds.RasterYSize == 0 or ds.RasterXSize == 0:
@@ -127,6 +130,31 @@ def check_readable(path: str) -> None:
         raise InputError(f"{path}: is an ENVI header; {hint}")
     if not os.access(path, os.R_OK):
         raise InputError(f"{path}: permission denied")
+
+
+def _envi_header_problem(path: str) -> str:
+    """Why GDAL refused a file that has an ENVI header beside it ('' if it has none)."""
+    stem = os.path.splitext(path)[0]
+    for header in (path + ".hdr", stem + ".hdr"):
+        if os.path.isfile(header):
+            break
+    else:
+        return ""
+    try:
+        with open(header, encoding="latin-1") as handle:
+            text = handle.read(65536)
+    except OSError:
+        return ""
+    sizes = {}
+    for key in ("lines", "samples", "bands"):
+        found = re.search(rf"^\s*{key}\s*=\s*(\d+)", text, re.IGNORECASE | re.MULTILINE)
+        if found:
+            sizes[key] = int(found.group(1))
+    if sizes.get("lines") == 0 or sizes.get("samples") == 0:
+        return "the scene has zero rows or columns"
+    if sizes.get("bands") == 0:
+        return "the scene has zero bands"
+    return "ENVI header found but GDAL cannot read the scene"
 
 
 def _check_raw_size(ds, path: str) -> None:

@@ -42,7 +42,7 @@ def custom_wkt() -> str:
 def write_cube(path, cube: np.ndarray, driver: str = "GTiff", interleave: str = "BSQ",
                dtype: str = "float32", geotransform=(500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0),
                wkt: str = "utm", nodata=None, wavelengths=None, units: str = "Nanometers",
-               fwhm=None, bbl=None, envi_metadata: dict = None) -> str:
+               fwhm=None, bbl=None, envi_metadata: dict = None, band_names=None) -> str:
     """Write a (rows, cols, bands) cube with GDAL, the way users' files are made."""
     from osgeo import gdal, gdal_array
     gdal.UseExceptions()
@@ -59,6 +59,8 @@ def write_cube(path, cube: np.ndarray, driver: str = "GTiff", interleave: str = 
     for b in range(bands):
         band = ds.GetRasterBand(b + 1)
         band.WriteArray(cube[:, :, b].astype(dtype))
+        if band_names is not None:
+            band.SetDescription(band_names[b])
         if nodata is not None:
             band.SetNoDataValue(nodata)
         if wavelengths is not None and driver != "ENVI":

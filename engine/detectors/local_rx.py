@@ -38,7 +38,8 @@ class LocalRX(Detector):
         check_windows(inner, outer)
         self.inner, self.outer, self.loading = int(inner), int(outer), float(loading)
         self.threads = threads or min(4, os.cpu_count() or 1)
-        self.halo = self.outer // 2
+        # near the scene edge the outer window shifts inwards, reaching up to outer - 1 pixels
+        self.halo = self.outer - 1
 
     @property
     def parameters(self) -> dict:
