@@ -100,7 +100,8 @@ def evaluate_scene(scene_path: str, methods: Sequence[str], truth_path: Optional
     return rows
 
 
-def evaluate_score_raster(score_path: str, truth_path: str) -> EvaluationRow:
+def evaluate_score_raster(score_path: str, truth_path: str,
+                          curves: Optional[dict] = None) -> EvaluationRow:
     """Metrics of an existing score raster (band 1, nodata ignored) against a truth raster."""
     with open_scene(score_path, drop_bad_bands=False) as scores_scene:
         info = scores_scene.info
@@ -108,6 +109,8 @@ def evaluate_score_raster(score_path: str, truth_path: str) -> EvaluationRow:
     method = _score_method(score_path)
     truth = read_truth(truth_path, (info.rows, info.cols), score_path)
     m = evaluate_scores(scores, truth)
+    if curves is not None:
+        curves[(score_path, method)] = roc_curve(scores, truth)
     return EvaluationRow(os.path.basename(score_path), method, m.auc_roc, m.auc_pd_tau, m.auc_pf_tau,
                          m.snpr, 0.0, m.anomalies, m.anomalies + m.background)
 
