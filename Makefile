@@ -72,10 +72,10 @@ demo:
 bench: bench-quality bench-speed
 
 bench-quality:
-	$(PY) scripts/bench_quality.py --out docs/benchmarks.md
+	$(PY) scripts/benchmarks.py quality
 
 bench-speed:
-	$(PY) scripts/bench_speed.py --out docs/benchmarks.md
+	$(PY) scripts/benchmarks.py speed
 
 train:
 	$(PY) -m hsad.models.training
