@@ -1,0 +1,231 @@
+"""From a score raster to anomaly objects: a threshold rule, a binary mask, connected objects.
+
+A score map answers "how unusual is each pixel"; users then ask "where are the objects, and how
+many". This module turns scores into a mask by one of four rules and groups mask pixels into
+connected objects with their size, peak and mean score and centroid, ranked by peak score
+(object 1 is the most anomalous). The files are written by :mod:`.threshold_outputs`.
+
+Rules:
+
+* ``auto`` - median + K robust standard deviations (1.4826 x MAD) of the valid scores. Anomalies
+  are rare by definition, so the median and the MAD describe the background and hardly move when
+  the anomalies change; the rule needs no labels, adapts to each scene and method, and is
+  scale-free. For Gaussian background, RX scores follow a chi-square law, and K = 6 then leaves
+  about one false pixel in 10^5 to 10^6 for 20 to 200 bands.
+* ``percentile`` - scores at or above the given percentile of the valid scores.
+* ``value`` - scores at or above a given score.
+* ``top`` - objects formed at the percentile threshold, keeping the N with the highest peaks.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+from scipy import ndimage
+
+from .errors import HsadError, InputError
+from .raster import open_scene
+from .tiling import Progress, ProgressSteps, tiles
+
+RULES = ("auto", "percentile", "value", "top")
+MAD_TO_SIGMA = 1.4826  # MAD x this = standard deviation for a normal distribution
+Log = Callable[[str], None]
+Report = Callable[[float], None]
+# Share of the progress bar each stage takes (reading dominates; polygons can be slow too).
+STAGES = {"read": (0.0, 0.4), "label": (0.4, 0.5), "mask": (0.5, 0.7), "objects": (0.7, 1.0)}
+
+
+@dataclass
+class ThresholdRule:
+    """How a score map becomes a mask (shared by Processing and any other caller)."""
+
+    kind: str = "auto"
+    percentile: float = 99.9
+    value: Optional[float] = None
+    top_n: int = 10
+    robust_k: float = 6.0
+    min_pixels: int = 1
+    diagonal: bool = True  # pixels touching at a corner belong to the same object
+
+    def check(self) -> None:
+        """One-line errors for impossible settings, before anything is read."""
+        if self.kind not in RULES:
+            raise HsadError(f"unknown threshold rule '{self.kind}' (choose from {', '.join(RULES)})")
+        if self.kind in ("percentile", "top") and not 0.0 <= self.percentile < 100.0:
+            raise HsadError(f"percentile must be at least 0 and below 100 (got {self.percentile})")
+        if self.kind == "value" and (self.value is None or not np.isfinite(self.value)):
+            raise HsadError("the 'value' rule needs a finite score value")
+        if self.kind == "top" and self.top_n < 1:
+            raise HsadError(f"top-N needs N of at least 1 (got {self.top_n})")
+        if self.kind == "auto" and not self.robust_k > 0:
+            raise HsadError(f"the automatic rule needs K above 0 (got {self.robust_k})")
+        if self.min_pixels < 1:
+            raise HsadError(f"minimum object size must be at least 1 pixel (got {self.min_pixels})")
+
+    def describe(self, threshold: float) -> str:
+        text = {"auto": f"median + {self.robust_k:g} robust sd",
+                "percentile": f"{self.percentile:g}th percentile",
+                "value": "given value",
+                "top": f"top {self.top_n} objects above the {self.percentile:g}th percentile"}
+        return f"{text[self.kind]}: score >= {threshold:.6g}"
+
+
+@dataclass
+class AnomalyObject:
+    """One connected group of mask pixels, in map coordinates."""
+
+    object_id: int
+    pixels: int
+    area: float  # map units squared (m2 for metric CRSs)
+    peak_score: float
+    mean_score: float
+    centroid_x: float
+    centroid_y: float
+    peak_row: int
+    peak_col: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ObjectMap:
+    """Labels (0 = none, k = object k) on the score grid, and the objects they describe."""
+
+    threshold: float
+    labels: np.ndarray  # int32
+    invalid: np.ndarray  # bool: nodata in the score map
+    diagonal: bool = True
+    objects: list = field(default_factory=list)
+
+
+def choose_threshold(valid_scores: np.ndarray, rule: ThresholdRule) -> float:
+    """The score at or above which a pixel is anomalous, from the valid scores of one map."""
+    values = np.asarray(valid_scores, dtype=np.float64).ravel()
+    if values.size == 0:
+        raise InputError("the score map has no valid pixel")
+    if rule.kind == "value":
+        return float(rule.value)
+    if rule.kind in ("percentile", "top"):
+        return float(np.percentile(values, rule.percentile))
+    median = float(np.median(values))
+    sigma = MAD_TO_SIGMA * float(np.median(np.abs(values - median)))
+    if sigma <= 0:  # more than half the scores are equal: fall back to the standard deviation
+        sigma = float(values.std())
+    if sigma <= 0:
+        return float(np.nextafter(values.max(), np.inf))  # a constant map has no anomaly
+    return median + rule.robust_k * sigma
+
+
+def find_objects(scores: np.ndarray, rule: ThresholdRule,
+                 geotransform: tuple = (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)) -> ObjectMap:
+    """Threshold a (rows, cols) score map (NaN = nodata) and describe its connected objects."""
+    rule.check()
+    valid = np.isfinite(scores)
+    threshold = choose_threshold(scores[valid], rule)
+    mask = valid & (scores >= threshold)
+    structure = np.ones((3, 3), bool) if rule.diagonal else ndimage.generate_binary_structure(2, 1)
+    labels, count = ndimage.label(mask, structure=structure)
+    if count == 0:
+        return ObjectMap(threshold, labels.astype(np.int32), ~valid, rule.diagonal, [])
+    index = np.arange(1, count + 1)
+    flat = labels.ravel()
+    inside = flat > 0
+    ids = flat[inside]
+    rows, cols = np.divmod(np.flatnonzero(inside), scores.shape[1])
+    values = scores.ravel()[inside].astype(np.float64)
+    pixels = np.bincount(ids, minlength=count + 1)[1:]
+    sums = np.bincount(ids, weights=values, minlength=count + 1)[1:]
+    mean_row = np.bincount(ids, weights=rows, minlength=count + 1)[1:] / pixels
+    mean_col = np.bincount(ids, weights=cols, minlength=count + 1)[1:] / pixels
+    peaks = np.asarray(ndimage.maximum(scores, labels, index), dtype=np.float64)
+    peak_at = ndimage.maximum_position(scores, labels, index)
+    keep = [k for k in np.lexsort((-pixels, -peaks)) if pixels[k] >= rule.min_pixels]
+    if rule.kind == "top":
+        keep = keep[:rule.top_n]
+    gt = geotransform
+    pixel_area = abs(gt[1] * gt[5] - gt[2] * gt[4])
+    lookup = np.zeros(count + 1, dtype=np.int32)
+    objects = []
+    for new_id, k in enumerate(keep, start=1):
+        lookup[k + 1] = new_id
+        r, c = mean_row[k] + 0.5, mean_col[k] + 0.5
+        objects.append(AnomalyObject(
+            new_id, int(pixels[k]), float(pixels[k] * pixel_area), float(peaks[k]),
+            float(sums[k] / pixels[k]), gt[0] + c * gt[1] + r * gt[2], gt[3] + c * gt[4] + r * gt[5],
+            int(peak_at[k][0]), int(peak_at[k][1])))
+    return ObjectMap(threshold, lookup[labels], ~valid, rule.diagonal, objects)
+
+
+def read_scores(path: str, report: Optional[Report] = None, tile_size: int = 256) -> tuple:
+    """(scores float32 (rows, cols) with NaN at nodata, SceneInfo) of band 1 of a score raster."""
+    with open_scene(path, bands=[1], drop_bad_bands=False) as scene:
+        info = scene.info
+        scores = np.empty((info.rows, info.cols), dtype=np.float32)
+        strips = tiles(info.rows, info.cols, tile_size, 0)
+        for done, tile in enumerate(strips):
+            if report is not None:
+                report(done / len(strips))
+            scores[tile.row:tile.row + tile.rows] = \
+                scene.read_raw(tile.row, 0, tile.rows, info.cols)[:, :, 0]
+    scores[~np.isfinite(scores)] = np.nan
+    if not np.isfinite(scores).any():
+        raise InputError(f"{path}: the score raster has no valid pixel (all nodata)")
+    return scores, info
+
+
+@dataclass
+class ThresholdResult:
+    """What one thresholding run produced, small enough to log or return from Processing."""
+
+    score_path: str
+    mask_path: Optional[str]
+    objects_path: Optional[str]
+    rule: str
+    threshold: float
+    mask_pixels: int
+    valid_pixels: int
+    objects: list = field(default_factory=list)
+
+
+def threshold_score_raster(score_path: str, mask_path: Optional[str], objects_path: Optional[str],
+                           rule: ThresholdRule, overwrite: bool = False,
+                           progress: Optional[Progress] = None, log: Optional[Log] = None,
+                           tile_size: int = 256) -> ThresholdResult:
+    """Read a score raster, find its anomaly objects, write the mask and/or the object polygons."""
+    from .threshold_outputs import check_outputs, write_mask, write_objects
+    rule.check()
+    log = log or (lambda message: None)
+    check_outputs(score_path, [p for p in (mask_path, objects_path) if p], overwrite)
+    steps = ProgressSteps(progress)
+    scores, info = read_scores(score_path, _stage(steps, "read"), tile_size)
+    found = find_objects(scores, rule, info.geotransform)
+    _stage(steps, "label")(1.0)
+    valid = int(np.isfinite(scores).sum())
+    mask_pixels = int((found.labels > 0).sum())
+    log(f"{score_path}: threshold {rule.describe(found.threshold)}; {mask_pixels} of {valid} "
+        f"valid pixels ({100.0 * mask_pixels / valid:.3g} %) in {len(found.objects)} objects")
+    staged = []
+    try:
+        if mask_path:
+            staged.append(write_mask(mask_path, found, info, _stage(steps, "mask"),
+                                     metadata={"HSAD_SOURCE": score_path,
+                                               "HSAD_RULE": rule.describe(found.threshold)}))
+        if objects_path:
+            staged.append(write_objects(objects_path, found, info, _stage(steps, "objects")))
+        for output in staged:
+            output.commit()
+    except BaseException:
+        for output in staged:
+            output.discard()
+        raise
+    return ThresholdResult(score_path, mask_path or None, objects_path or None,
+                           rule.describe(found.threshold), found.threshold, mask_pixels, valid,
+                           found.objects)
+
+
+def _stage(steps: ProgressSteps, name: str) -> Callable[[float], None]:
+    """report(fraction of this stage): overall progress, raising Cancelled when asked to stop."""
+    start, end = STAGES[name]
+    return lambda fraction: steps.report(start + (end - start) * min(max(fraction, 0.0), 1.0))

@@ -1,0 +1,221 @@
+"""Writing anomaly masks and object polygons: GDAL/OGR files, staged under a temporary name.
+
+Each output is written beside its target under a hidden temporary name, with its QGIS style
+side-car (``.qml``), and renamed into place only when every output of the run is complete, so a
+failure or a Cancel leaves nothing half-written. Polygons come from ``gdal.Polygonize`` over the
+object labels, with the same pixel connectivity as the labelling.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from .errors import Cancelled, OutputError
+from .raster import gdal
+from .writer import PARTIAL_TAG, check_output, driver_for
+
+MASK_NODATA = 255
+VECTOR_DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".geojson": "GeoJSON",
+                  ".json": "GeoJSON", ".fgb": "FlatGeobuf", ".csv": "CSV"}
+LAYER_OPTIONS = {"CSV": ["GEOMETRY=AS_WKT"]}
+STYLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                      "resources", "styles")
+MASK_STYLE = os.path.join(STYLES, "anomaly_mask.qml")
+OBJECTS_STYLE = os.path.join(STYLES, "anomaly_objects.qml")
+# (name, OGR type name, value of an AnomalyObject) - the attribute table users see
+FIELDS = (("object_id", "OFTInteger", "object_id"), ("pixels", "OFTInteger", "pixels"),
+          ("area", "OFTReal", "area"), ("peak_score", "OFTReal", "peak_score"),
+          ("mean_score", "OFTReal", "mean_score"), ("centroid_x", "OFTReal", "centroid_x"),
+          ("centroid_y", "OFTReal", "centroid_y"))
+Report = Callable[[float], None]
+
+
+class StagedFile:
+    """An output (and its side files) written under a hidden name, then renamed into place."""
+
+    def __init__(self, path: str):
+        self.path = path
+        folder, name = os.path.split(os.path.abspath(path))
+        stem, ext = os.path.splitext(name)
+        self._final_stem = os.path.join(folder, stem)
+        self._temp_stem = os.path.join(folder, f".{stem}{PARTIAL_TAG}-{os.getpid()}")
+        self.temp = self._temp_stem + ext
+        self.discard()
+
+    def side_car(self, suffix: str) -> str:
+        return self._temp_stem + suffix
+
+    def commit(self) -> str:
+        for temp in self._files():
+            os.replace(temp, self._final_stem + temp[len(self._temp_stem):])
+        return self.path
+
+    def discard(self) -> None:
+        for temp in self._files():
+            remove_quietly(temp)
+
+    def _files(self) -> list:
+        return sorted(glob.glob(glob.escape(self._temp_stem) + ".*"))
+
+
+def vector_driver_for(path: str) -> str:
+    """The OGR driver for an objects file, by extension."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in VECTOR_DRIVERS:
+        raise OutputError(f"{path}: unsupported vector format '{ext or '(no extension)'}' (use "
+                          f"{', '.join(sorted(set(VECTOR_DRIVERS)))})")
+    return VECTOR_DRIVERS[ext]
+
+
+def check_outputs(score_path: str, outputs: Sequence[str], overwrite: bool) -> None:
+    """Refuse, before any work, outputs that clobber the input or exist, or cannot be written."""
+    for path in outputs:
+        if os.path.splitext(path)[1].lower() not in VECTOR_DRIVERS:
+            check_output(path, [score_path], overwrite)
+            continue
+        vector_driver_for(path)
+        if os.path.exists(path) and os.path.samefile(path, score_path):
+            raise OutputError(f"{path}: is an input file; choose another output name")
+        if os.path.exists(path) and not overwrite:
+            raise OutputError(f"{path}: already exists (use overwrite to replace it)")
+        folder = os.path.dirname(os.path.abspath(path))
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot create the output folder ({exc.strerror})") from None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise OutputError(f"{folder}: output folder is not writable")
+    if len({os.path.realpath(p) for p in outputs}) < len(outputs):
+        raise OutputError(f"{outputs[0]}: the mask and the objects need different file names")
+
+
+def write_mask(path: str, found, info, report: Report, metadata: Optional[dict] = None
+               ) -> StagedFile:
+    """Stage a uint8 mask on the score grid: 1 = anomaly, 0 = background, 255 = nodata."""
+    g = gdal()
+    staged = StagedFile(path)
+    driver = driver_for(path)
+    options = ["TILED=YES", "COMPRESS=DEFLATE"] if driver == "GTiff" else ["INTERLEAVE=BSQ"]
+    try:
+        ds = g.GetDriverByName(driver).Create(staged.temp, info.cols, info.rows, 1, g.GDT_Byte,
+                                              options=options)
+        if info.crs_wkt:
+            ds.SetProjection(info.crs_wkt)
+        if info.has_georeference:
+            ds.SetGeoTransform(list(info.geotransform))
+        for key, value in (metadata or {}).items():
+            ds.SetMetadataItem(key, str(value))
+        band = ds.GetRasterBand(1)
+        band.SetNoDataValue(MASK_NODATA)
+        band.SetDescription("anomaly mask (1 = anomaly)")
+        labels = found.labels
+        step = max(1, (256 * 256) // max(info.cols, 1))
+        for row in range(0, info.rows, step):
+            report(row / info.rows)
+            block = (labels[row:row + step] > 0).astype(np.uint8)
+            block[found.invalid[row:row + step]] = MASK_NODATA
+            band.WriteArray(block, 0, row)
+        band = ds = None
+        shutil.copyfile(MASK_STYLE, staged.side_car(".qml"))
+        report(1.0)
+    except BaseException:
+        band = ds = None
+        staged.discard()
+        raise
+    return staged
+
+
+def write_objects(path: str, found, info, report: Report) -> StagedFile:
+    """Stage one polygon per object with its attributes (object 1 = highest peak score)."""
+    g = gdal()
+    from osgeo import ogr, osr
+    staged = StagedFile(path)
+    layer_name = os.path.splitext(os.path.basename(path))[0]
+    polygons = _polygonize(found, info, report)
+    try:
+        driver = vector_driver_for(path)
+        out = ogr.GetDriverByName(driver).CreateDataSource(staged.temp)
+        if out is None:
+            raise OutputError(f"{path}: cannot create the objects file")
+        srs = None
+        if info.crs_wkt:
+            srs = osr.SpatialReference()
+            srs.ImportFromWkt(info.crs_wkt)
+            srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        layer = out.CreateLayer(layer_name, srs, ogr.wkbMultiPolygon,
+                                options=LAYER_OPTIONS.get(driver, []))
+        for name, kind, _ in FIELDS:
+            definition = ogr.FieldDefn(name, getattr(ogr, kind))
+            if kind == "OFTReal":
+                definition.SetPrecision(6)
+            layer.CreateField(definition)
+        layer.StartTransaction()
+        total = max(len(found.objects), 1)
+        for done, obj in enumerate(found.objects):
+            if done % 200 == 0:
+                report(0.7 + 0.3 * done / total)
+            feature = ogr.Feature(layer.GetLayerDefn())
+            for name, _, attribute in FIELDS:
+                feature.SetField(name, getattr(obj, attribute))
+            feature.SetGeometry(polygons[obj.object_id])
+            layer.CreateFeature(feature)
+            feature = None
+        layer.CommitTransaction()
+        layer = out = None
+        shutil.copyfile(OBJECTS_STYLE, staged.side_car(".qml"))
+        report(1.0)
+    except BaseException:
+        layer = out = None
+        staged.discard()
+        raise
+    del g
+    return staged
+
+
+def _polygonize(found, info, report: Report) -> dict:
+    """object id -> MultiPolygon of its pixels, in map coordinates."""
+    g = gdal()
+    from osgeo import ogr
+    raster = g.GetDriverByName("MEM").Create("", info.cols, info.rows, 1, g.GDT_Int32)
+    raster.SetGeoTransform(list(info.geotransform))
+    band = raster.GetRasterBand(1)
+    band.WriteArray(found.labels)
+    memory = ogr.GetDriverByName("Memory").CreateDataSource("")
+    layer = memory.CreateLayer("objects", None, ogr.wkbPolygon)
+    layer.CreateField(ogr.FieldDefn("object_id", ogr.OFTInteger))
+    stopped = []
+
+    def callback(complete, message, data):
+        try:
+            report(0.7 * complete)
+        except Cancelled:
+            stopped.append(True)
+            return 0
+        return 1
+
+    options = ["8CONNECTED=8"] if found.diagonal else []
+    try:
+        g.Polygonize(band, band, layer, 0, options, callback=callback)
+    except RuntimeError:
+        if stopped:
+            raise Cancelled() from None
+        raise
+    if stopped:
+        raise Cancelled()
+    polygons: dict = {}
+    for feature in layer:
+        key = feature.GetField(0)
+        multi = polygons.setdefault(key, ogr.Geometry(ogr.wkbMultiPolygon))
+        multi.AddGeometry(feature.GetGeometryRef())
+    return polygons
+
+
+def remove_quietly(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass
