@@ -14,7 +14,9 @@ ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "ic
 def algorithms() -> list:
     """One instance of every algorithm; they import only qgis and the engine (never torch)."""
     from .algorithms.detect import DetectAlgorithm
-    return [DetectAlgorithm()]
+    from .algorithms.evaluate import EvaluateAlgorithm
+    from .algorithms.threshold import ThresholdAlgorithm
+    return [DetectAlgorithm(), ThresholdAlgorithm(), EvaluateAlgorithm()]
 
 
 class HsadProvider(QgsProcessingProvider):
@@ -45,3 +47,12 @@ class HsadProvider(QgsProcessingProvider):
 
     def defaultRasterFileExtension(self) -> str:  # noqa: N802
         return "tif"
+
+    def supportedOutputVectorLayerExtensions(self) -> list:  # noqa: N802
+        return ["gpkg", "shp", "geojson", "fgb", "csv"]
+
+    def defaultVectorFileExtension(self, hasGeometry: bool = True) -> str:  # noqa: N802, N803
+        return "gpkg"
+
+    def supportedOutputTableExtensions(self) -> list:  # noqa: N802
+        return ["csv", "gpkg", "xlsx", "ods"]

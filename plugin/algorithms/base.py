@@ -91,6 +91,26 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
     def execute(self, parameters, context, feedback) -> dict:
         raise NotImplementedError
 
+    def raster_source(self, parameters, name: str, context) -> str:
+        """The file behind a raster parameter (a canvas layer or a path); GDAL layers only."""
+        layer = self.parameterAsRasterLayer(parameters, name, context)
+        if layer is None:
+            raise QgsProcessingException(f"{name}: no raster layer given")
+        return _file_of(layer)
+
+    def raster_sources(self, parameters, name: str, context) -> list:
+        """The files behind a multiple-layer parameter, in the order given."""
+        layers = self.parameterAsLayerList(parameters, name, context)
+        if not layers:
+            raise QgsProcessingException(f"{name}: no raster layer given")
+        return [_file_of(layer) for layer in layers]
+
+    @staticmethod
+    def log_versions(feedback) -> None:
+        """The hsad version in every log, so a result can be traced to the code that made it."""
+        from ... import __version__
+        feedback.pushInfo(f"hsad {__version__}")
+
     @staticmethod
     def progress_callback(feedback) -> Callable[[float], bool]:
         """The engine's progress(fraction) -> keep going? on top of QGIS feedback."""
@@ -102,6 +122,14 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
     @staticmethod
     def tr(text: str) -> str:
         return QCoreApplication.translate("hsad", text)
+
+
+def _file_of(layer) -> str:
+    """A raster layer's file; refuses web and database rasters, which the engine cannot read."""
+    if layer.providerType() != "gdal":
+        raise QgsProcessingException(f"{layer.name()}: not a file layer (provider "
+                                     f"'{layer.providerType()}'); save it as GeoTIFF or ENVI first")
+    return layer.source().split("|")[0]
 
 
 def _plain_text_help() -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from qgis.core import (QgsProcessingException, QgsProcessingParameterBand,
+from qgis.core import (QgsProcessingParameterBand,
                        QgsProcessingParameterBoolean, QgsProcessingParameterEnum,
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer)
@@ -15,17 +15,8 @@ from ..styling import style_on_load
 from .base import HsadAlgorithm
 
 DEVICES = ("auto", "cpu", "cuda")
+SCORE_OPACITY = 0.9  # the ramp is already transparent for ordinary scores; peaks stay see-through
 
-
-def raster_path(algorithm, parameters, name: str, context) -> str:
-    """The file behind a raster parameter (a canvas layer or a path); GDAL layers only."""
-    layer = algorithm.parameterAsRasterLayer(parameters, name, context)
-    if layer is None:
-        raise QgsProcessingException(f"{name}: no raster layer given")
-    if layer.providerType() != "gdal":
-        raise QgsProcessingException(f"{layer.name()}: not a file raster (provider "
-                                     f"'{layer.providerType()}'); save it as GeoTIFF or ENVI first")
-    return layer.source().split("|")[0]
 
 
 class DetectAlgorithm(HsadAlgorithm):
@@ -93,7 +84,7 @@ class DetectAlgorithm(HsadAlgorithm):
         return ok, message
 
     def execute(self, parameters, context, feedback) -> dict:
-        source = raster_path(self, parameters, "INPUT", context)
+        source = self.raster_source(parameters, "INPUT", context)
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         params = DetectParameters(
             method=self.method(parameters, context),
@@ -103,13 +94,20 @@ class DetectAlgorithm(HsadAlgorithm):
             device=DEVICES[self.parameterAsEnum(parameters, "DEVICE", context)],
             inner=self.parameterAsInt(parameters, "INNER_WINDOW", context),
             outer=self.parameterAsInt(parameters, "OUTER_WINDOW", context))
-        feedback.pushInfo(f"hsad: {method_info(params.method).label} on {source}")
+        label = method_info(params.method).label
+        self.log_versions(feedback)
+        feedback.pushInfo(f"{label} on {source}")
         result = detect_scene(source, output, params, overwrite=True,
                               progress=self.progress_callback(feedback), log=feedback.pushInfo)
-        feedback.pushInfo(f"device: {result.device}; model: {result.model_version or 'none'}; "
+        feedback.pushInfo(f"device used: {result.device}; model version: "
+                          f"{result.model_version or 'none (no learned model)'}; "
                           f"{result.seconds:.1f} s; valid pixels: {result.summary.valid_pixels}")
         feedback.pushInfo("score percentiles: " + ", ".join(
             f"{k} {v:.4g}" for k, v in result.summary.percentiles.items()))
-        name = f"{os.path.splitext(os.path.basename(source))[0]} anomaly score ({params.method})"
-        style_on_load(context, output, name)
+        style_on_load(context, output, score_layer_name(source, label), SCORE_OPACITY)
         return {"OUTPUT": output}
+
+
+def score_layer_name(source: str, method_label: str) -> str:
+    """'<scene> anomaly score (<method>)': which scene and which detector, at a glance."""
+    return f"{os.path.splitext(os.path.basename(source))[0]} anomaly score ({method_label})"

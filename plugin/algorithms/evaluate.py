@@ -1,0 +1,128 @@
+"""Evaluate against ground truth: score rasters + a truth raster in, an AUC table and ROC plot out."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+from qgis.core import (QgsFeature, QgsFeatureSink, QgsField, QgsFields, QgsProcessing,
+                       QgsProcessingException, QgsProcessingOutputNumber,
+                       QgsProcessingParameterFeatureSink, QgsProcessingParameterFileDestination,
+                       QgsProcessingParameterMultipleLayers, QgsProcessingParameterRasterLayer,
+                       QgsWkbTypes)
+from qgis.PyQt.QtCore import QVariant
+
+from ...engine.evaluation import evaluate_score_raster, plot_roc_curves
+from ...engine.provenance import describe_provenance, score_provenance
+from .base import HsadAlgorithm
+
+# (field, type, label of a row value) - one row per score raster
+COLUMNS = (("score_file", QVariant.String), ("method", QVariant.String),
+           ("model_version", QVariant.String), ("auc_roc", QVariant.Double),
+           ("auc_pd_tau", QVariant.Double), ("auc_pf_tau", QVariant.Double),
+           ("snpr", QVariant.Double), ("anomaly_pixels", QVariant.Int),
+           ("valid_pixels", QVariant.Int))
+
+
+class EvaluateAlgorithm(HsadAlgorithm):
+    algorithm_id = "evaluate"
+    title = "Evaluate against ground truth"
+    summary = ("Measures how well anomaly scores find known anomalies: ROC AUC and the 3-D ROC "
+               "measures of each score raster against a ground-truth raster, as a table that "
+               "opens in QGIS, and the ROC curves as a PNG. Nodata pixels are left out.")
+    help_items = (
+        ("Anomaly scores", "One or more score rasters on the ground truth's grid (from Detect "
+         "anomalies, or any raster where higher means more anomalous); give several to compare "
+         "detectors on one scene."),
+        ("Ground truth", "A raster on the same grid: nonzero = anomaly, 0 = background."),
+        ("AUC table", "One row per score raster: score_file, method and model_version (read "
+         "from the raster's hsad metadata), auc_roc (probability that an anomaly pixel outscores "
+         "a background pixel; 0.5 is chance, 1 is perfect), auc_pd_tau and auc_pf_tau (mean "
+         "normalised score of anomaly and of background pixels), snpr (their ratio), "
+         "anomaly_pixels and valid_pixels."),
+        ("ROC curve", "Optional PNG: detection rate against false-alarm rate (log scale) for "
+         "every score raster."),
+    )
+
+    def define(self) -> None:
+        h = dict(self.help_items)
+        self.add(QgsProcessingParameterMultipleLayers("INPUT", "Anomaly scores",
+                                                      QgsProcessing.TypeRaster),
+                 help_text=h["Anomaly scores"])
+        self.add(QgsProcessingParameterRasterLayer("TRUTH", "Ground truth"),
+                 help_text=h["Ground truth"])
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "AUC table", QgsProcessing.TypeVector),
+                 help_text=h["AUC table"])
+        self.add(QgsProcessingParameterFileDestination("ROC_CURVE", "ROC curve",
+                                                       "PNG files (*.png)", optional=True),
+                 help_text=h["ROC curve"])
+        self.addOutput(QgsProcessingOutputNumber("AUC_ROC", "ROC AUC of the first score raster"))
+
+    def execute(self, parameters, context, feedback) -> dict:
+        scores = self.raster_sources(parameters, "INPUT", context)
+        truth = self.raster_source(parameters, "TRUTH", context)
+        self.log_versions(feedback)
+        self._warn_if_grids_differ(parameters, context, feedback)
+        rows, curves = [], {}
+        for done, path in enumerate(scores):
+            if feedback.isCanceled():
+                raise QgsProcessingException("Cancelled; no output was written.")
+            feedback.setProgress(100.0 * done / (len(scores) + 1))
+            feedback.pushInfo(describe_provenance(path))
+            found: dict = {}
+            row = evaluate_score_raster(path, truth, curves=found)
+            row.model_version = score_provenance(path)["model_version"] or None
+            label = row.method or os.path.splitext(os.path.basename(path))[0]
+            if len(scores) > 1 and row.method:
+                label = f"{row.method} ({os.path.basename(path)})"
+            curves[(truth, label)] = next(iter(found.values()))
+            feedback.pushInfo(f"{row.scene}: ROC AUC {row.auc_roc:.4f}, AUC(Pd,tau) "
+                              f"{row.auc_pd_tau:.4f}, AUC(Pf,tau) {row.auc_pf_tau:.4f}, SNPR "
+                              f"{row.snpr:.3g} ({row.anomalies} anomaly of {row.pixels} pixels)")
+            rows.append(row)
+        if feedback.isCanceled():
+            raise QgsProcessingException("Cancelled; no output was written.")
+        plot = self.parameterAsFileOutput(parameters, "ROC_CURVE", context)
+        if plot:
+            write_roc_plot(curves, plot)
+        sink, dest = self._table(parameters, context)
+        for row in rows:
+            feature = QgsFeature(sink_fields())
+            feature.setAttributes([row.scene, row.method, row.model_version or "", row.auc_roc,
+                                   row.auc_pd_tau, row.auc_pf_tau, row.snpr, row.anomalies,
+                                   row.pixels])
+            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+        del sink  # a file sink is complete only once it is deleted
+        feedback.setProgress(100.0)
+        return {"OUTPUT": dest, "ROC_CURVE": plot or None, "AUC_ROC": rows[0].auc_roc}
+
+    def _table(self, parameters, context):
+        sink, dest = self.parameterAsSink(parameters, "OUTPUT", context, sink_fields(),
+                                          QgsWkbTypes.NoGeometry)
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, "OUTPUT"))
+        return sink, dest
+
+    def _warn_if_grids_differ(self, parameters, context, feedback) -> None:
+        truth = self.parameterAsRasterLayer(parameters, "TRUTH", context)
+        for layer in self.parameterAsLayerList(parameters, "INPUT", context):
+            if truth is not None and (layer.extent() != truth.extent() or layer.crs() != truth.crs()):
+                feedback.pushWarning(f"{layer.name()}: extent or CRS differs from the ground "
+                                     "truth; pixels are compared by row and column")
+
+
+def sink_fields() -> QgsFields:
+    fields = QgsFields()
+    for name, kind in COLUMNS:
+        fields.append(QgsField(name, kind))
+    return fields
+
+
+def write_roc_plot(curves: dict, path: str) -> str:
+    """All curves in one PNG at exactly ``path``, drawn aside and renamed into place."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".hsad-roc-", dir=folder) as scratch:
+        drawn = plot_roc_curves(curves, scratch)
+        shutil.move(drawn[0], path)
+    return path
