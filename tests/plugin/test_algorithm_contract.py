@@ -1,0 +1,100 @@
+"""What every hsad algorithm promises: batch and cancel flags, help for every parameter, models."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from qgis.core import QgsProcessingAlgorithm
+
+from plugin_helpers import write_raster
+from support import write_cube
+
+ALGORITHMS = ("hsad:detect", "hsad:threshold", "hsad:evaluate")
+
+
+def algorithm(algorithm_id):
+    from qgis.core import QgsApplication
+    found = QgsApplication.processingRegistry().algorithmById(algorithm_id)
+    assert found is not None, algorithm_id
+    return found
+
+
+@pytest.mark.parametrize("algorithm_id", ALGORITHMS)
+def test_batch_cancel_and_help_for_every_parameter(hsad_plugin, algorithm_id):
+    alg = algorithm(algorithm_id)
+    assert alg.flags() & QgsProcessingAlgorithm.FlagSupportsBatch
+    assert alg.flags() & QgsProcessingAlgorithm.FlagCanCancel
+    help_text = alg.shortHelpString()
+    for parameter in alg.parameterDefinitions():
+        assert parameter.help().strip(), f"{algorithm_id} {parameter.name()} has no help"
+        assert parameter.help() in help_text or parameter.help()[:40] in help_text
+    assert alg.shortDescription()
+
+
+@pytest.mark.parametrize("algorithm_id", ALGORITHMS)
+def test_algorithms_are_listed_in_the_provider(hsad_plugin, algorithm_id):
+    from qgis.core import QgsApplication
+    provider = QgsApplication.processingRegistry().providerById("hsad")
+    assert algorithm_id in [a.id() for a in provider.algorithms()]
+    assert algorithm(algorithm_id).group() == "Anomaly detection"
+
+
+def test_detect_then_threshold_as_a_model(hsad_plugin, tmp_path, cube_and_truth):
+    """What the Model Designer builds: detect's score feeds threshold; objects are the output."""
+    import processing
+    from osgeo import ogr
+    from qgis.core import (QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm,
+                           QgsProcessingModelChildParameterSource as Source,
+                           QgsProcessingModelOutput, QgsProcessingModelParameter,
+                           QgsProcessingParameterRasterLayer)
+    cube, truth = cube_and_truth
+    src = write_cube(tmp_path / "scene.tif", cube)
+    model = QgsProcessingModelAlgorithm("detect and outline", "hsad tests")
+    model.addModelParameter(QgsProcessingParameterRasterLayer("scene", "Scene"),
+                            QgsProcessingModelParameter("scene"))
+    detect = QgsProcessingModelChildAlgorithm("hsad:detect")
+    detect.setChildId("detect")
+    detect.addParameterSources("INPUT", [Source.fromModelParameter("scene")])
+    detect.addParameterSources("METHOD", [Source.fromStaticValue(1)])
+    model.addChildAlgorithm(detect)
+    outline = QgsProcessingModelChildAlgorithm("hsad:threshold")
+    outline.setChildId("outline")
+    outline.addParameterSources("INPUT", [Source.fromChildOutput("detect", "OUTPUT")])
+    outline.addParameterSources("RULE", [Source.fromStaticValue(3)])  # top-N
+    outline.addParameterSources("TOP_N", [Source.fromStaticValue(3)])
+    outline.addParameterSources("PERCENTILE", [Source.fromStaticValue(99.0)])
+    output = QgsProcessingModelOutput("objects", "Objects")
+    output.setChildOutputName("OBJECTS")
+    outline.setModelOutputs({"objects": output})
+    model.addChildAlgorithm(outline)
+    target = tmp_path / "objects.gpkg"
+    results = processing.run(model, {"scene": src, "outline:objects": str(target)})
+    assert results["outline:objects"] == str(target)
+    ds = ogr.Open(str(target))
+    centroids = sorted((f["centroid_x"], f["centroid_y"]) for f in ds.GetLayer(0))
+    ds = None
+    targets = sorted((500000.0 + (c + 0.5) * 30.0, 4100000.0 - (r + 0.5) * 30.0)
+                     for r, c in zip(*np.nonzero(truth)))
+    np.testing.assert_allclose(centroids, targets, atol=30.0)  # each object on its target
+
+
+def test_model_can_be_saved_and_reloaded(hsad_plugin, tmp_path):
+    from qgis.core import QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm
+    model = QgsProcessingModelAlgorithm("roundtrip", "hsad tests")
+    for child_id in ("hsad:detect", "hsad:threshold", "hsad:evaluate"):
+        child = QgsProcessingModelChildAlgorithm(child_id)
+        model.addChildAlgorithm(child)
+    path = str(tmp_path / "m.model3")
+    assert model.toFile(path)
+    loaded = QgsProcessingModelAlgorithm()
+    assert loaded.fromFile(path)
+    assert sorted(c.algorithmId() for c in loaded.childAlgorithms().values()) == \
+        ["hsad:detect", "hsad:evaluate", "hsad:threshold"]
+    assert all(c.algorithm() is not None for c in loaded.childAlgorithms().values())
+
+
+def test_threshold_needs_at_least_one_output(hsad_plugin, tmp_path):
+    from qgis.core import QgsProcessingContext
+    score = write_raster(tmp_path / "s.tif", np.arange(20, dtype=np.float32).reshape(4, 5))
+    ok, message = algorithm("hsad:threshold").checkParameterValues(
+        {"INPUT": score, "MASK": None, "OBJECTS": None}, QgsProcessingContext())
+    assert not ok and "at least one output" in message
