@@ -11,7 +11,7 @@ Rules:
   are rare by definition, so the median and the MAD describe the background and hardly move when
   the anomalies change; the rule needs no labels, adapts to each scene and method, and is
   scale-free. For Gaussian background, RX scores follow a chi-square law, and K = 6 then leaves
-  about one false pixel in 10^5 to 10^6 for 20 to 200 bands.
+  about one false pixel in 30 000 (20 bands) to one in 5 million (200 bands).
 * ``percentile`` - scores at or above the given percentile of the valid scores.
 * ``value`` - scores at or above a given score.
 * ``top`` - objects formed at the percentile threshold, keeping the N with the highest peaks.
@@ -114,7 +114,8 @@ def choose_threshold(valid_scores: np.ndarray, rule: ThresholdRule) -> float:
     if sigma <= 0:  # more than half the scores are equal: fall back to the standard deviation
         sigma = float(values.std())
     if sigma <= 0:
-        return float(np.nextafter(values.max(), np.inf))  # a constant map has no anomaly
+        # a constant map has no anomaly: just above its value, in the float32 the scores use
+        return float(np.nextafter(np.float32(values.max()), np.float32(np.inf)))
     return median + rule.robust_k * sigma
 
 
@@ -197,7 +198,7 @@ def threshold_score_raster(score_path: str, mask_path: Optional[str], objects_pa
     from .threshold_outputs import check_outputs, write_mask, write_objects
     rule.check()
     log = log or (lambda message: None)
-    check_outputs(score_path, [p for p in (mask_path, objects_path) if p], overwrite)
+    check_outputs(score_path, mask_path, objects_path, overwrite)
     steps = ProgressSteps(progress)
     scores, info = read_scores(score_path, _stage(steps, "read"), tile_size)
     found = find_objects(scores, rule, info.geotransform)

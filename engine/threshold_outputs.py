@@ -10,7 +10,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -71,26 +71,29 @@ def vector_driver_for(path: str) -> str:
     return VECTOR_DRIVERS[ext]
 
 
-def check_outputs(score_path: str, outputs: Sequence[str], overwrite: bool) -> None:
+def check_outputs(score_path: str, mask_path: Optional[str], objects_path: Optional[str],
+                  overwrite: bool) -> None:
     """Refuse, before any work, outputs that clobber the input or exist, or cannot be written."""
-    for path in outputs:
-        if os.path.splitext(path)[1].lower() not in VECTOR_DRIVERS:
-            check_output(path, [score_path], overwrite)
-            continue
-        vector_driver_for(path)
-        if os.path.exists(path) and os.path.samefile(path, score_path):
-            raise OutputError(f"{path}: is an input file; choose another output name")
-        if os.path.exists(path) and not overwrite:
-            raise OutputError(f"{path}: already exists (use overwrite to replace it)")
-        folder = os.path.dirname(os.path.abspath(path))
+    if mask_path:
+        check_output(mask_path, [score_path], overwrite)
+    if objects_path:
+        vector_driver_for(objects_path)
+        if os.path.exists(objects_path) and os.path.samefile(objects_path, score_path):
+            raise OutputError(f"{objects_path}: is an input file; choose another output name")
+        if os.path.exists(objects_path) and not overwrite:
+            raise OutputError(f"{objects_path}: already exists (use overwrite to replace it)")
+        folder = os.path.dirname(os.path.abspath(objects_path))
         try:
             os.makedirs(folder, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"{folder}: cannot create the output folder ({exc.strerror})") from None
         if not os.access(folder, os.W_OK | os.X_OK):
             raise OutputError(f"{folder}: output folder is not writable")
-    if len({os.path.realpath(p) for p in outputs}) < len(outputs):
-        raise OutputError(f"{outputs[0]}: the mask and the objects need different file names")
+    if mask_path and objects_path and \
+            os.path.splitext(os.path.abspath(mask_path))[0] == \
+            os.path.splitext(os.path.abspath(objects_path))[0]:
+        raise OutputError(f"{objects_path}: the mask and the objects need different file names "
+                          "(their style side-cars would collide)")
 
 
 def write_mask(path: str, found, info, report: Report, metadata: Optional[dict] = None

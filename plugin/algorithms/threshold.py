@@ -33,7 +33,7 @@ class ThresholdAlgorithm(HsadAlgorithm):
          "scores. Anomalies are rare, so the median and the MAD describe the background and "
          "barely move with the anomalies; the rule needs no labels and adapts to each scene "
          "and detector. For a Gaussian background RX scores follow a chi-square law, and K = 6 "
-         "then leaves about one false pixel in 100 000 to 1 000 000 (20 to 200 bands). "
+         "then leaves about one false pixel in 30 000 (20 bands) to one in 5 million (200 bands). "
          "Percentile: scores at or above that percentile of the valid scores (99.9 flags 0.1 % "
          "of the pixels). Score value: scores at or above the given value. Top-N objects: "
          "objects formed at the percentile threshold, keeping the N with the highest peak."),
