@@ -8,7 +8,9 @@ from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutpu
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer, QgsProcessingParameterVectorDestination)
 
-from ...engine.provenance import describe_provenance
+from ...engine.detectors import method_info
+from ...engine.errors import HsadError
+from ...engine.provenance import describe_provenance, score_provenance
 from ...engine.threshold import RULES, ThresholdRule, threshold_score_raster
 from ..styling import style_on_load
 from .base import HsadAlgorithm
@@ -127,8 +129,20 @@ class ThresholdAlgorithm(HsadAlgorithm):
         for obj in result.objects[:5]:
             feedback.pushInfo(f"object {obj.object_id}: {obj.pixels} px, peak {obj.peak_score:.4g}"
                               f", centroid ({obj.centroid_x:.2f}, {obj.centroid_y:.2f})")
-        stem = os.path.splitext(os.path.basename(source))[0]
-        style_on_load(context, mask, f"{stem} anomaly mask", MASK_OPACITY)
-        style_on_load(context, objects, f"{stem} anomaly objects")
+        scene, method = layer_naming(source)
+        style_on_load(context, mask, f"{scene} anomaly mask{method}", MASK_OPACITY)
+        style_on_load(context, objects, f"{scene} anomaly objects{method}")
         return {"MASK": mask, "OBJECTS": objects, "THRESHOLD": result.threshold,
                 "OBJECT_COUNT": len(result.objects), "ANOMALY_PIXELS": result.mask_pixels}
+
+
+def layer_naming(score_path: str) -> tuple:
+    """(scene name, ' (method)') from the score's hsad metadata, else the score file's name."""
+    found = score_provenance(score_path)
+    if not found["source"]:
+        return os.path.splitext(os.path.basename(score_path))[0], ""
+    scene = os.path.splitext(os.path.basename(found["source"]))[0]
+    try:
+        return scene, f" ({method_info(found['method']).label})"
+    except HsadError:
+        return scene, f" ({found['method']})" if found["method"] else ""

@@ -1,0 +1,209 @@
+"""`make screenshots`: the real QGIS desktop, under Xvfb, running hsad from Processing.
+
+Starts QGIS with a throwaway profile in which hsad is installed and enabled, loads a generated
+scene in false colour, runs ``hsad:detect`` and ``hsad:threshold`` through Processing (so the
+outputs load the way they do for users: styled, named, on top), and saves the map canvas and the
+main window to ``docs/img/``. The same file is the script QGIS runs (``--code``): inside QGIS
+it does the GUI part, outside it prepares the profile and checks the pictures.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+IMAGES = os.path.join(REPO, "docs", "img")
+CANVAS_PNG = "qgis_detect_canvas.png"
+WINDOW_PNG = "qgis_detect_window.png"
+SETTLE_MS = 4000  # rendering is asynchronous: wait before each capture
+
+
+def main() -> int:
+    sys.path.insert(0, os.path.dirname(REPO))
+    from hsad.engine.synthetic import make_scene, write_envi
+    if not shutil.which("xvfb-run") or not shutil.which("qgis"):
+        sys.exit("make screenshots needs xvfb-run and qgis (make setup installs both)")
+    work = tempfile.mkdtemp(prefix="hsad-screenshots-")
+    scene = os.path.join(work, "harbour.bsq")
+    write_envi(scene, make_scene(256, 256, bands=120, targets=12, seed=3))
+    env = desktop_env(work)
+    env.update(HSAD_SHOT_SCENE=scene, HSAD_SHOT_OUT=work, HSAD_SHOT_METHOD=str(method_index()))
+    launcher = os.path.join(work, "launch.py")
+    with open(launcher, "w") as handle:
+        handle.write("import importlib.util\n"
+                     f"spec = importlib.util.spec_from_file_location('shots', {__file__!r})\n"
+                     "module = importlib.util.module_from_spec(spec)\n"
+                     "spec.loader.exec_module(module)\n"
+                     "module.in_qgis()\n")
+    started = time.perf_counter()
+    command = ["xvfb-run", "-a", "-s", "-screen 0 1400x900x24", "qgis", "--nologo",
+               "--noversioncheck", "--code", launcher]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    shots = [os.path.join(work, name) for name in (CANVAS_PNG, WINDOW_PNG)]
+    if not all(os.path.exists(p) and os.path.getsize(p) > 10000 for p in shots):
+        sys.exit(f"QGIS did not save the screenshots (exit {done.returncode}):\n"
+                 f"{(done.stdout + done.stderr)[-3000:]}")
+    log = os.path.join(work, "log.txt")
+    if os.path.exists(log):
+        print(open(log).read().strip())
+    os.makedirs(IMAGES, exist_ok=True)
+    for shot in shots:
+        shutil.copy(shot, IMAGES)
+        print(f"wrote {os.path.join(IMAGES, os.path.basename(shot))}")
+    print(f"QGIS desktop under Xvfb: {time.perf_counter() - started:.0f} s")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def method_index() -> int:
+    """The pretrained detector (0) when it loads here, else global RX (1), as in the demo."""
+    try:
+        from hsad.engine.detectors import create_detector
+        create_detector("twobranch", device="cpu")
+        return 0
+    except Exception:
+        return 1
+
+
+def desktop_env(work: str) -> dict:
+    """A throwaway QGIS profile with hsad installed (linked) and enabled."""
+    data = os.path.join(work, "xdg-data")
+    profile = os.path.join(data, "QGIS", "QGIS3", "profiles", "default")
+    plugins = os.path.join(profile, "python", "plugins")
+    os.makedirs(plugins)
+    os.symlink(REPO, os.path.join(plugins, "hsad"))
+    os.makedirs(os.path.join(profile, "QGIS"))
+    with open(os.path.join(profile, "QGIS", "QGIS3.ini"), "w") as handle:
+        handle.write("[PythonPlugins]\nhsad=true\n\n[qgis]\nshowTips=false\n"
+                     "checkVersion=false\n")
+    runtime = os.path.join(work, "xdg-runtime")
+    os.makedirs(runtime, mode=0o700)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("QT_QPA_PLATFORM", "QGIS_CUSTOM_CONFIG_PATH", "QGIS_PLUGINPATH")}
+    env.update(XDG_DATA_HOME=data, XDG_RUNTIME_DIR=runtime,
+               PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))
+    return env
+
+
+# ---- inside QGIS ----------------------------------------------------------------------------
+def in_qgis() -> None:
+    """Load the scene, run hsad from Processing, capture; then leave QGIS (it aborts on quit)."""
+    from qgis.PyQt.QtCore import QTimer
+    QTimer.singleShot(3000, _run_and_capture)
+
+
+def _run_and_capture() -> None:
+    from qgis.core import QgsProject
+    from qgis.PyQt.QtCore import QTimer
+    from qgis.utils import iface
+    out = os.environ["HSAD_SHOT_OUT"]
+    window, canvas = iface.mainWindow(), iface.mapCanvas()
+    with open(os.path.join(out, "log.txt"), "w") as log:
+        try:
+            scene = _load_false_colour(os.environ["HSAD_SHOT_SCENE"])
+            score, objects = _run_hsad(scene, int(os.environ["HSAD_SHOT_METHOD"]), out)
+            log.write(f"score layer: {score.name()} ({score.renderer().type()}); "
+                      f"objects layer: {objects.name()} ({objects.featureCount()} objects)\n")
+        except Exception:  # written to the log: the driver prints it
+            import traceback
+            log.write(traceback.format_exc())
+            os._exit(1)
+    tree = QgsProject.instance().layerTreeRoot()
+
+    def frame():  # after Processing has loaded its layers (which may zoom the canvas)
+        window.setGeometry(0, 0, 1400, 900)
+        iface.setActiveLayer(score)
+        _show_toolbox()
+        tree.findLayer(objects.id()).setItemVisibilityChecked(False)
+        canvas.setExtent(_zoom(scene.extent()))
+        canvas.refresh()
+        QTimer.singleShot(SETTLE_MS, capture_canvas)
+
+    def capture_canvas():  # the scene with the styled score overlay
+        canvas.waitWhileRendering()
+        canvas.saveAsImage(os.path.join(out, CANVAS_PNG))
+        tree.findLayer(objects.id()).setItemVisibilityChecked(True)
+        canvas.refresh()
+        QTimer.singleShot(SETTLE_MS, capture_window)
+
+    def capture_window():  # the whole desktop: layers, outlined objects, the toolbox
+        canvas.waitWhileRendering()
+        window.grab().save(os.path.join(out, WINDOW_PNG))
+        os._exit(0)  # QGIS 3.22 aborts on a scripted quit; the pictures are the result
+
+    QTimer.singleShot(1000, frame)
+
+
+def _load_false_colour(path: str):
+    from qgis.core import (QgsContrastEnhancement, QgsMultiBandColorRenderer, QgsProject,
+                           QgsRasterLayer)
+    layer = QgsRasterLayer(path, "harbour (false colour 860/650/550 nm)")
+    provider = layer.dataProvider()
+    bands = [_band_near(layer, nm) for nm in (860.0, 650.0, 550.0)]
+    renderer = QgsMultiBandColorRenderer(provider, *bands)
+    setters = (renderer.setRedContrastEnhancement, renderer.setGreenContrastEnhancement,
+               renderer.setBlueContrastEnhancement)
+    cuts = [provider.cumulativeCut(band, 0.02, 0.98) for band in bands]
+    low, high = min(c[0] for c in cuts), max(c[1] for c in cuts)  # one stretch keeps the hues
+    for band, setter in zip(bands, setters):
+        enhancement = QgsContrastEnhancement(provider.dataType(band))
+        enhancement.setContrastEnhancementAlgorithm(QgsContrastEnhancement.StretchToMinimumMaximum)
+        enhancement.setMinimumValue(low)
+        enhancement.setMaximumValue(high)
+        setter(enhancement)
+    layer.setRenderer(renderer)
+    QgsProject.instance().addMapLayer(layer)
+    return layer
+
+
+def _zoom(extent):
+    """The part of the scene with the roofs and most targets, so the overlay reads clearly."""
+    from qgis.core import QgsRectangle
+    width, height = extent.width(), extent.height()
+    return QgsRectangle(extent.xMinimum() + 0.3 * width, extent.yMinimum() + 0.25 * height,
+                        extent.xMaximum(), extent.yMaximum() - 0.05 * height)
+
+
+def _band_near(layer, nm: float) -> int:
+    """The 1-based band whose wavelength (from its name, 'Band n: 860.00 nm ...') is nearest."""
+    import re
+    best, distance = 1, float("inf")
+    for band in range(1, layer.bandCount() + 1):
+        found = re.search(r"([\d.]+) nm", layer.bandName(band))
+        if found and abs(float(found.group(1)) - nm) < distance:
+            best, distance = band, abs(float(found.group(1)) - nm)
+    return best
+
+
+def _run_hsad(scene, method: int, out: str):
+    import processing
+    from qgis.core import QgsProject
+    detect = processing.runAndLoadResults("hsad:detect", {
+        "INPUT": scene, "METHOD": method, "OUTPUT": os.path.join(out, "harbour_score.tif")})
+    processing.runAndLoadResults("hsad:threshold", {
+        "INPUT": detect["OUTPUT"], "RULE": 0, "OBJECTS": os.path.join(out, "harbour_objects.gpkg"),
+        "MASK": None})
+    layers = QgsProject.instance().mapLayers().values()
+    score = next(layer for layer in layers if "anomaly score" in layer.name())
+    objects = next(layer for layer in layers if "anomaly objects" in layer.name())
+    return score, objects
+
+
+def _show_toolbox() -> None:
+    from qgis.PyQt.QtWidgets import QDockWidget, QLineEdit
+    from qgis.utils import iface
+    toolbox = iface.mainWindow().findChild(QDockWidget, "ProcessingToolbox")
+    if toolbox is None:
+        return
+    toolbox.show()
+    search = toolbox.findChild(QLineEdit)
+    if search is not None:
+        search.setText("anomal")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
