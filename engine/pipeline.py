@@ -87,6 +87,7 @@ def detect_scene(input_path: str, output_path: str, params: Optional[DetectParam
         inputs = scene.file_list if isinstance(scene, GdalScene) else [input_path]
         metadata = {"HSAD_VERSION": __version__, "HSAD_METHOD": params.method,
                     "HSAD_SOURCE": os.path.abspath(input_path),
+                    "HSAD_REQUEST": asdict(params),  # what was asked: batch reruns compare it
                     "HSAD_PARAMETERS": {**detector.parameters,
                                         "bands": [b + 1 for b in info.band_indices]}}
         with ScoreWriter(output_path, info, inputs=inputs, overwrite=overwrite,

@@ -1,0 +1,222 @@
+"""Running a batch: one scene at a time in this process, or many at once on Dask.
+
+Every scene goes through :func:`process_scene`, wherever it runs, so a Dask worker does exactly
+what the serial loop does: clean up after an interrupted run, skip a complete output, score the
+scene through :func:`~hsad.engine.pipeline.detect_scene`, and turn any failure into a record
+instead of an exception. Only a cancel (or Ctrl-C) stops the batch; the summary is written anyway.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+import traceback
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict
+from typing import Callable, Iterator, Optional, Sequence
+
+from ..errors import Cancelled, HsadError, OutputError
+from ..pipeline import DetectParameters, detect_scene
+from ..tiling import Progress
+from .discovery import SceneJob
+from .existing import BROKEN, COMPLETE, MISSING, inspect_output, make_durable, remove_partials
+from .summary import (CANCELLED, DONE, FAILED, SKIPPED, BatchSummary, SceneRecord,
+                      write_summary)
+
+Log = Callable[[str], None]
+
+
+def process_scene(job: SceneJob, params: DetectParameters, overwrite: bool = False,
+                  progress: Optional[Progress] = None, write_style: bool = True) -> SceneRecord:
+    """Score one scene of a batch unless its output is already complete.
+
+    Never raises for the scene's own problems: the record carries the one-line error, and its
+    ``notes`` what happened on the way (a worker process has no log of the caller's to write to).
+    """
+    started = time.perf_counter()
+    record = SceneRecord(job.name, FAILED, job.output_name, params.method)
+    note = record.notes.append
+    try:
+        for path in remove_partials(job.output):
+            note(f"removed {path}, left by an interrupted run")
+        replace = overwrite
+        if not overwrite:
+            existing = inspect_output(job.output, job.scene, params)
+            if existing.state == COMPLETE:
+                return _skipped(record, job, existing, write_style)
+            if existing.state == BROKEN:
+                note(f"{job.output} {existing.reason}; scoring it again")
+                replace = True
+            elif existing.state != MISSING:
+                raise OutputError(f"{job.output}: {existing.reason} (use overwrite to replace it)")
+        result = detect_scene(job.scene, job.output, params, overwrite=replace, progress=progress,
+                              log=note, write_style=write_style)
+        make_durable([job.output, result.style])
+        record.status, record.model_version, record.device = DONE, result.model_version or "", \
+            result.device
+        record.statistics = result.summary.as_dict()
+    except (Cancelled, KeyboardInterrupt):
+        raise
+    except HsadError as exc:
+        record.error = str(exc)
+    except Exception as exc:  # a bug or the environment: still only this scene's problem
+        note(traceback.format_exc().rstrip())
+        record.error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+    record.seconds = time.perf_counter() - started
+    return record
+
+
+def run_batch(jobs: Sequence[SceneJob], output_dir: str, params: DetectParameters,
+              overwrite: bool = False, workers: int = 1, scheduler: Optional[str] = None,
+              progress: Optional[Progress] = None, log: Optional[Log] = None,
+              debug: Optional[Log] = None, input_dir: str = "",
+              write_style: bool = True) -> BatchSummary:
+    """Score every job and write ``summary.csv``/``summary.json`` into ``output_dir``.
+
+    ``workers`` 1 with no ``scheduler`` runs in this process (progress within each scene, cancel
+    within a tile); ``workers`` > 1 starts a local Dask cluster of that many single-threaded
+    processes on 127.0.0.1; ``scheduler`` (``tcp://host:port``) uses an existing Dask cluster,
+    whose workers must see the same paths. ``log`` gets a line per scene, ``debug`` the details.
+    A cancel or Ctrl-C stops the batch, marks the scenes not run as cancelled, writes the summary
+    and re-raises.
+    """
+    log = log or (lambda message: None)
+    debug = debug or (lambda message: None)
+    started = time.perf_counter()
+    records: list = [SceneRecord(j.name, CANCELLED, j.output_name, params.method) for j in jobs]
+    tracker = _Progress(progress, len(jobs))
+    with ExitStack() as stack:
+        if scheduler or workers > 1:
+            client = stack.enter_context(_dask_client(workers, scheduler, debug))
+            results = _on_dask(client, jobs, params, overwrite, write_style)
+            where = f"dask {scheduler}" if scheduler else f"local dask cluster of {workers} workers"
+        else:
+            results = _in_process(jobs, params, overwrite, tracker, write_style)
+            where = "serial"
+        try:
+            os.makedirs(output_dir, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{output_dir}: cannot create the output folder ({exc.strerror})") \
+                from None
+        summary = BatchSummary(input_dir, os.path.abspath(output_dir), asdict(params), records,
+                               workers=where)
+        try:
+            for index, record in results:
+                records[index] = record
+                log(_describe(record))
+                for note in record.notes:
+                    debug(f"{record.scene}: {note}")
+                tracker.scene_finished()
+        finally:
+            results.close()
+            summary.seconds = time.perf_counter() - started
+            write_summary(summary)
+    return summary
+
+
+def _in_process(jobs, params, overwrite, tracker, write_style) -> Iterator[tuple]:
+    for index, job in enumerate(jobs):
+        yield index, process_scene(job, params, overwrite, tracker.within_scene(), write_style)
+
+
+def _on_dask(client, jobs, params, overwrite, write_style) -> Iterator[tuple]:
+    from distributed import as_completed
+    futures = {client.submit(process_scene, job, params, overwrite, write_style=write_style,
+                             key=f"hsad-scene-{index}-{job.name}", pure=False): index
+               for index, job in enumerate(jobs)}
+    try:
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                yield index, future.result()
+            except Exception as exc:  # the worker died, or could not run hsad at all
+                yield index, _worker_failure(jobs[index], params, exc)
+    finally:
+        client.cancel(list(futures))
+
+
+@contextmanager
+def _dask_client(workers: int, scheduler: Optional[str], log: Log):
+    """A Dask client on the given scheduler, or on a local cluster that lives as long as it."""
+    from distributed import Client, LocalCluster
+    if not scheduler:
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          host="127.0.0.1", dashboard_address=None,
+                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+            log(f"local Dask cluster of {workers} worker processes at {cluster.scheduler_address}")
+            yield client
+        return
+    try:
+        client = Client(scheduler)
+    except Exception as exc:  # OSError, TimeoutError, ValueError for a malformed address
+        raise HsadError(f"{scheduler}: cannot reach the Dask scheduler "
+                        f"({' '.join(str(exc).split()) or type(exc).__name__})") from None
+    with client:
+        if not client.scheduler_info().get("workers"):
+            try:
+                client.wait_for_workers(1, timeout=_connect_timeout())
+            except TimeoutError:
+                raise HsadError(f"{scheduler}: the Dask scheduler has no workers; start some "
+                                "with dask_worker (see hsad batch --help)") from None
+        log(f"Dask scheduler {scheduler} with {len(client.scheduler_info()['workers'])} worker(s)")
+        yield client
+
+
+def _connect_timeout() -> float:
+    """Dask's own connect timeout (``distributed.comm.timeouts.connect``), in seconds."""
+    import dask
+    from dask.utils import parse_timedelta
+    return parse_timedelta(dask.config.get("distributed.comm.timeouts.connect", "30s"))
+
+
+def _skipped(record: SceneRecord, job: SceneJob, existing, write_style: bool) -> SceneRecord:
+    """The record of a scene whose complete output is kept (its style restored if missing)."""
+    summary = existing.summary
+    style = os.path.splitext(job.output)[0] + ".qml"
+    if write_style and not os.path.exists(style) and summary.valid_pixels:
+        from ..style import write_score_style
+        write_score_style(job.output, summary)
+    record.status = SKIPPED
+    record.model_version = existing.metadata.get("HSAD_MODEL_VERSION", "")
+    record.device = existing.metadata.get("HSAD_DEVICE", "")
+    record.statistics = summary.as_dict()
+    return record
+
+
+def _worker_failure(job: SceneJob, params: DetectParameters, exc: Exception) -> SceneRecord:
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, ModuleNotFoundError) or "No module named" in message:
+        message += (" (start the Dask workers with the Python that has hsad, e.g. "
+                    ".venv/bin/python -m distributed.cli.dask_worker SCHEDULER_ADDRESS)")
+    return SceneRecord(job.name, FAILED, job.output_name, params.method,
+                       error=f"Dask worker: {type(exc).__name__}: {message}")
+
+
+def _describe(record: SceneRecord) -> str:
+    if record.status == FAILED:
+        return f"{record.scene}: failed: {record.error}"
+    if record.status == SKIPPED:
+        return f"{record.scene}: skipped, {record.output} is complete"
+    return f"{record.scene}: {record.output} in {record.seconds:.1f} s"
+
+
+class _Progress:
+    """One progress callback over a whole batch: finished scenes plus the share of the current."""
+
+    def __init__(self, progress: Optional[Progress], total: int):
+        self._progress = progress
+        self._total = max(total, 1)
+        self._done = 0
+
+    def within_scene(self) -> Optional[Progress]:
+        if self._progress is None:
+            return None
+        return lambda fraction: self._report(self._done + fraction)
+
+    def scene_finished(self) -> None:
+        self._done += 1
+        if self._report(self._done) is False:
+            raise Cancelled()
+
+    def _report(self, done: float):
+        return self._progress(min(done / self._total, 1.0)) if self._progress else True
