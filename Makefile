@@ -49,7 +49,7 @@ venv:
 link:
 	@site=$$($(PY) -c "import sysconfig; print(sysconfig.get_paths()['purelib'])"); \
 	ln -sfn $(CURDIR) $$site/hsad; \
-	printf '#!%s\nimport sys\nfrom hsad.engine.cli.main import main\nsys.exit(main())\n' $(PY) > $(VENV)/bin/hsad; \
+	printf '#!%s\nimport sys\nfrom hsad.engine.cli.main import main\nif __name__ == "__main__":  # Dask workers re-import this file\n    sys.exit(main())\n' $(PY) > $(VENV)/bin/hsad; \
 	chmod +x $(VENV)/bin/hsad
 	@mkdir -p $(QGIS_PLUGINPATH) $(XDG_DATA_HOME) $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
 	@ln -sfn $(CURDIR) $(QGIS_PLUGINPATH)/hsad

@@ -1,14 +1,87 @@
-"""``hsad batch``: score every scene in a folder (being built; see issue 7)."""
+"""``hsad batch``: score every scene in a folder, resumably, on this machine or a Dask cluster."""
 from __future__ import annotations
+
+import argparse
+import os
+
+from .common import (Messages, add_band_options, add_method_options, detect_parameters,
+                     positive_int, write_json)
+
+EXAMPLES = """output names:
+  INPUT_DIR/<dir>/<name>.<ext> is scored into OUTPUT_DIR/<dir>/<name>_<method>.tif (plus a .qml
+  style); two scenes of one folder with the same <name> keep their extension: <name>.<ext>_<method>.tif.
+  A complete output is skipped, so running the same command again after an interruption finishes
+  only what is missing. summary.csv and summary.json in OUTPUT_DIR list every scene.
+
+scenes:
+  without --pattern, every file GDAL reads as a raster and every .mat file; with --pattern, every
+  file whose name matches. Headers (.hdr), .aux.xml, .qml, hidden files and hsad's own outputs
+  are never scenes.
+
+exit code: 0 every scene done or already complete, 1 a scene failed, 2 bad usage or input folder.
+
+examples:
+  hsad batch flights/ -o scores/ --method rx
+  hsad batch flights/ -o scores/ --pattern '*.bsq' --recursive --workers 4
+  hsad batch /data/campaign -o /data/scores --scheduler tcp://10.0.0.5:8786
+  hsad batch flights/ -o scores/ --method rx --json - -q
+
+a Dask cluster (workers need hsad: start them with the Python of hsad's environment):
+  .venv/bin/python -m distributed.cli.dask_scheduler --host 0.0.0.0 --port 8786
+  .venv/bin/python -m distributed.cli.dask_worker tcp://SCHEDULER:8786 --nworkers 4 --nthreads 1
+"""
 
 
 def add_parser(sub, common) -> None:
-    p = sub.add_parser("batch", parents=[common], help="score every scene in a folder")
-    p.add_argument("input_dir")
-    p.add_argument("-o", "--output", required=True)
+    p = sub.add_parser("batch", parents=[common], help="score every scene in a folder",
+                       description="Score every scene of a folder (and its subfolders with "
+                       "--recursive) into a mirrored folder of score rasters, skipping scenes "
+                       "already done; one scene's failure does not stop the others.",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("input_dir", metavar="INPUT_DIR", help="folder of scenes")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT_DIR",
+                   help="folder for the score rasters and the summary (created if needed)")
+    p.add_argument("--pattern", metavar="GLOB",
+                   help="only files whose name matches, e.g. '*.bsq' (quote it; a pattern with "
+                   "'/' is matched against the path relative to INPUT_DIR)")
+    p.add_argument("--recursive", action="store_true", help="also look in subfolders")
+    add_method_options(p)
+    add_band_options(p)
+    p.add_argument("--overwrite", action="store_true",
+                   help="score every scene again, replacing existing outputs")
+    p.add_argument("--no-style", action="store_true", help="do not write .qml style side-cars")
+    p.add_argument("--workers", type=positive_int, metavar="N",
+                   help="scenes scored at once by a local Dask cluster of N single-threaded "
+                   "processes (default 1: one scene at a time in this process)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="send the scenes to an existing Dask cluster, e.g. tcp://host:8786; its "
+                   "workers read and write the same paths, so give paths they see")
+    p.add_argument("--json", metavar="OUT", help="also write the summary as JSON ('-' = stdout)")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
+    from ..batch import plan_batch, run_batch
     from ..errors import HsadError
-    raise HsadError("hsad batch is not available yet")
+    if args.scheduler and args.workers:
+        raise HsadError("--workers sets the size of a local cluster; a cluster given with "
+                        "--scheduler brings its own workers")
+    messages = Messages(args)
+    params = detect_parameters(args)
+    jobs = plan_batch(args.input_dir, args.output, params.method, args.pattern, args.recursive)
+    if not jobs:
+        where = f"'{args.pattern}'" if args.pattern else "a raster"
+        raise HsadError(f"{args.input_dir}: no file matches {where}"
+                        + ("" if args.recursive else " (add --recursive to look in subfolders)"))
+    messages.info(f"{len(jobs)} scene(s) from {args.input_dir} to {args.output} ({args.method})")
+    with messages.progress(f"{len(jobs)} scenes") as progress:
+        summary = run_batch(jobs, args.output, params, overwrite=args.overwrite,
+                            workers=args.workers or 1, scheduler=args.scheduler, progress=progress,
+                            log=messages.info, debug=messages.debug,
+                            input_dir=os.path.abspath(args.input_dir),
+                            write_style=not args.no_style)
+    for record in summary.failed if messages.quiet else ():
+        messages.always(f"{record.scene}: failed: {record.error}")
+    messages.info(f"{summary.describe()}; summary in {os.path.join(args.output, 'summary.csv')}")
+    write_json(summary.as_dict(), args.json)
+    return 0 if summary.ok else 1

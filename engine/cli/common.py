@@ -30,6 +30,17 @@ def parse_band_list(text: Optional[str]) -> Optional[list]:
     return bands
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (a usage error, exit 2, otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
 def add_method_options(parser: argparse.ArgumentParser, multiple: bool = False) -> None:
     """--method, --device and the local RX windows, as every scoring command takes them."""
     from ..detectors import method_names
@@ -41,10 +52,26 @@ def add_method_options(parser: argparse.ArgumentParser, multiple: bool = False) 
                             help="detector (default: twobranch, the pretrained detector)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
                         help="where the pretrained network runs (default: auto = cuda if available)")
-    parser.add_argument("--inner", type=int, help="local RX guard window, odd (default 5)")
-    parser.add_argument("--outer", type=int, help="local RX outer window, odd (default 21)")
-    parser.add_argument("--tile-size", type=int, default=256,
+    parser.add_argument("--inner", type=positive_int, help="local RX guard window, odd (default 5)")
+    parser.add_argument("--outer", type=positive_int, help="local RX outer window, odd (default 21)")
+    parser.add_argument("--tile-size", type=positive_int, default=256,
                         help="pixels per tile side; bounds memory (default 256)")
+
+
+def add_band_options(parser: argparse.ArgumentParser) -> None:
+    """--bands and --keep-bad-bands, for the commands that write score rasters."""
+    parser.add_argument("--bands", help="1-based bands to use, e.g. 1-100,120-180 "
+                        "(default: all good bands)")
+    parser.add_argument("--keep-bad-bands", action="store_true",
+                        help="also use bands the file flags as bad (ENVI bbl)")
+
+
+def detect_parameters(args: argparse.Namespace):
+    """The engine's DetectParameters from the options of add_method_options/add_band_options."""
+    from ..pipeline import DetectParameters
+    return DetectParameters(method=args.method, bands=parse_band_list(args.bands),
+                            drop_bad_bands=not args.keep_bad_bands, tile_size=args.tile_size,
+                            device=args.device, inner=args.inner, outer=args.outer)
 
 
 class Messages:
@@ -53,13 +80,21 @@ class Messages:
     def __init__(self, args: argparse.Namespace):
         self.quiet = getattr(args, "quiet", False)
         self.verbose = getattr(args, "verbose", False)
+        self._bar = None
 
     def info(self, text: str) -> None:
         if not self.quiet:
-            print(text, file=sys.stderr)
+            self.always(text)
 
     def debug(self, text: str) -> None:
         if self.verbose and not self.quiet:
+            self.always(text)
+
+    def always(self, text: str) -> None:
+        """A line on stderr even with -q (for failures), above the progress bar if one is drawn."""
+        if self._bar is not None:
+            self._bar.write(text, file=sys.stderr)
+        else:
             print(text, file=sys.stderr)
 
     @contextmanager
@@ -80,9 +115,11 @@ class Messages:
                 done[0] = step
             return True
 
+        self._bar = bar
         try:
             yield update
         finally:
+            self._bar = None
             bar.close()
 
 

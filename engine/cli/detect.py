@@ -1,7 +1,7 @@
 """``hsad detect``: score one scene and write a georeferenced score raster."""
 from __future__ import annotations
 
-from .common import Messages, add_method_options, parse_band_list, write_json
+from .common import Messages, add_band_options, add_method_options, detect_parameters, write_json
 
 EXAMPLES = """examples:
   hsad detect scene.bsq -o scene_score.tif
@@ -20,9 +20,7 @@ def add_parser(sub, common) -> None:
     p.add_argument("scene", help="input scene (the ENVI data file, not the .hdr)")
     p.add_argument("-o", "--output", required=True, help="score raster (.tif GeoTIFF, .img/.bsq ENVI)")
     add_method_options(p)
-    p.add_argument("--bands", help="1-based bands to use, e.g. 1-100,120-180 (default: all good bands)")
-    p.add_argument("--keep-bad-bands", action="store_true",
-                   help="also use bands the file flags as bad (ENVI bbl)")
+    add_band_options(p)
     p.add_argument("--overwrite", action="store_true", help="replace an existing output")
     p.add_argument("--no-style", action="store_true", help="do not write the .qml style side-car")
     p.add_argument("--json", metavar="OUT", help="write a JSON summary of the run ('-' = stdout)")
@@ -30,11 +28,9 @@ def add_parser(sub, common) -> None:
 
 
 def run(args) -> int:
-    from ..pipeline import DetectParameters, detect_scene
+    from ..pipeline import detect_scene
     messages = Messages(args)
-    params = DetectParameters(method=args.method, bands=parse_band_list(args.bands),
-                              drop_bad_bands=not args.keep_bad_bands, tile_size=args.tile_size,
-                              device=args.device, inner=args.inner, outer=args.outer)
+    params = detect_parameters(args)
     with messages.progress(f"{args.method}") as progress:
         result = detect_scene(args.scene, args.output, params, overwrite=args.overwrite,
                               progress=progress, log=messages.debug, write_style=not args.no_style)

@@ -6,6 +6,8 @@ Errors are one line on stderr; ``-v`` adds the traceback.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import traceback
 from typing import Optional, Sequence
@@ -47,11 +49,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not argv:
         parser.print_help()
         return 2
-    args = parser.parse_args(argv)
+    if argv[0] == "train":  # everything after it, --help included, belongs to the trainer
+        args = parser.parse_args(["train"])
+        args.args = argv[1:]
+    else:
+        args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
     verbose = getattr(args, "verbose", False)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         return int(args.run(args) or 0)
     except HsadError as exc:
@@ -59,8 +66,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             traceback.print_exc()
         print(f"hsad: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `hsad ... | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (Cancelled, KeyboardInterrupt):
-        print("hsad: interrupted; no output was left behind", file=sys.stderr)
+        print("hsad: interrupted; no half-written output was left behind", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug or an environment problem: say it in one line
         if verbose:
@@ -68,6 +78,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"hsad: failed: {message} (run with -v for details)", file=sys.stderr)
         return 1
+
+
+def _interrupt(signum, frame) -> None:
+    """SIGTERM (kill, job schedulers) stops as cleanly as Ctrl-C does."""
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

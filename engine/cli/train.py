@@ -14,10 +14,17 @@ def add_parser(sub, common) -> None:
 
 
 def run(args) -> int:
+    import importlib.util
+    import sys
     from ..errors import DependencyError
+    if importlib.util.find_spec("torch") is None:
+        raise DependencyError(f"training needs torch, which {sys.executable} cannot import; "
+                              f"install it with '{sys.executable} -m pip install torch==2.13.0'")
     try:
         from ...models import training
-    except ImportError as exc:
-        raise DependencyError(f"training needs torch ({exc}); install it with "
-                              "'.venv/bin/pip install torch==2.13.0'") from None
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").endswith("models.training"):
+            raise
+        raise DependencyError("the trainer (models/training.py) is not part of this copy of "
+                              "hsad") from None
     return int(training.main(list(args.args)) or 0)
