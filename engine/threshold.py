@@ -51,7 +51,8 @@ class ThresholdRule:
     def check(self) -> None:
         """One-line errors for impossible settings, before anything is read."""
         if self.kind not in RULES:
-            raise HsadError(f"unknown threshold rule '{self.kind}' (choose from {', '.join(RULES)})")
+            raise HsadError(f"unknown threshold rule '{self.kind}' "
+                            f"(choose from {', '.join(RULES)})")
         if self.kind in ("percentile", "top") and not 0.0 <= self.percentile < 100.0:
             raise HsadError(f"percentile must be at least 0 and below 100 (got {self.percentile})")
         if self.kind == "value" and (self.value is None or not np.isfinite(self.value)):
@@ -152,10 +153,10 @@ def find_objects(scores: np.ndarray, rule: ThresholdRule,
     for new_id, k in enumerate(keep, start=1):
         lookup[k + 1] = new_id
         r, c = mean_row[k] + 0.5, mean_col[k] + 0.5
-        objects.append(AnomalyObject(
-            new_id, int(pixels[k]), float(pixels[k] * pixel_area), float(peaks[k]),
-            float(sums[k] / pixels[k]), gt[0] + c * gt[1] + r * gt[2], gt[3] + c * gt[4] + r * gt[5],
-            int(peak_at[k][0]), int(peak_at[k][1])))
+        x, y = gt[0] + c * gt[1] + r * gt[2], gt[3] + c * gt[4] + r * gt[5]
+        objects.append(AnomalyObject(new_id, int(pixels[k]), float(pixels[k] * pixel_area),
+                                     float(peaks[k]), float(sums[k] / pixels[k]), x, y,
+                                     int(peak_at[k][0]), int(peak_at[k][1])))
     return ObjectMap(threshold, lookup[labels], ~valid, rule.diagonal, objects)
 
 

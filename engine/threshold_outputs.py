@@ -86,7 +86,8 @@ def check_outputs(score_path: str, mask_path: Optional[str], objects_path: Optio
         try:
             os.makedirs(folder, exist_ok=True)
         except OSError as exc:
-            raise OutputError(f"{folder}: cannot create the output folder ({exc.strerror})") from None
+            raise OutputError(f"{folder}: cannot create the output folder "
+                              f"({exc.strerror})") from None
         if not os.access(folder, os.W_OK | os.X_OK):
             raise OutputError(f"{folder}: output folder is not writable")
     if mask_path and objects_path and \

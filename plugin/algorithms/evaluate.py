@@ -1,4 +1,4 @@
-"""Evaluate against ground truth: score rasters + a truth raster in, an AUC table and ROC plot out."""
+"""Evaluate against ground truth: score rasters and a truth raster in, AUC table and ROC out."""
 from __future__ import annotations
 
 import os
@@ -106,7 +106,8 @@ class EvaluateAlgorithm(HsadAlgorithm):
     def _warn_if_grids_differ(self, parameters, context, feedback) -> None:
         truth = self.parameterAsRasterLayer(parameters, "TRUTH", context)
         for layer in self.parameterAsLayerList(parameters, "INPUT", context):
-            if truth is not None and (layer.extent() != truth.extent() or layer.crs() != truth.crs()):
+            if truth is not None and (layer.extent() != truth.extent()
+                                      or layer.crs() != truth.crs()):
                 feedback.pushWarning(f"{layer.name()}: extent or CRS differs from the ground "
                                      "truth; pixels are compared by row and column")
 

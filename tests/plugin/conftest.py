@@ -1,4 +1,4 @@
-"""Fixtures of the plugin tests: the registered plugin, score rasters, a shared qgis_process profile."""
+"""Plugin test fixtures: the registered plugin, score rasters, a shared qgis_process profile."""
 from __future__ import annotations
 
 import os

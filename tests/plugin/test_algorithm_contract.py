@@ -1,6 +1,8 @@
 """What every hsad algorithm promises: batch and cancel flags, help for every parameter, models."""
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pytest
 from qgis.core import QgsProcessingAlgorithm
@@ -8,7 +10,7 @@ from qgis.core import QgsProcessingAlgorithm
 from plugin_helpers import write_raster
 from support import write_cube
 
-ALGORITHMS = ("hsad:detect", "hsad:threshold", "hsad:evaluate")
+ALGORITHMS = ("hsad:detect", "hsad:detectfolder", "hsad:threshold", "hsad:evaluate")
 
 
 def algorithm(algorithm_id):
@@ -23,7 +25,7 @@ def test_batch_cancel_and_help_for_every_parameter(hsad_plugin, algorithm_id):
     alg = algorithm(algorithm_id)
     assert alg.flags() & QgsProcessingAlgorithm.FlagSupportsBatch
     assert alg.flags() & QgsProcessingAlgorithm.FlagCanCancel
-    help_text = alg.shortHelpString()
+    help_text = html.unescape(alg.shortHelpString())
     for parameter in alg.parameterDefinitions():
         assert parameter.help().strip(), f"{algorithm_id} {parameter.name()} has no help"
         assert parameter.help() in help_text or parameter.help()[:40] in help_text

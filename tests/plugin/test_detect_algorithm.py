@@ -1,4 +1,4 @@
-"""hsad:detect through processing.run: grid, nodata, styled loading, the log, progress and cancel."""
+"""hsad:detect via processing.run: grid, nodata, styled loading, the log, progress and cancel."""
 from __future__ import annotations
 
 import os

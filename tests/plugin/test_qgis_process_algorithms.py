@@ -25,7 +25,8 @@ def run_json(args, env):
 
 def test_every_algorithm_is_listed_and_help_is_plain_text(shared_qgis_process_env):
     listing = run_qgis_process(["list"], shared_qgis_process_env).stdout
-    assert {"hsad:detect", "hsad:threshold", "hsad:evaluate"} <= set(listing.split())
+    assert {"hsad:detect", "hsad:detectfolder", "hsad:threshold", "hsad:evaluate"} <= \
+        set(listing.split())
     done = run_qgis_process(["help", "hsad:threshold"], shared_qgis_process_env)
     assert done.returncode == 0, done.stderr
     assert "Rule: Automatic" in done.stdout and "Anomaly objects: " in done.stdout

@@ -1,0 +1,123 @@
+"""Detect anomalies in a folder: every scene scored by the engine's batch runner, one summary."""
+from __future__ import annotations
+
+import os
+
+from qgis.core import (QgsProcessingContext, QgsProcessingException, QgsProcessingOutputFile,
+                       QgsProcessingOutputNumber, QgsProcessingParameterBoolean,
+                       QgsProcessingParameterFile, QgsProcessingParameterFolderDestination,
+                       QgsProcessingParameterString, QgsProcessingUtils)
+
+from ...engine.batch import DONE, FAILED, SKIPPED, plan_batch, run_batch
+from ...engine.detectors import method_info
+from ...engine.errors import Cancelled
+from ..styling import style_on_load
+from .base import HsadAlgorithm
+from .detect import SCORE_OPACITY, score_layer_name
+from .method_parameters import (ADVANCED_HELP, METHOD_HELP, add_advanced, add_method,
+                                detect_parameters, torch_check)
+
+MAX_LAYERS_LOADED = 20  # more score layers than this would bury the map; the summary lists all
+
+
+class DetectFolderAlgorithm(HsadAlgorithm):
+    algorithm_id = "detectfolder"
+    title = "Detect anomalies in a folder"
+    summary = ("Scores every scene in a folder, one after the other, into one float32 score "
+               "raster per scene with a predictable name, and writes a summary table "
+               "(summary.csv, summary.json) of scenes, status, seconds and score statistics. A "
+               "scene that fails is reported and the others go on; a rerun skips the scenes "
+               "whose score is already complete, so an interrupted batch resumes.")
+    help_items = (
+        ("Input folder", "The folder holding the scenes (ENVI data files, GeoTIFFs, MATLAB "
+         "files, anything GDAL reads). Side-cars (.hdr, .aux.xml, .qml) and hsad's own score "
+         "rasters are never taken for scenes."),
+        ("File pattern", "Optional shell pattern on file names, such as *.bsq or *_rfl.img "
+         "(or on paths relative to the input folder when it holds a /). Empty takes every "
+         "raster. With a pattern, a matching file hsad cannot read is reported as failed."),
+        ("Include subfolders", "Also search the subfolders; the output folder mirrors them."),
+        METHOD_HELP,
+    ) + ADVANCED_HELP + (
+        ("Recompute complete scores", "Score every scene again, replacing outputs that are "
+         "already complete (by default they are kept and reported as skipped)."),
+        ("Load score layers", f"Add the new score layers to the map, styled (at most "
+         f"{MAX_LAYERS_LOADED}; the summary table lists every scene)."),
+        ("Output folder", "Where the scores go, named after scene and method (flights/"
+         "harbour.bsq scored by global RX gives flights/harbour_rx.tif), each with a .qml style, "
+         "plus summary.csv and summary.json. Input files are never replaced."),
+    )
+
+    def define(self) -> None:
+        h = dict(self.help_items)
+        self.add(QgsProcessingParameterFile("INPUT", "Input folder",
+                                            behavior=QgsProcessingParameterFile.Folder),
+                 help_text=h["Input folder"])
+        self.add(QgsProcessingParameterString("PATTERN", "File pattern", optional=True),
+                 help_text=h["File pattern"])
+        self.add(QgsProcessingParameterBoolean("RECURSIVE", "Include subfolders", False),
+                 help_text=h["Include subfolders"])
+        add_method(self)
+        add_advanced(self)
+        self.add(QgsProcessingParameterBoolean("OVERWRITE", "Recompute complete scores", False),
+                 advanced=True, help_text=h["Recompute complete scores"])
+        self.add(QgsProcessingParameterBoolean("LOAD_LAYERS", "Load score layers", True),
+                 advanced=True, help_text=h["Load score layers"])
+        self.add(QgsProcessingParameterFolderDestination("OUTPUT", "Output folder"),
+                 help_text=h["Output folder"])
+        self.addOutput(QgsProcessingOutputFile("SUMMARY", "Summary table (CSV)"))
+        for name, label in (("DONE", "Scenes scored"), ("SKIPPED", "Scenes already complete"),
+                            ("FAILED", "Scenes that failed")):
+            self.addOutput(QgsProcessingOutputNumber(name, label))
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API)
+        ok, message = super().checkParameterValues(parameters, context)
+        return torch_check(self, parameters, context) if ok else (ok, message)
+
+    def execute(self, parameters, context, feedback) -> dict:
+        folder = self.parameterAsFile(parameters, "INPUT", context)
+        output = self.parameterAsString(parameters, "OUTPUT", context)
+        params = detect_parameters(self, parameters, context)
+        self.log_versions(feedback)
+        jobs = plan_batch(folder, output, params.method,
+                          self.parameterAsString(parameters, "PATTERN", context) or None,
+                          self.parameterAsBool(parameters, "RECURSIVE", context))
+        if not jobs:
+            raise QgsProcessingException(f"{folder}: no scene found (check the file pattern, or "
+                                         "include subfolders)")
+        feedback.pushInfo(f"{method_info(params.method).label} on {len(jobs)} scene(s) "
+                          f"from {folder} into {output}")
+        try:
+            summary = run_batch(jobs, output, params,
+                                self.parameterAsBool(parameters, "OVERWRITE", context),
+                                progress=self.progress_callback(feedback), log=feedback.pushInfo,
+                                debug=feedback.pushDebugInfo, input_dir=folder)
+        except Cancelled:
+            raise QgsProcessingException("Cancelled: finished scenes are kept, the scene in "
+                                         f"progress was not written; see {output}/summary.csv")
+        for record in summary.failed:
+            feedback.reportError(f"{record.scene}: {record.error}", fatalError=False)
+        devices = sorted({r.device for r in summary.records if r.device})
+        models = sorted({r.model_version for r in summary.records if r.model_version})
+        feedback.pushInfo(f"{summary.describe()}; device used: {', '.join(devices) or 'none'}; "
+                          f"model version: {', '.join(models) or 'none (no learned model)'}")
+        summary_csv = os.path.join(output, "summary.csv")
+        if self.parameterAsBool(parameters, "LOAD_LAYERS", context):
+            self._load(jobs, summary, summary_csv, params.method, context)
+        return {"OUTPUT": output, "SUMMARY": summary_csv, "DONE": summary.count(DONE),
+                "SKIPPED": summary.count(SKIPPED), "FAILED": summary.count(FAILED)}
+
+    @staticmethod
+    def _load(jobs, summary, summary_csv: str, method: str, context) -> None:
+        """Styled score layers of the scenes scored now, and the summary as a table."""
+        if context.project() is None:
+            return
+        label = method_info(method).label
+        new = [job for job, record in zip(jobs, summary.records) if record.status == DONE]
+        for job in new[:MAX_LAYERS_LOADED]:
+            name = score_layer_name(job.scene, label)
+            context.addLayerToLoadOnCompletion(job.output, QgsProcessingContext.LayerDetails(
+                name, context.project(), "OUTPUT", QgsProcessingUtils.LayerHint.Raster))
+            style_on_load(context, job.output, name, SCORE_OPACITY)
+        context.addLayerToLoadOnCompletion(summary_csv, QgsProcessingContext.LayerDetails(
+            f"{os.path.basename(os.path.dirname(summary_csv))} batch summary", context.project(),
+            "SUMMARY", QgsProcessingUtils.LayerHint.Vector))
