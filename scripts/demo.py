@@ -55,7 +55,7 @@ def main() -> int:
                   "using global RX instead.")
             method = "rx"
     env = qgis_process_env(args.out)
-    qgis_process(["plugins", "enable", "hsad"], env)
+    enable_plugin(env)
     score_path = os.path.join(args.out, f"scene_score_{method}.tif")
     for stale in (score_path, os.path.splitext(score_path)[0] + ".qml"):
         if os.path.exists(stale):
@@ -123,10 +123,21 @@ def qgis_process_env(folder: str) -> dict:
     return env
 
 
+def enable_plugin(env: dict) -> None:
+    """Enable hsad in the throwaway profile (a profile kept from an earlier demo already has)."""
+    done = _run_qgis_process(["plugins", "enable", "hsad"], env)
+    if done.returncode != 0 and "already enabled" not in done.stdout + done.stderr:
+        sys.exit(f"qgis_process could not enable hsad:\n{(done.stdout + done.stderr)[-2000:]}")
+
+
+def _run_qgis_process(args: list, env: dict) -> subprocess.CompletedProcess:
+    binary = shutil.which("qgis_process.bin", path=env["PATH"]) or "/usr/bin/qgis_process.bin"
+    return subprocess.run([binary] + args, env=env, capture_output=True, text=True, timeout=1800)
+
+
 def qgis_process(args: list, env: dict) -> dict:
     """Run qgis_process.bin; the parsed JSON report for --json runs; exit on failure."""
-    binary = shutil.which("qgis_process.bin", path=env["PATH"]) or "/usr/bin/qgis_process.bin"
-    done = subprocess.run([binary] + args, env=env, capture_output=True, text=True, timeout=1800)
+    done = _run_qgis_process(args, env)
     if done.returncode != 0:
         sys.exit(f"qgis_process {' '.join(args[:3])} failed (exit {done.returncode}):\n"
                  f"{(done.stdout + done.stderr)[-2000:]}")
