@@ -9,7 +9,8 @@ from .common import (Messages, add_band_options, add_method_options, detect_para
 
 EXAMPLES = """output names:
   INPUT_DIR/<dir>/<name>.<ext> is scored into OUTPUT_DIR/<dir>/<name>_<method>.tif (plus a .qml
-  style); two scenes of one folder with the same <name> keep their extension: <name>.<ext>_<method>.tif.
+  style); two scenes of one folder with the same <name> keep their extension:
+  <name>.<ext>_<method>.tif.
   A complete output is skipped, so running the same command again after an interruption finishes
   only what is missing. summary.csv and summary.json in OUTPUT_DIR list every scene.
 
@@ -68,6 +69,8 @@ def run(args) -> int:
                         "--scheduler brings its own workers")
     messages = Messages(args)
     params = detect_parameters(args)
+    if not args.scheduler:  # a missing torch or weights: one line now, not one failure per scene
+        params.detector()
     jobs = plan_batch(args.input_dir, args.output, params.method, args.pattern, args.recursive)
     if not jobs:
         where = f"'{args.pattern}'" if args.pattern else "a raster"

@@ -52,8 +52,10 @@ def add_method_options(parser: argparse.ArgumentParser, multiple: bool = False) 
                             help="detector (default: twobranch, the pretrained detector)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
                         help="where the pretrained network runs (default: auto = cuda if available)")
-    parser.add_argument("--inner", type=positive_int, help="local RX guard window, odd (default 5)")
-    parser.add_argument("--outer", type=positive_int, help="local RX outer window, odd (default 21)")
+    parser.add_argument("--inner", type=positive_int,
+                        help="local RX guard window, odd (default 5)")
+    parser.add_argument("--outer", type=positive_int,
+                        help="local RX outer window, odd (default 21)")
     parser.add_argument("--tile-size", type=positive_int, default=256,
                         help="pixels per tile side; bounds memory (default 256)")
 

@@ -1,4 +1,4 @@
-"""``hsad doctor``: a copyable report of what hsad finds here, and how to install what is missing."""
+"""``hsad doctor``: a copyable report of what hsad finds here and how to install what is missing."""
 from __future__ import annotations
 
 import argparse

@@ -61,7 +61,8 @@ def test_pattern_matches_names_or_relative_paths(campaign):
     by_path = find_scenes(campaign, pattern="day2/*", recursive=True)
     assert [os.path.relpath(p, campaign) for p in by_path] == ["day2/line4.img"]
     # a pattern is the user's choice: a matching file hsad cannot read is a scene (and will fail)
-    assert [os.path.basename(p) for p in find_scenes(campaign, pattern="*.png")] == ["quicklook.png"]
+    pictures = find_scenes(campaign, pattern="*.png")
+    assert [os.path.basename(p) for p in pictures] == ["quicklook.png"]
 
 
 def test_outputs_beside_scenes_and_output_folder_inside_input_are_not_scenes(campaign):
@@ -198,8 +199,7 @@ def test_cancel_stops_the_batch_keeps_finished_scenes_and_writes_the_summary(tmp
     with pytest.raises(Cancelled):
         run_batch(jobs, out, RX, progress=progress)
     document = json.load(open(out / "summary.json"))
-    assert [s["status"] for s in document["scenes"]] == ["done", "cancelled", "cancelled",
-                                                        "cancelled"]
+    assert [s["status"] for s in document["scenes"]] == [DONE] + [CANCELLED] * 3
     assert os.path.exists(jobs[0].output) and not os.path.exists(jobs[1].output)
     assert not [n for n in os.listdir(out) if "partial" in n]
     assert seen == sorted(seen) and 0.25 < seen[-1] < 0.5

@@ -151,3 +151,14 @@ def test_bad_usage_and_bad_input_exit_2_with_one_line(tmp_path, args, message):
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_missing_dependency_is_one_error_before_any_scene(tmp_path):
+    src = _folder(tmp_path / "in", 3)
+    (tmp_path / "shadow").mkdir()
+    (tmp_path / "shadow" / "torch.py").write_text("raise ImportError('hidden by the test')\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "shadow"))
+    done = run_hsad(["batch", src, "-o", tmp_path / "out", "--method", "twobranch"], env=env)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "torch" in done.stderr
+    assert not (tmp_path / "out").exists()
