@@ -53,7 +53,7 @@ class HsadProvider(QgsProcessingProvider):
         return ["gpkg", "shp", "geojson", "fgb", "csv"]
 
     def defaultVectorFileExtension(self, hasGeometry: bool = True) -> str:  # noqa: N802, N803
-        return "gpkg"
+        return "gpkg" if hasGeometry else "csv"  # tables (the AUC table) open in any spreadsheet
 
     def supportedOutputTableExtensions(self) -> list:  # noqa: N802
         return ["csv", "gpkg", "xlsx", "ods"]

@@ -1,18 +1,14 @@
-"""hsad:threshold and hsad:evaluate through qgis_process --json, help, and Ctrl-C mid-run."""
+"""hsad:threshold and hsad:evaluate through qgis_process --json, and plain-text help."""
 from __future__ import annotations
 
 import csv
 import json
-import os
-import signal
-import subprocess
-import time
 
 import numpy as np
 import pytest
 
 from plugin_helpers import write_raster
-from support import QGIS_PROCESS, run_qgis_process, write_cube
+from support import run_qgis_process
 
 pytestmark = pytest.mark.qgis_process
 
@@ -68,28 +64,3 @@ def test_evaluate_json_run_writes_a_table_and_a_plot(shared_qgis_process_env, tm
         (row,) = list(csv.DictReader(handle))
     assert float(row["auc_roc"]) == 1.0 and row["method"] == "rx"
     assert plot.stat().st_size > 1000
-
-
-def test_ctrl_c_mid_run_stops_and_leaves_no_output(shared_qgis_process_env, tmp_path):
-    """qgis_process turns SIGINT into Cancel; the run stops and writes nothing."""
-    rng = np.random.default_rng(0)
-    src = write_cube(tmp_path / "big.tif", rng.normal(size=(240, 240, 16)).astype(np.float32))
-    out = tmp_path / "score.tif"
-    process = subprocess.Popen(
-        [QGIS_PROCESS, "run", "hsad:detect", "--", f"INPUT={src}", "METHOD=2",
-         "INNER_WINDOW=3", "OUTER_WINDOW=15", "TILE_SIZE=32", f"OUTPUT={out}"],
-        env=shared_qgis_process_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not [p for p in os.listdir(tmp_path) if "hsad-partial" in p]:
-            assert process.poll() is None, process.stdout.read()
-            assert time.monotonic() < deadline, "the run never started writing"
-            time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert "Cancelled" in output
-    assert not out.exists()
-    assert not [p for p in os.listdir(tmp_path) if p.startswith(("score", ".score"))]
