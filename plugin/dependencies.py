@@ -1,21 +1,18 @@
-"""Is the optional deep-learning stack usable here, and if not, exactly how to get it?"""
+"""Is the optional deep-learning stack usable here, and if not, exactly how to get it?
+
+The checks live in models/ (the only place allowed to touch torch); this module is the plugin's
+door to them, so Processing algorithms can say what is missing before anything runs.
+"""
 from __future__ import annotations
 
-import sys
-from functools import lru_cache
 
-
-@lru_cache(maxsize=1)
 def torch_problem() -> str:
-    """'' when torch imports; otherwise one paragraph saying what is missing and how to fix it."""
-    try:
-        import torch  # noqa: F401
-        return ""
-    except Exception as exc:  # ImportError, OSError (broken CUDA libraries), ...
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-    python = sys.executable or "python3"
-    return (f"The pretrained two-branch detector needs PyTorch, which this QGIS Python cannot "
-            f"import ({reason}). Install the CPU build into the Python QGIS uses, e.g. "
-            f"'{python} -m pip install torch==2.13.0' (or run QGIS from the hsad virtual "
-            f"environment: 'make setup' then start QGIS with .venv/bin on PATH). Global RX and "
-            f"local RX work without it.")
+    """'' when torch imports; otherwise one paragraph with the install command."""
+    from ..models.availability import torch_problem as problem
+    return problem()
+
+
+def pretrained_problem() -> str:
+    """'' when the pretrained detector can run (torch and weights present); otherwise why not."""
+    from ..models.availability import pretrained_problem as problem
+    return problem()

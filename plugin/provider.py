@@ -14,10 +14,11 @@ ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources", "ic
 def algorithms() -> list:
     """One instance of every algorithm; they import only qgis and the engine (never torch)."""
     from .algorithms.detect import DetectAlgorithm
+    from .algorithms.detect_pretrained import DetectPretrainedAlgorithm
     from .algorithms.detectfolder import DetectFolderAlgorithm
     from .algorithms.evaluate import EvaluateAlgorithm
     from .algorithms.threshold import ThresholdAlgorithm
-    return [DetectAlgorithm(), DetectFolderAlgorithm(), ThresholdAlgorithm(), EvaluateAlgorithm()]
+    return [DetectAlgorithm(), DetectPretrainedAlgorithm(), DetectFolderAlgorithm(), ThresholdAlgorithm(), EvaluateAlgorithm()]
 
 
 class HsadProvider(QgsProcessingProvider):

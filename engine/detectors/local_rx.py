@@ -126,11 +126,10 @@ class _RowSweep:
         self.cov = np.empty((len(out_cols), k, k))
 
     def score_row(self, r: int) -> np.ndarray:
-        """Scores of one row: background sums, then one Cholesky solve per pixel.
+        """Scores of one row: background sums from the running column sums, then batched solves.
 
-        With S the sum of outer products of the background (n pixels, mean m), the covariance
-        is C = (S - n m m^T) / (n - 1). Rather than forming C, solve A [y z] = [d m] with
-        A = S + (n - 1) * load * I, and recover d^T (C + load I)^-1 d by Sherman-Morrison.
+        (n - 1) C = S - n m m^T is formed explicitly from data centred on the tile mean (float64),
+        loaded on its diagonal, and solved once per pixel; the score is (n - 1) d^T y.
         """
         x, w, k = self.x, self.w, self.x.shape[2]
         self.outer.move_to(x, w, self.o_r0[r], self.o_r1[r])
@@ -138,28 +137,25 @@ class _RowSweep:
         n_out, s1_out = self.outer.first_order(*self.o_c)
         n_in, s1_in = self.inner.first_order(*self.i_c)
         n, s1 = n_out - n_in, s1_out - s1_in
-        sums = self.cov
-        self.outer.slide_second_order(*self.o_c, out=sums, subtract=False)
-        self.inner.slide_second_order(*self.i_c, out=sums, subtract=True)
+        cov = self.cov
+        self.outer.slide_second_order(*self.o_c, out=cov, subtract=False)
+        self.inner.slide_second_order(*self.i_c, out=cov, subtract=True)
         result = np.full(len(self.cols), np.nan, dtype=np.float32)
         ok = n >= 2
         if not ok.any():
             return result
         n = np.where(ok, n, 2.0)
         mean = s1 / n[:, None]
-        trace = (np.einsum("cii->c", sums) - n * np.einsum("ci,ci->c", mean, mean)) / (n - 1)
-        load = self.loading * np.maximum(trace / k, 1e-300)
-        sums.reshape(len(n), -1)[:, :: k + 1] += ((n - 1) * load)[:, None]
-        sums.reshape(len(n), -1)[~ok, :: k + 1] = 1.0
+        cov -= np.einsum("ci,cj->cij", n[:, None] * mean, mean)  # (n - 1) x covariance
+        diagonal = cov.reshape(len(n), -1)[:, :: k + 1]
+        diagonal += (self.loading * np.maximum(diagonal.mean(axis=1), 1e-300))[:, None]
+        cov[~ok] = np.eye(k)
         d = x[r, self.cols] - mean
         try:
-            solved = np.linalg.solve(sums, np.stack([d, mean], axis=2))
+            y = np.linalg.solve(cov, d[:, :, None])[:, :, 0]
         except np.linalg.LinAlgError:
             return self._pinv_row(r, n, mean, ok)
-        y, z = solved[:, :, 0], solved[:, :, 1]
-        dz = np.einsum("ci,ci->c", d, z)
-        q = (n - 1) * (np.einsum("ci,ci->c", d, y) + n * dz ** 2 / (1.0 - n * np.einsum("ci,ci->c", mean, z)))
-        result[ok] = q[ok]
+        result[ok] = ((n - 1) * np.einsum("ci,ci->c", d, y))[ok]
         return result
 
     def _pinv_row(self, r, n, mean, ok) -> np.ndarray:

@@ -44,6 +44,19 @@ def test_matches_reference(inner, outer):
     np.testing.assert_allclose(fast[valid], ref[valid], rtol=1e-6)
 
 
+@pytest.mark.parametrize("loading", [1e-6, 1e-3, 0.1])
+def test_matches_reference_where_local_means_are_far_from_the_tile_mean(loading):
+    """Radiance-like data: strong spatial trends, small noise (where shortcuts lose precision)."""
+    rng = np.random.default_rng(7)
+    rows, cols, k = 24, 26, 12
+    trend = np.linspace(0, 1, rows)[:, None, None] * rng.uniform(500, 3000, k) + \
+        np.linspace(0, 1, cols)[None, :, None] * rng.uniform(-800, 800, k)
+    cube = (2000 + trend + rng.normal(scale=3.0, size=(rows, cols, k))).astype(np.float32)
+    valid = np.ones((rows, cols), bool)
+    fast = local_rx(cube, valid, 3, 11, loading=loading, threads=2)
+    np.testing.assert_allclose(fast, reference_local_rx(cube, valid, 3, 11, loading), rtol=1e-5)
+
+
 def test_scene_smaller_than_outer_window():
     rng = np.random.default_rng(0)
     cube = rng.normal(size=(6, 30, 3)).astype(np.float32)

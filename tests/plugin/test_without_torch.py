@@ -35,10 +35,12 @@ PROBE = textwrap.dedent("""
     context = QgsProcessingContext()
     ok_twobranch, msg_twobranch = detect.checkParameterValues(
         {"INPUT": sys.argv[1], "METHOD": 0, "OUTPUT": sys.argv[2]}, context)
+    can_run, why_not = registry.algorithmById("hsad:detectpretrained").canExecute()
     rx = processing.run("hsad:detect", {"INPUT": sys.argv[1], "METHOD": 1, "OUTPUT": sys.argv[2]})
     print(json.dumps({"torch_loaded": "torch" in sys.modules and hasattr(sys.modules["torch"], "nn"),
                       "algorithms": algs, "twobranch_ok": ok_twobranch,
-                      "twobranch_message": msg_twobranch, "rx_output": rx["OUTPUT"]}))
+                      "twobranch_message": msg_twobranch, "rx_output": rx["OUTPUT"],
+                      "pretrained_can_execute": can_run, "pretrained_why_not": why_not}))
 """)
 
 
@@ -64,6 +66,10 @@ def test_plugin_loads_and_rx_runs_without_torch(tmp_path, shadow_dir, cube_and_t
     assert "PyTorch" in report["twobranch_message"]
     assert "pip install torch" in report["twobranch_message"]
     assert out.exists()
+    assert "hsad:detectpretrained" in report["algorithms"]
+    assert report["pretrained_can_execute"] is False
+    assert "PyTorch" in report["pretrained_why_not"]
+    assert "pip install torch==2.13.0" in report["pretrained_why_not"]
 
 
 @pytest.mark.qgis_process
@@ -75,6 +81,11 @@ def test_qgis_process_without_torch_lists_and_explains(tmp_path, shadow_dir, cub
     src = write_cube(tmp_path / "scene.tif", cube_and_truth[0])
     out = tmp_path / "tb.tif"
     done = run_qgis_process(["run", "hsad:detect", "--", f"INPUT={src}", "METHOD=0",
+                             f"OUTPUT={out}"], env)
+    assert done.returncode != 0
+    assert "pip install torch" in done.stdout + done.stderr
+    assert not out.exists()
+    done = run_qgis_process(["run", "hsad:detectpretrained", "--", f"INPUT={src}",
                              f"OUTPUT={out}"], env)
     assert done.returncode != 0
     assert "pip install torch" in done.stdout + done.stderr

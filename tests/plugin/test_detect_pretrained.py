@@ -1,0 +1,44 @@
+"""The one-click pretrained algorithm: greyed out with an explanation, or running with weights."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from support import write_cube
+
+
+@pytest.fixture
+def algorithm(qgis_processing):
+    from qgis.core import QgsApplication
+    import hsad
+    plugin = hsad.classFactory(None)
+    plugin.initProcessing()
+    yield QgsApplication.processingRegistry().algorithmById("hsad:detectpretrained")
+    plugin.unload()
+
+
+def test_can_execute_reports_exactly_what_is_missing(algorithm):
+    from hsad.models.availability import pretrained_problem
+    problem = pretrained_problem()
+    ok, message = algorithm.canExecute()
+    assert ok == (problem == "") and message == problem
+    if problem:
+        assert "hsad train" in problem or "pip install torch" in problem
+
+
+def test_runs_with_the_shipped_weights(algorithm, tmp_path, cube_and_truth):
+    import processing
+    import rasterio
+    from hsad.models.availability import pretrained_problem
+    if pretrained_problem():
+        pytest.skip(pretrained_problem())
+    cube, truth = cube_and_truth
+    src = write_cube(tmp_path / "scene.tif", cube, wavelengths=np.linspace(420, 2400, cube.shape[2]))
+    out = str(tmp_path / "score.tif")
+    processing.run("hsad:detectpretrained", {"INPUT": src, "DEVICE": 1, "OUTPUT": out})
+    with rasterio.open(out) as score, rasterio.open(src) as scene:
+        assert score.crs == scene.crs and score.transform == scene.transform
+        values = score.read(1)
+        assert score.tags()["HSAD_METHOD"] == "twobranch"
+        assert score.tags()["HSAD_MODEL_VERSION"]
+    assert np.isfinite(values).all()
