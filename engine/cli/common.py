@@ -44,6 +44,8 @@ def positive_int(text: str) -> int:
 def add_method_options(parser: argparse.ArgumentParser, multiple: bool = False) -> None:
     """--method, --device and the local RX windows, as every scoring command takes them."""
     from ..detectors import method_names
+    from ..detectors.local_rx import DEFAULT_INNER, DEFAULT_OUTER
+    from ..pipeline import DEFAULT_TILE_SIZE
     if multiple:
         parser.add_argument("--method", action="append", choices=method_names(), dest="methods",
                             help="detector (repeat to compare several; default: rx and twobranch)")
@@ -53,11 +55,11 @@ def add_method_options(parser: argparse.ArgumentParser, multiple: bool = False) 
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
                         help="where the pretrained network runs (default: auto = cuda if available)")
     parser.add_argument("--inner", type=positive_int,
-                        help="local RX guard window, odd (default 5)")
+                        help=f"local RX guard window, odd (default {DEFAULT_INNER})")
     parser.add_argument("--outer", type=positive_int,
-                        help="local RX outer window, odd (default 21)")
-    parser.add_argument("--tile-size", type=positive_int, default=256,
-                        help="pixels per tile side; bounds memory (default 256)")
+                        help=f"local RX outer window, odd (default {DEFAULT_OUTER})")
+    parser.add_argument("--tile-size", type=positive_int, default=DEFAULT_TILE_SIZE,
+                        help=f"pixels per tile side; bounds memory (default {DEFAULT_TILE_SIZE})")
 
 
 def add_band_options(parser: argparse.ArgumentParser) -> None:

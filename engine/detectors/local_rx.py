@@ -24,7 +24,11 @@ from .base import Detector
 
 DEFAULT_INNER = 5
 DEFAULT_OUTER = 21
-DEFAULT_LOADING = 1e-6
+# Diagonal loading, as a multiple of the mean eigenvalue (trace / bands) of each local covariance.
+# A window of a few hundred pixels estimates a 200-band covariance poorly; leave-one-scene-out
+# cross-validation on the 11 real scenes over {1e-6, 1e-3, 1e-2, 0.1, 0.3, 1, 3, 10} picked 10 on
+# every fold (mean held-out AUC 0.929 against 0.875 at 1e-6); see docs/benchmarks.md.
+DEFAULT_LOADING = 10.0
 
 
 class LocalRX(Detector):

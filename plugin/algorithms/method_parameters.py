@@ -12,6 +12,7 @@ from qgis.core import (QgsProcessingParameterBoolean, QgsProcessingParameterEnum
                        QgsProcessingParameterNumber)
 
 from ...engine.detectors import METHODS, method_info
+from ...engine.detectors.local_rx import DEFAULT_INNER, DEFAULT_OUTER
 from ...engine.pipeline import DEFAULT_TILE_SIZE, DetectParameters
 from ..dependencies import torch_problem
 
@@ -48,10 +49,10 @@ def add_advanced(algorithm) -> None:
                                                DEFAULT_TILE_SIZE, minValue=32, maxValue=4096),
                   advanced=True, help_text=tile)
     algorithm.add(QgsProcessingParameterNumber("INNER_WINDOW", "Local RX guard window (pixels)",
-                                               integer, 5, minValue=1, maxValue=99),
+                                               integer, DEFAULT_INNER, minValue=1, maxValue=99),
                   advanced=True, help_text=windows)
     algorithm.add(QgsProcessingParameterNumber("OUTER_WINDOW", "Local RX outer window (pixels)",
-                                               integer, 21, minValue=3, maxValue=201),
+                                               integer, DEFAULT_OUTER, minValue=3, maxValue=201),
                   advanced=True, help_text=windows)
     algorithm.add(QgsProcessingParameterBoolean("KEEP_BAD_BANDS", "Use bands flagged as bad",
                                                 False), advanced=True, help_text=bad)
