@@ -86,7 +86,7 @@ screenshots:
 package:
 	@mkdir -p build
 	git archive --format=zip --prefix=hsad/ -o build/hsad-$$($(PY) -c "import hsad; print(hsad.__version__)").zip HEAD \
-	  ':!tests' ':!scripts' ':!.ci' ':!docs/img' ':!Makefile' ':!constraints.txt' ':!requirements-dev.txt'
+	  ':!tests' ':!scripts' ':!.ci' ':!docs/img' ':!Makefile' ':!constraints.txt' ':!requirements-dev.txt' ':!.gitignore' ':!pytest.ini'
 	@ls -l build/*.zip
 
 clean:
