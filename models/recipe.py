@@ -1,0 +1,50 @@
+"""The training recipe of the shipped model: every hyper-parameter in one place.
+
+The values were chosen by leave-one-scene-out cross-validation (docs/model.md); the training
+command line can change the seed and step counts, nothing else, so ``hsad train`` rebuilds
+exactly what was evaluated.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Optional
+
+from .spectral_grid import BandGrid
+
+
+@dataclass
+class StageSettings:
+    """Optimisation settings of one stage (the authors' Adam settings by default)."""
+
+    steps: int = 600
+    batch: int = 8
+    lr: float = 5e-3
+    separation: float = 0.0  # weight of the implanted-anomaly separation loss
+    decorrelation: bool = True  # stage 2 only
+
+
+@dataclass
+class Recipe:
+    seed: int = 0
+    patch: int = 48
+    sensor_strength: float = 1.0
+    implant_probability: float = 0.5
+    grid_bands: int = 32
+    scaling: str = "standard"
+    fusion: str = "additive"
+    stage1: StageSettings = field(default_factory=lambda: StageSettings(600, separation=1.0))
+    stage2: StageSettings = field(default_factory=lambda: StageSettings(600, separation=1.0))
+
+    def model_config(self):
+        from .architecture import ModelConfig
+        return ModelConfig(grid=BandGrid(bands=self.grid_bands), scaling=self.scaling,
+                           fusion=self.fusion)
+
+    def stage1_settings(self, steps: Optional[int] = None) -> StageSettings:
+        return replace(self.stage1, steps=self.stage1.steps if steps is None else steps)
+
+    def stage2_settings(self, steps: Optional[int] = None) -> StageSettings:
+        return replace(self.stage2, steps=self.stage2.steps if steps is None else steps)
+
+
+RECIPE = Recipe()
