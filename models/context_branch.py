@@ -23,6 +23,11 @@ def ring_mean(x: torch.Tensor, inner: int, outer: int) -> torch.Tensor:
     return (big - small) / float(outer * outer - inner * inner)
 
 
+def _ring_from_boxes(boxes: dict, inner: int, outer: int) -> torch.Tensor:
+    small = boxes[inner] * float(inner * inner) if inner > 0 else 0.0
+    return (boxes[outer] * float(outer * outer) - small) / float(outer * outer - inner * inner)
+
+
 class ContextBranch(nn.Module):
     """F_spa(Y): a prediction of -Y at each pixel from rings around it (Y = X + F_spe)."""
 
@@ -72,7 +77,8 @@ class ContextBranch(nn.Module):
     def ungated(self, y: torch.Tensor) -> torch.Tensor:
         c = self.compress(y)
         z = torch.cat([c, self.trunk(c)], dim=1)
-        pooled = torch.cat([ring_mean(z, i, o) for i, o in self.rings], dim=1)
+        boxes = {w: box_mean(z, w) for ring in self.rings for w in ring}  # shared windows
+        pooled = torch.cat([_ring_from_boxes(boxes, i, o) for i, o in self.rings], dim=1)
         return self.head(pooled) + self.linear(pooled)
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:

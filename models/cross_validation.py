@@ -1,57 +1,84 @@
 """``python -m hsad.models.cross_validation``: the honest numbers behind docs/model.md.
 
-Protocol (GT is read only to score, never to train):
+Protocol (ground truth is read only to score, never to train or to stop training):
 
-* ``background`` mode: every candidate configuration is trained on the background folder only,
-  so none of the labelled scenes is ever in its training data; all labelled scenes are scored
-  with every fusion from one feature pass; choices (candidate, fusion) are made by
-  leave-one-scene-out: each scene is scored with the choice that is best on the other scenes.
-* ``sites`` mode: a recipe is trained on the background folder plus the labelled scenes'
-  cubes *minus one site* (scenes from one place or flight share a fold), and scored on the
-  held-out site's scenes; repeated for every site. This measures the shipped recipe, which
-  trains on all cubes.
+* ``background`` mode: every candidate recipe is trained on the background folder only, so
+  none of the labelled scenes is in its training data, then all labelled scenes are scored with
+  every fusion from one feature pass. Choices are made leave-one-scene-out (LOSO): each scene
+  is scored with the (candidate, fusion) that has the best mean AUC on the *other* scenes.
+* ``sites`` mode: the shipped recipe is trained on the background folder plus the labelled
+  scenes' cubes *minus one site* (scenes of one place share a fold), and scored on that site;
+  repeated for every site. This is the estimate for the shipped weights, which train on all
+  cubes.
 
-Each trained candidate is cached as JSON under ``--work``, so an interrupted run resumes.
+Every run is cached as JSON under ``--work`` (stage 1 too, when candidates share it), so an
+interrupted run resumes and two processes can split the candidates with ``--only``.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
-import time
 from dataclasses import replace
-
-import numpy as np
 
 from .recipe import RECIPE, Recipe, StageSettings
 from .training_data import DEFAULT_BACKGROUND, DEFAULT_REAL, REPO_ROOT
 
-# Scenes of one place (or flight line) are held out together in ``sites`` mode.
-SITES = {"los-angeles": ["abu-airport-2", "abu-airport-3", "abu-urban-4", "abu-urban-5"],
-         "san-diego": ["sandiego-1", "sandiego-2", "abu-beach-2"],
-         "gulf-coast": ["abu-airport-4", "abu-beach-1", "abu-urban-2"],
-         "pavia": ["pavia-centre"]}
+# Scenes of one place (or one flight line) are held out together in ``sites`` mode.
+SITES = {"los-angeles": ("abu-airport-2", "abu-airport-3", "abu-urban-4", "abu-urban-5"),
+         "san-diego": ("sandiego-1", "sandiego-2", "abu-beach-2"),
+         "gulf-and-texas-coast": ("abu-airport-4", "abu-beach-1", "abu-urban-2"),
+         "pavia": ("pavia-centre",)}
+COMMAND = "python -m hsad.models.cross_validation"
 
 
 def candidates() -> dict:
-    """name -> (recipe, description): the configurations compared in docs/model.md."""
-    base = RECIPE
-    paper = replace(base, stage1=StageSettings(base.stage1.steps),
-                    stage2=StageSettings(base.stage2.steps))
+    """name -> (recipe, description): the recipes compared in docs/model.md."""
+    base = replace(RECIPE, use_real=False)
+    untrained = dict(stage1=StageSettings(0), stage2=StageSettings(0))
+    paper2 = StageSettings(200, lr=5e-3, decorrelation=True)
+    context2 = StageSettings(200, lr=1e-3, decorrelation=False)
     return {
-        "untrained": (replace(base, stage1=StageSettings(0), stage2=StageSettings(0)),
-                      "the same networks, random frozen weights (batch norm calibrated)"),
-        "paper": (paper, "paper losses only (no implanted anomalies)"),
-        "no-decorrelation": (replace(base, stage2=replace(base.stage2, decorrelation=False)),
-                             "stage 2 without the decorrelation losses"),
-        "shipped": (base, "the shipped recipe"),
+        "untrained-pyramid": (replace(base, spatial="pyramid", **untrained),
+                              "paper-style networks, random frozen weights (control)"),
+        "untrained-context": (replace(base, **untrained),
+                              "shipped architecture, random frozen weights (control)"),
+        "paper": (replace(base, spatial="pyramid", stage2=paper2),
+                  "paper's spatial branch: restoration + decorrelation losses"),
+        "paper-no-decorrelation": (
+            replace(base, spatial="pyramid", stage2=replace(paper2, decorrelation=False)),
+            "paper's spatial branch, restoration loss only"),
+        "context-fixed": (replace(base, stage2=StageSettings(0)),
+                          "context branch left at its ring-mean start"),
+        "context-trained": (replace(base, stage2=context2),
+                            "context branch trained to predict the pixel from its rings"),
+        "context-trained-decorrelation": (
+            replace(base, stage2=replace(context2, decorrelation=True)),
+            "context branch trained with the decorrelation losses too"),
+        "autoencoder-teacher": (replace(base, teacher_steps=200, stage2=StageSettings(0)),
+                                "self-supervised (denoising autoencoder) teacher"),
+        "separation": (replace(base, implant_probability=0.5,
+                               stage1=replace(base.stage1, separation=1.0),
+                               stage2=StageSettings(0)),
+                       "stage 1 also separates implanted synthetic anomalies"),
+        "minmax-scaling": (replace(base, scaling="minmax", stage2=StageSettings(0)),
+                           "the paper's global min-max scaling"),
     }
 
 
+def _stage1_key(recipe: Recipe, sources: list) -> str:
+    keep = {k: v for k, v in recipe.as_dict().items()
+            if k not in ("fusion", "spatial", "ring_mean_start", "stage2")}
+    text = json.dumps([keep, [s.name for s in sources]], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def train_and_score(recipe: Recipe, background: str, real: str, exclude: tuple, scenes: dict,
-                    threads: int, log) -> dict:
+                    threads: int, work: str, log) -> dict:
     """Train one recipe (background + real cubes minus ``exclude``) and score ``scenes``."""
+    import time
     import torch
     from .evaluation import evaluate_model
     from .patch_sampler import PatchSampler
@@ -60,7 +87,7 @@ def train_and_score(recipe: Recipe, background: str, real: str, exclude: tuple, 
     torch.set_num_threads(threads)
     seed_everything(recipe.seed)
     sources = load_background_cubes(background)
-    if real and recipe_uses_real(recipe):
+    if recipe.use_real:
         sources += load_real_cubes(real, exclude=exclude)
     config = recipe.model_config()
     sampler = PatchSampler(sources, config.grid, recipe.patch, config.scaling,
@@ -68,52 +95,51 @@ def train_and_score(recipe: Recipe, background: str, real: str, exclude: tuple, 
     started = time.time()
     stage1 = recipe.stage1 if recipe.stage1.steps else None
     stage2 = recipe.stage2 if recipe.stage2.steps else None
-    model = build_model(config, sampler, stage1, stage2, log)
+    cache = os.path.join(work, f"stage1-{_stage1_key(recipe, sources)}.pt") if stage1 else None
+    model = build_model(config, sampler, stage1, stage2, log, teacher_steps=recipe.teacher_steps,
+                        stage1_cache=cache)
     seconds = time.time() - started
-    return {"table": evaluate_model(model, scenes), "train_seconds": round(seconds, 1),
-            "sources": [s.name for s in sources]}
-
-
-def recipe_uses_real(recipe: Recipe) -> bool:
-    return getattr(recipe, "use_real", True)
-
-
-def leave_one_out(tables: dict, fusions: tuple) -> dict:
-    """Per scene: the (candidate, fusion) best on the other scenes, and its AUC there."""
-    from .evaluation import leave_one_scene_out
-    flat = {f"{c}/{f}": tables[c][f] for c in tables for f in fusions if f in tables[c]}
-    chosen = leave_one_scene_out(flat)
-    return {scene: {"choice": choice, "auc": auc} for scene, (choice, auc) in chosen.items()}
-
-
-def summarise(per_scene: dict) -> dict:
-    aucs = [v["auc"] if isinstance(v, dict) else v for v in per_scene.values()]
-    return {"mean_auc": float(np.mean(aucs)), "scenes": len(aucs)}
+    return {"recipe": recipe.as_dict(), "table": evaluate_model(model, scenes),
+            "train_seconds": round(seconds, 1), "sources": [s.name for s in sources]}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m hsad.models.cross_validation",
-                                description=__doc__.split("\n\n")[0],
+    p = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="examples:\n  python -m hsad.models.cross_validation\n"
-                                       "  python -m hsad.models.cross_validation --mode sites\n")
-    p.add_argument("--mode", choices=("background", "sites"), default="background")
-    p.add_argument("--only", action="append", default=[], help="candidates to (re)run")
+                                epilog=f"examples:\n  {COMMAND}                  # all candidates\n"
+                                       f"  {COMMAND} --only paper     # one candidate\n"
+                                       f"  {COMMAND} --mode sites     # the shipped recipe by site\n"
+                                       f"  {COMMAND} --mode sites --recipe context-fixed\n"
+                                       f"  {COMMAND} --mode report    # write the JSON summary\n")
+    p.add_argument("--mode", choices=("background", "sites", "report"), default="background")
+    p.add_argument("--only", action="append", default=[], help="candidates (or sites) to run")
+    p.add_argument("--recipe", action="append", default=[],
+                   help="sites mode: candidate recipes to run (default: the shipped recipe)")
     p.add_argument("--background", default=DEFAULT_BACKGROUND)
     p.add_argument("--real", default=DEFAULT_REAL)
-    p.add_argument("--work", default=os.path.join(REPO_ROOT, "build", "cv"))
+    p.add_argument("--work", default=os.path.join(REPO_ROOT, "build", "cv"),
+                   help="cache folder for trained candidates [%(default)s]")
     p.add_argument("--out", default=os.path.join(REPO_ROOT, "models", "cross_validation.json"))
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--seed", type=int, action="append", default=None,
+                   help="background mode: seeds to run (default 0; others are cached as NAME@seedN)")
     return p
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    from .evaluation import labelled_scenes
+    args.seed = args.seed or [0]
     if not (os.path.isdir(args.background) and os.path.isdir(args.real)):
-        print("cross-validation needs the background and real data folders", file=sys.stderr)
+        print(f"{COMMAND}: needs the background and real data folders "
+              f"({args.background}, {args.real})", file=sys.stderr)
         return 2
     os.makedirs(args.work, exist_ok=True)
+    if args.mode == "report":
+        from .cv_report import write_report
+        write_report(args.work, args.out, candidates(), SITES)
+        print(f"wrote {args.out}")
+        return 0
+    from .evaluation import labelled_scenes
     scenes = labelled_scenes(args.real)
     log_file = open(os.path.join(args.work, f"{args.mode}.log"), "a")
 
@@ -121,37 +147,30 @@ def main(argv=None) -> int:
         log_file.write(message + "\n")
         log_file.flush()
 
-    results = {}
     if args.mode == "background":
-        for name, (recipe, about) in candidates().items():
-            if args.only and name not in args.only:
-                continue
-            background_only = replace(recipe)
-            background_only.use_real = False  # type: ignore[attr-defined]
-            results[name] = _cached(args.work, f"background-{name}", lambda: train_and_score(
-                background_only, args.background, "", (), scenes, args.threads, log))
-            results[name]["about"] = about
+        jobs = {f"background-{name}" + (f"@seed{seed}" if seed else ""):
+                (replace(recipe, seed=seed), (), scenes)
+                for name, (recipe, _) in candidates().items()
+                if not args.only or name in args.only for seed in args.seed}
     else:
-        for site, members in SITES.items():
-            held = {s: scenes[s] for s in members if s in scenes}
-            results[site] = _cached(args.work, f"sites-{site}", lambda: train_and_score(
-                RECIPE, args.background, args.real, tuple(members), held, args.threads, log))
-    with open(os.path.join(args.work, f"{args.mode}-summary.json"), "w") as handle:
-        json.dump(results, handle, indent=1)
-    print(json.dumps({k: {f: round(float(np.mean(list(t.values()))), 4)
-                          for f, t in v["table"].items()} for k, v in results.items()}, indent=1))
+        recipes = {"shipped": RECIPE}
+        recipes.update({name: replace(recipe, use_real=True)
+                        for name, (recipe, _) in candidates().items() if name in args.recipe})
+        jobs = {f"sites-{name}-{site}": (recipe, members,
+                                          {s: scenes[s] for s in members if s in scenes})
+                for name, recipe in recipes.items() if not args.recipe or name in args.recipe
+                for site, members in SITES.items() if not args.only or site in args.only}
+    for key, (recipe, exclude, scored) in jobs.items():
+        path = os.path.join(args.work, key + ".json")
+        if os.path.isfile(path):
+            continue
+        log(f"== {key}")
+        result = train_and_score(recipe, args.background, args.real, exclude, scored,
+                                 args.threads, args.work, log)
+        with open(path, "w") as handle:
+            json.dump(result, handle, indent=1)
+        print(f"{key}: done in {result['train_seconds']:.0f} s", flush=True)
     return 0
-
-
-def _cached(work: str, key: str, compute) -> dict:
-    path = os.path.join(work, key + ".json")
-    if os.path.isfile(path):
-        with open(path) as handle:
-            return json.load(handle)
-    result = compute()
-    with open(path, "w") as handle:
-        json.dump(result, handle, indent=1)
-    return result
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ exactly what was evaluated.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Optional
 
 from .spectral_grid import BandGrid
@@ -16,7 +16,7 @@ from .spectral_grid import BandGrid
 class StageSettings:
     """Optimisation settings of one stage (the authors' Adam settings by default)."""
 
-    steps: int = 600
+    steps: int = 400
     batch: int = 8
     lr: float = 5e-3
     separation: float = 0.0  # weight of the implanted-anomaly separation loss
@@ -28,23 +28,32 @@ class Recipe:
     seed: int = 0
     patch: int = 48
     sensor_strength: float = 1.0
-    implant_probability: float = 0.5
+    implant_probability: float = 0.0  # only used when a stage has a separation loss
     grid_bands: int = 32
     scaling: str = "standard"
     fusion: str = "additive"
-    stage1: StageSettings = field(default_factory=lambda: StageSettings(600, separation=1.0))
-    stage2: StageSettings = field(default_factory=lambda: StageSettings(600, separation=1.0))
+    spatial: str = "context"  # "pyramid": the paper's spatial branch
+    ring_mean_start: bool = True
+    teacher_steps: int = 0  # > 0: self-supervised (denoising autoencoder) teacher
+    use_real: bool = True  # also train on the labelled scenes' cubes (never their truth)
+    stage1: StageSettings = field(default_factory=lambda: StageSettings(400))
+    stage2: StageSettings = field(default_factory=lambda: StageSettings(0, lr=1e-3,
+                                                                        decorrelation=False))
 
     def model_config(self):
         from .architecture import ModelConfig
         return ModelConfig(grid=BandGrid(bands=self.grid_bands), scaling=self.scaling,
-                           fusion=self.fusion)
+                           fusion=self.fusion, spatial=self.spatial,
+                           ring_mean_start=self.ring_mean_start)
 
     def stage1_settings(self, steps: Optional[int] = None) -> StageSettings:
         return replace(self.stage1, steps=self.stage1.steps if steps is None else steps)
 
     def stage2_settings(self, steps: Optional[int] = None) -> StageSettings:
         return replace(self.stage2, steps=self.stage2.steps if steps is None else steps)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 RECIPE = Recipe()

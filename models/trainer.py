@@ -9,6 +9,7 @@ need them.
 """
 from __future__ import annotations
 
+import os
 from typing import Callable, Optional
 
 import numpy as np
@@ -58,10 +59,18 @@ def _steps(settings: StageSettings, progress, label: str):
 
 
 def train_spectral(sampler: PatchSampler, config: ModelConfig, settings: StageSettings,
-                   log: Log, progress=None) -> SpectralDistiller:
-    """Stage 1: reverse distillation (+ optional separation of implanted anomalies)."""
+                   log: Log, progress=None, teacher_steps: int = 0) -> SpectralDistiller:
+    """Stage 1: reverse distillation (+ optional separation of implanted anomalies).
+
+    With ``teacher_steps`` the teacher is first pretrained as a denoising autoencoder (stage 0);
+    otherwise it is a frozen random network.
+    """
     net = SpectralDistiller(config.bands, config.projected, config.spectral_widths, config.code,
                             config.projection_hidden)
+    if teacher_steps > 0:
+        from .teacher_pretraining import pretrain_teacher
+        pretrain_teacher(net, lambda: _tensor(sampler.batch(settings.batch).clean), teacher_steps,
+                         settings.lr, log, progress)
     calibrate_batch_norm(net.teacher, lambda: net.band_projection(
         _tensor(sampler.batch(settings.batch).clean)))
     params = [p for p in net.parameters() if p.requires_grad]
@@ -86,6 +95,7 @@ def train_spectral(sampler: PatchSampler, config: ModelConfig, settings: StageSe
 
 def _trunk_input(model: TwoBranchModel, x: torch.Tensor) -> torch.Tensor:
     """What the frozen spatial trunk sees for a batch of scaled grid patches."""
+    model.spectral.eval()  # its batch-norm statistics are fixed by now
     with torch.no_grad():
         return model.spatial.compress(model.spatial_input(x, model.spectral(x)))
 
@@ -142,13 +152,30 @@ def train_spatial(sampler: PatchSampler, model: TwoBranchModel, settings: StageS
 
 
 def build_model(config: ModelConfig, sampler: PatchSampler, stage1: Optional[StageSettings],
-                stage2: Optional[StageSettings], log: Log, progress=None) -> TwoBranchModel:
-    """Train both stages (a stage with ``None`` settings is left at its calibrated random init)."""
-    model = TwoBranchModel(config)
+                stage2: Optional[StageSettings], log: Log, progress=None,
+                teacher_steps: int = 0, stage1_cache: Optional[str] = None) -> TwoBranchModel:
+    """Train both stages (a stage with ``None`` settings is left at its calibrated random init).
+
+    ``stage1_cache``: a file holding a finished stage 1 (weights and random-generator states),
+    reused when present and written otherwise, so candidates sharing stage 1 train it once and
+    still get exactly the weights a full run gives.
+    """
+    model = TwoBranchModel(config).eval()
     calibration = stage1 or StageSettings()
     if stage1 is not None and stage1.steps > 0:
-        distiller = train_spectral(sampler, config, stage1, log, progress)
-        model.spectral.load_state_dict(distiller.pruned().state_dict())
+        if stage1_cache and os.path.isfile(stage1_cache):
+            saved = torch.load(stage1_cache, weights_only=True)
+            model.spectral.load_state_dict(saved["spectral"])
+            sampler.rng.bit_generator.state = saved["sampler_rng"]
+            torch.set_rng_state(saved["torch_rng"])
+            log(f"stage 1 reused from {stage1_cache}")
+        else:
+            distiller = train_spectral(sampler, config, stage1, log, progress, teacher_steps)
+            model.spectral.load_state_dict(distiller.pruned().state_dict())
+            if stage1_cache:
+                torch.save({"spectral": model.spectral.state_dict(),
+                            "sampler_rng": sampler.rng.bit_generator.state,
+                            "torch_rng": torch.get_rng_state()}, stage1_cache)
     else:
         distiller = SpectralDistiller(config.bands, config.projected, config.spectral_widths,
                                       config.code, config.projection_hidden)

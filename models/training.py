@@ -55,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[list] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    folders = [(args.background, "background")] + ([] if args.no_real else [(args.real, "real")])
+    from .recipe import RECIPE
+    use_real = RECIPE.use_real and not args.no_real
+    folders = [(args.background, "background")] + ([(args.real, "real")] if use_real else [])
     present = [(f, kind) for f, kind in folders if os.path.isdir(f)]
     for folder, kind in folders:
         if not os.path.isdir(folder):
@@ -108,15 +110,14 @@ def _train(args, folders: list, argv: list) -> int:
         log(f"config: {json.dumps(config.as_dict())}")
         log(f"stage 1: {stage1}; stage 2: {stage2}; seed {args.seed}; threads {args.threads}")
         progress = None if args.quiet else (lambda it, desc: tqdm(it, desc=desc, unit="step"))
-        model = build_model(config, sampler, stage1, stage2, log, progress)
+        model = build_model(config, sampler, stage1, stage2, log, progress,
+                            teacher_steps=RECIPE.teacher_steps)
         seconds = time.time() - started
         manifest = {
             "training": {
                 "command": "python -m hsad.models.training " + " ".join(shlex.quote(a) for a in argv),
                 "seed": args.seed, "seconds": round(seconds, 1), "threads": args.threads,
-                "stage1": vars(stage1), "stage2": vars(stage2), "patch": RECIPE.patch,
-                "implant_probability": RECIPE.implant_probability,
-                "sensor_strength": RECIPE.sensor_strength,
+                "recipe": {**RECIPE.as_dict(), "stage1": vars(stage1), "stage2": vars(stage2)},
                 "excluded_scenes": list(args.exclude),
                 "torch": torch.__version__, "python": platform.python_version()},
             "training_files": training_files(sources),

@@ -1,0 +1,157 @@
+"""Turning cached cross-validation runs into the table of docs/model.md (and the manifest's
+``cross_validation`` entry): each row is a leave-one-scene-out choice among a set of
+(candidate, fusion) options, so no number is chosen by looking at the scene it is reported on.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+
+import numpy as np
+
+from .evaluation import leave_one_scene_out
+
+NETWORK_FUSIONS = ("additive", "product", "concat")
+TRAINED = ("paper", "paper-no-decorrelation", "context-fixed", "context-trained",
+           "context-trained-decorrelation", "autoencoder-teacher", "separation", "minmax-scaling")
+
+# row label -> (candidates, fusions): the options a row's LOSO choice ranges over
+ROWS = {
+    "RX, original bands": (("untrained-context",), ("rx",)),
+    "RX, canonical 32-band grid": (("untrained-context",), ("grid",)),
+    "untrained networks (random frozen weights): control": (
+        ("untrained-pyramid", "untrained-context"), NETWORK_FUSIONS + ("spectral", "spatial")),
+    "spectral branch only": (TRAINED, ("spectral",)),
+    "spatial branch only": (TRAINED, ("spatial",)),
+    "both branches, no decorrelation": (
+        ("paper-no-decorrelation", "context-fixed", "context-trained", "autoencoder-teacher",
+         "separation", "minmax-scaling"), NETWORK_FUSIONS),
+    "full model (paper-style, with decorrelation)": (
+        ("paper", "context-trained-decorrelation"), NETWORK_FUSIONS),
+    "selection over every trained option (how the shipped recipe was chosen)": (
+        TRAINED, NETWORK_FUSIONS + ("spectral", "spatial")),
+}
+
+
+def load_runs(work: str, prefix: str) -> dict:
+    out = {}
+    for path in sorted(glob.glob(os.path.join(work, f"{prefix}-*.json"))):
+        with open(path) as handle:
+            out[os.path.basename(path)[len(prefix) + 1:-5]] = json.load(handle)
+    return out
+
+
+def merge_sites(runs: dict, sites: dict) -> dict:
+    """{recipe: {"table": {fusion: {scene: auc}}}} from one run per (recipe, site)."""
+    out: dict = {}
+    for key, r in runs.items():
+        site = next((s for s in sites if key.endswith("-" + s)), None)
+        if site is None:
+            continue
+        name = key[:-len(site) - 1]
+        table = out.setdefault(name, {"table": {}})["table"]
+        for fusion, per_scene in r["table"].items():
+            table.setdefault(fusion, {}).update(per_scene)
+    complete = {n: t for n, t in out.items()
+                if len(t["table"]["additive"]) == sum(len(v) for v in sites.values())}
+    return complete
+
+
+def row(runs: dict, names: tuple, fusions: tuple) -> dict:
+    options = {f"{n}/{f}": runs[n]["table"][f] for n in names if n in runs for f in fusions}
+    if not options:
+        return {}
+    chosen = leave_one_scene_out(options)
+    per_scene = {s: auc for s, (_, auc) in chosen.items()}
+    return {"options": sorted(options), "per_scene": per_scene,
+            "choices": {s: c for s, (c, _) in chosen.items()},
+            "mean_auc": float(np.mean(list(per_scene.values())))}
+
+
+def seed_summary(runs: dict, fusion: str = "additive") -> dict:
+    """Per candidate run at several seeds: each seed's mean AUC and their mean and spread."""
+    groups: dict = {}
+    for name, r in runs.items():
+        base, _, seed = name.partition("@seed")
+        groups.setdefault(base, {})[int(seed or 0)] = r["table"][fusion]
+    out = {}
+    for base, by_seed in groups.items():
+        if len(by_seed) < 2:
+            continue
+        means = {seed: float(np.mean(list(t.values()))) for seed, t in sorted(by_seed.items())}
+        scenes = list(next(iter(by_seed.values())))
+        per_scene = {s: float(np.mean([t[s] for t in by_seed.values()])) for s in scenes}
+        out[base] = {"fusion": fusion, "seed_means": means,
+                     "mean": float(np.mean(list(means.values()))),
+                     "std": float(np.std(list(means.values()), ddof=1)),
+                     "per_scene_seed_average": per_scene}
+    return out
+
+
+def write_report(work: str, out: str, candidates: dict, sites: dict) -> dict:
+    from .cross_validation import COMMAND
+    all_runs = load_runs(work, "background")
+    runs = {k: v for k, v in all_runs.items() if "@seed" not in k}
+    rows = {label: row(runs, names, fusions) for label, (names, fusions) in ROWS.items()}
+    tables = {name: {"about": candidates.get(name, (None, ""))[1], "table": r["table"],
+                     "train_seconds": r["train_seconds"],
+                     "command": f"{COMMAND} --only {name}"} for name, r in runs.items()}
+    site_tables = merge_sites(load_runs(work, "sites"), sites)
+    site_rows = {
+        f"{name} (trained with the other sites' cubes), {fusion}": row(site_tables, (name,), (fusion,))
+        for name in site_tables for fusion in ("additive",)}
+    site_rows["selection over these recipes (LOSO), additive"] = row(
+        site_tables, tuple(n for n in site_tables if not n.startswith("untrained")), ("additive",))
+    report = {
+        "protocol": ("candidates trained on the background folder only (seed 0); all labelled "
+                     "scenes scored; each row's per-scene AUC uses the (candidate, fusion) best "
+                     "on the other scenes (leave one scene out). 'sites': the shipped recipe "
+                     "trained on background + labelled cubes minus one site, scored on it."),
+        "commands": {"background": COMMAND, "sites": f"{COMMAND} --mode sites",
+                     "report": f"{COMMAND} --mode report"},
+        "rows": rows, "candidates": tables, "seeds": seed_summary(all_runs),
+        "site_folds": {k: list(v) for k, v in sites.items()}, "site_rows": site_rows,
+        "site_candidates": {n: {"table": t["table"], "command":
+                                f"{COMMAND} --mode sites --recipe {n}"}
+                            for n, t in site_tables.items()},
+    }
+    with open(out, "w") as handle:
+        json.dump(report, handle, indent=1)
+        handle.write("\n")
+    return report
+
+
+SHORT = {"abu-airport-2": "air-2", "abu-airport-3": "air-3", "abu-airport-4": "air-4",
+         "abu-beach-1": "bch-1", "abu-beach-2": "bch-2", "abu-urban-2": "urb-2",
+         "abu-urban-4": "urb-4", "abu-urban-5": "urb-5", "pavia-centre": "pavia",
+         "sandiego-1": "sd-1", "sandiego-2": "sd-2"}
+
+
+def markdown_rows(rows: dict, rx: dict) -> str:
+    """The ablation table: one line per row label, per-scene AUC, mean, scenes below RX - 0.005."""
+    scenes = list(rx)
+    head = "| row | " + " | ".join(SHORT.get(s, s) for s in scenes) + " | mean | < RX-0.005 |"
+    lines = [head, "|---|" + "---:|" * (len(scenes) + 2)]
+    for label, r in rows.items():
+        if not r:
+            continue
+        per = r["per_scene"]
+        below = sum(per[s] < rx[s] - 0.005 for s in scenes)
+        lines.append(f"| {label} | " + " | ".join(f"{per[s]:.4f}" for s in scenes)
+                     + f" | **{r['mean_auc']:.4f}** | {below} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    import sys
+    report = json.load(open(sys.argv[1]))
+    rx = report["rows"]["RX, original bands"]["per_scene"]
+    print(markdown_rows(report["rows"], rx))
+    if report.get("site_rows"):
+        print()
+        print(markdown_rows(report["site_rows"], rx))
+
+
+if __name__ == "__main__":
+    main()
