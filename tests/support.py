@@ -86,9 +86,16 @@ def write_cube(path, cube: np.ndarray, driver: str = "GTiff", interleave: str = 
 
 
 def scene_with_targets(rows=40, cols=36, bands=30, seed=0, targets=((5, 7), (20, 30), (33, 4))):
-    """A smooth random background with a few spectrally distinct pixels; returns (cube, truth)."""
+    """A smooth random background with a few spectrally distinct pixels; returns (cube, truth).
+
+    The background mixes four latent spectra with weights that vary smoothly in space, as
+    materials do in real scenes, so local and global detectors both have something to find.
+    """
+    from scipy.ndimage import gaussian_filter
     rng = np.random.default_rng(seed)
-    base = rng.normal(size=(rows, cols, 4)) @ rng.normal(size=(4, bands))
+    fields = gaussian_filter(rng.normal(size=(rows, cols, 4)), sigma=(2.5, 2.5, 0))
+    fields /= fields.std()
+    base = fields @ rng.normal(size=(4, bands))
     cube = (1000 + 50 * base + rng.normal(scale=5, size=(rows, cols, bands))).astype(np.float32)
     truth = np.zeros((rows, cols), dtype=bool)
     signature = 120 * np.sin(np.linspace(0, 6, bands))

@@ -66,11 +66,14 @@ def test_scene_smaller_than_outer_window():
                                rtol=1e-6)
 
 
-def test_tiled_run_equals_untiled(cube_and_truth):
+def test_tiled_run_equals_untiled_and_finds_the_targets(cube_and_truth):
     cube, truth = cube_and_truth
     whole = score_cube(cube, create_detector("lrx", inner=3, outer=9), tile_size=100000)
     tiled = score_cube(cube, create_detector("lrx", inner=3, outer=9), tile_size=11)
     np.testing.assert_allclose(tiled, whole, rtol=1e-6)
+    # the default loading keeps the covariance in charge: the targets, not the borders, score top
+    top = np.argsort(whole.ravel())[-int(truth.sum()):]
+    assert set(top) == set(np.flatnonzero(truth.ravel()))
 
 
 @pytest.mark.parametrize("inner, outer", [(4, 9), (3, 8), (9, 9), (11, 5)])
