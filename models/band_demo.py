@@ -1,9 +1,9 @@
 """``python -m hsad.models.band_demo``: one model, any band count.
 
-Labelled scenes are re-delivered as if by other sensors (64, 102, 190 and 224 bands, resampled
-by band position), once without wavelengths (placed on the grid by relative position) and once
-with wavelengths (400-2500 nm, placed by wavelength), and scored through the engine pipeline
-with the shipped weights; global RX on the same input is the reference.
+Labelled scenes are re-delivered as if by other sensors with 64, 102, 190 and 224 bands
+(resampled by band position): the full range without wavelengths (placed on the grid by
+relative position), and a VNIR-only part with and without wavelengths. Each is scored through
+the engine pipeline with the shipped weights; global RX on the same input is the reference.
 """
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ from .training_data import DEFAULT_REAL
 
 BAND_COUNTS = (64, 102, 190, 224)
 SCENES = ("sandiego-2", "abu-urban-5", "abu-airport-2")
+# A VNIR-only sensor: the first 40 % of the scene's bands, about 400-1250 nm for these AVIRIS
+# scenes, delivered once with wavelengths (placed by wavelength, the grid's SWIR bands then
+# repeat the last band) and once without (stretched over the whole grid by relative position).
+VNIR_FRACTION = 0.4
+VNIR_END_NM = 1250.0
 
 
 def as_sensor(cube: np.ndarray, bands: int) -> np.ndarray:
@@ -46,19 +51,26 @@ def _score(cube: np.ndarray, detector, wavelengths) -> np.ndarray:
 
 
 def run(real: str, weights=None) -> dict:
+    """{scene @ bands: {column: AUC}} for full-range and VNIR-only versions of each scene."""
     from .detector import load_detector
     from .evaluation import labelled_scenes
     scenes = labelled_scenes(real)
     table = {}
     for name in SCENES:
         cube, truth = scenes[name]
+        vnir = cube[:, :, :int(round(VNIR_FRACTION * cube.shape[2]))]
         for bands in BAND_COUNTS:
-            sensor = as_sensor(cube, bands)
-            wl = np.linspace(400.0, 2500.0, bands)
-            row = {"rx": auc_roc(_score(sensor, GlobalRX(), None), truth)}
-            for label, wavelengths in (("no wavelengths", None), ("wavelengths", wl)):
-                detector = load_detector(device="cpu", weights=weights)
-                row[label] = auc_roc(_score(sensor, detector, wavelengths), truth)
+            row = {}
+            for part, source in (("full", cube), ("vnir", vnir)):
+                sensor = as_sensor(source, bands)
+                row[f"{part} rx"] = auc_roc(_score(sensor, GlobalRX(), None), truth)
+                placements = [("relative", None)]
+                if part == "vnir":
+                    placements.append(("wavelengths", np.linspace(400.0, VNIR_END_NM, bands)))
+                for label, wavelengths in placements:
+                    detector = load_detector(device="cpu", weights=weights)
+                    row[f"{part} twobranch {label}"] = auc_roc(
+                        _score(sensor, detector, wavelengths), truth)
             table[f"{name} @ {bands} bands"] = row
     return table
 

@@ -97,7 +97,7 @@ def train_and_score(recipe: Recipe, background: str, real: str, exclude: tuple, 
     stage2 = recipe.stage2 if recipe.stage2.steps else None
     cache = os.path.join(work, f"stage1-{_stage1_key(recipe, sources)}.pt") if stage1 else None
     model = build_model(config, sampler, stage1, stage2, log, teacher_steps=recipe.teacher_steps,
-                        stage1_cache=cache)
+                        stage1_cache=cache, seed=recipe.seed)
     seconds = time.time() - started
     return {"recipe": recipe.as_dict(), "table": evaluate_model(model, scenes),
             "train_seconds": round(seconds, 1), "sources": [s.name for s in sources]}

@@ -17,7 +17,6 @@ from ..engine.matfile import load_matlab_scene
 from ..engine.metrics import auc_roc
 from ..engine.scene import ArrayScene
 from ..engine.statistics import BandStatisticsAccumulator
-from .fusion import FusionScorer
 
 FUSION_CHOICES = ("additive", "product", "concat", "spectral", "spatial", "grid")
 
@@ -35,7 +34,6 @@ def labelled_scenes(folder: str) -> dict:
 def rx_original(cube: np.ndarray) -> np.ndarray:
     """Global RX on the scene's own bands (the baseline every table starts from)."""
     x = cube.reshape(-1, cube.shape[2]).astype(np.float64)
-    acc = BandStatisticsAccumulator(cube.shape[2])
     from ..engine.statistics import GaussianAccumulator, inverse_covariance, mahalanobis_squared
     g = GaussianAccumulator(cube.shape[2])
     g.add(x)
@@ -68,8 +66,13 @@ def evaluate_model(model, scenes: dict, fusions: Iterable[str] = FUSION_CHOICES)
     return table
 
 
-def leave_one_scene_out(table: dict, candidates: Optional[list] = None) -> dict:
-    """{scene: (chosen candidate, its AUC)}: per scene, the candidate best on the other scenes."""
+def leave_one_scene_out(table: dict, candidates: Optional[list] = None,
+                        default: Optional[str] = None, tolerance: float = 0.0) -> dict:
+    """{scene: (chosen candidate, its AUC)}: per scene, the candidate best on the other scenes.
+
+    With ``default``: the default is kept unless another candidate beats it on the other
+    scenes by more than ``tolerance`` (differences smaller than seed-to-seed noise are ties).
+    """
     candidates = candidates or list(table)
     scenes = list(next(iter(table.values())))
     out = {}
@@ -77,5 +80,7 @@ def leave_one_scene_out(table: dict, candidates: Optional[list] = None) -> dict:
         def mean_without(c):
             return np.mean([table[c][s] for s in scenes if s != held])
         best = max(candidates, key=mean_without)
+        if default in table and mean_without(best) - mean_without(default) <= tolerance:
+            best = default
         out[held] = (best, table[best][held])
     return out

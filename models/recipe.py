@@ -35,7 +35,7 @@ class Recipe:
     spatial: str = "context"  # "pyramid": the paper's spatial branch
     ring_mean_start: bool = True
     teacher_steps: int = 0  # > 0: self-supervised (denoising autoencoder) teacher
-    use_real: bool = True  # also train on the labelled scenes' cubes (never their truth)
+    use_real: bool = False  # also train on the labelled scenes' cubes (never their truth)
     stage1: StageSettings = field(default_factory=lambda: StageSettings(400))
     stage2: StageSettings = field(default_factory=lambda: StageSettings(0, lr=1e-3,
                                                                         decorrelation=False))

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .blocks import ConvNormAct, PixelResidual, conv1x1, freeze, uniform_init
+from .blocks import ConvNormAct, PixelResidual, conv1x1, freeze
 
 
 class TeacherEncoder(nn.Module):

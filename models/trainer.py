@@ -153,35 +153,37 @@ def train_spatial(sampler: PatchSampler, model: TwoBranchModel, settings: StageS
 
 def build_model(config: ModelConfig, sampler: PatchSampler, stage1: Optional[StageSettings],
                 stage2: Optional[StageSettings], log: Log, progress=None,
-                teacher_steps: int = 0, stage1_cache: Optional[str] = None) -> TwoBranchModel:
+                teacher_steps: int = 0, stage1_cache: Optional[str] = None,
+                seed: int = 0) -> TwoBranchModel:
     """Train both stages (a stage with ``None`` settings is left at its calibrated random init).
 
-    ``stage1_cache``: a file holding a finished stage 1 (weights and random-generator states),
-    reused when present and written otherwise, so candidates sharing stage 1 train it once and
-    still get exactly the weights a full run gives.
+    Each stage starts from its own seed, so stage 1 does not depend on the spatial branch's
+    configuration. ``stage1_cache``: a file holding a finished stage 1 (weights and the patch
+    sampler's state), reused when present and written otherwise, so candidates sharing stage 1
+    train it once and still get exactly the weights a full run gives.
     """
-    model = TwoBranchModel(config).eval()
     calibration = stage1 or StageSettings()
-    if stage1 is not None and stage1.steps > 0:
-        if stage1_cache and os.path.isfile(stage1_cache):
-            saved = torch.load(stage1_cache, weights_only=True)
-            model.spectral.load_state_dict(saved["spectral"])
-            sampler.rng.bit_generator.state = saved["sampler_rng"]
-            torch.set_rng_state(saved["torch_rng"])
-            log(f"stage 1 reused from {stage1_cache}")
-        else:
-            distiller = train_spectral(sampler, config, stage1, log, progress, teacher_steps)
-            model.spectral.load_state_dict(distiller.pruned().state_dict())
-            if stage1_cache:
-                torch.save({"spectral": model.spectral.state_dict(),
-                            "sampler_rng": sampler.rng.bit_generator.state,
-                            "torch_rng": torch.get_rng_state()}, stage1_cache)
+    torch.manual_seed(seed)
+    if stage1 is not None and stage1.steps > 0 and stage1_cache and os.path.isfile(stage1_cache):
+        saved = torch.load(stage1_cache, weights_only=True)
+        spectral_state = saved["spectral"]
+        sampler.rng.bit_generator.state = saved["sampler_rng"]
+        log(f"stage 1 reused from {stage1_cache}")
+    elif stage1 is not None and stage1.steps > 0:
+        distiller = train_spectral(sampler, config, stage1, log, progress, teacher_steps)
+        spectral_state = distiller.pruned().state_dict()
+        if stage1_cache:
+            torch.save({"spectral": spectral_state,
+                        "sampler_rng": sampler.rng.bit_generator.state}, stage1_cache)
     else:
         distiller = SpectralDistiller(config.bands, config.projected, config.spectral_widths,
                                       config.code, config.projection_hidden)
         calibrate_batch_norm(distiller.teacher, lambda: distiller.band_projection(
             _tensor(sampler.batch(calibration.batch).clean)))
-        model.spectral.load_state_dict(distiller.pruned().state_dict())
+        spectral_state = distiller.pruned().state_dict()
+    torch.manual_seed(seed + 1)
+    model = TwoBranchModel(config).eval()
+    model.spectral.load_state_dict(spectral_state)
     if stage2 is not None and stage2.steps > 0:
         train_spatial(sampler, model, stage2, log, progress)
     else:

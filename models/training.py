@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=RECIPE.seed)
     p.add_argument("--stage1-steps", type=int, default=RECIPE.stage1.steps)
     p.add_argument("--stage2-steps", type=int, default=RECIPE.stage2.steps)
-    p.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
+    p.add_argument("--threads", type=int, default=1,
+                   help="CPU threads for torch (1: the cross-validated weights are reproduced bit for bit)")
     p.add_argument("--metrics", default=CV_METRICS,
                    help="cross-validation results to record in the manifest (if the file exists)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -57,6 +58,10 @@ def main(argv: Optional[list] = None) -> int:
     args = build_parser().parse_args(argv)
     from .recipe import RECIPE
     use_real = RECIPE.use_real and not args.no_real
+    if not RECIPE.use_real:
+        print("hsad train: the recipe trains on the background folder only (cross-validation: "
+              "adding the labelled scenes' cubes made no consistent difference); --real is not used",
+              file=sys.stderr)
     folders = [(args.background, "background")] + ([(args.real, "real")] if use_real else [])
     present = [(f, kind) for f, kind in folders if os.path.isdir(f)]
     for folder, kind in folders:
@@ -111,7 +116,7 @@ def _train(args, folders: list, argv: list) -> int:
         log(f"stage 1: {stage1}; stage 2: {stage2}; seed {args.seed}; threads {args.threads}")
         progress = None if args.quiet else (lambda it, desc: tqdm(it, desc=desc, unit="step"))
         model = build_model(config, sampler, stage1, stage2, log, progress,
-                            teacher_steps=RECIPE.teacher_steps)
+                            teacher_steps=RECIPE.teacher_steps, seed=args.seed)
         seconds = time.time() - started
         manifest = {
             "training": {

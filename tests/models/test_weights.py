@@ -77,3 +77,30 @@ def test_shipped_weights_are_small_checked_and_documented():
 def test_shipped_weights_load_with_the_default_detector():
     detector = load_detector(device="cpu")
     assert detector.model_version == read_manifest()["model_version"]
+
+
+@shipped
+def test_shipped_weights_tile_exactly():
+    import numpy as np
+    from .conftest import synthetic_cube
+    from .test_detector import run
+    cube, _ = synthetic_cube(rows=70, cols=61, bands=50)
+    whole = run(load_detector(device="cpu"), cube, 100000)
+    tiled = run(load_detector(device="cpu"), cube, 24)
+    np.testing.assert_allclose(tiled, whole, rtol=2e-4, atol=1e-4 * np.abs(whole).max())
+
+
+@shipped
+def test_shipped_weights_reproduce_their_cross_validated_auc():
+    """The shipped model is the cross-validated one: same AUC as recorded in its manifest."""
+    from hsad.models.evaluation import evaluate_model, labelled_scenes
+    from .conftest import DEFAULT_REAL
+    if not os.path.isdir(DEFAULT_REAL):
+        pytest.skip("../shared/data is not available")
+    model, manifest = load_weights()
+    recorded = manifest["cross_validation"]["candidates"]["context-fixed"]["table"]
+    scenes = labelled_scenes(DEFAULT_REAL)
+    name = "pavia-centre"
+    table = evaluate_model(model, {name: scenes[name]}, fusions=(manifest["config"]["fusion"],))
+    fusion = manifest["config"]["fusion"]
+    assert table[fusion][name] == pytest.approx(recorded[fusion][name], abs=1e-6)
