@@ -7,7 +7,6 @@ command that installs it.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
@@ -18,6 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Optional
 
 from .. import __version__
+from .checksums import sha256_file
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 WEIGHTS_DIR = os.path.join(PACKAGE_DIR, "models", "weights")
@@ -111,14 +111,6 @@ def weights_check(folder: str = WEIGHTS_DIR) -> Check:
     return Check("weights", f"{path}, sha256 {digest} ({verdict}), model "
                  f"{manifest.get('model_version', 'unversioned')}", digest == expected,
                  "" if digest == expected else fix)
-
-
-def sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def format_report(checks: list) -> str:

@@ -124,6 +124,13 @@ def inverse_covariance(covariance: np.ndarray, rcond: float = PINV_RCOND) -> np.
     return np.linalg.pinv(covariance, rcond=rcond, hermitian=True)
 
 
+def covariance_rank(covariance: np.ndarray, rcond: float = PINV_RCOND) -> int:
+    """Directions :func:`inverse_covariance` keeps: the mean RX score of the fitted pixels is
+    exactly rank x (N - 1) / N, which makes RX maps of different dimension comparable."""
+    eigenvalues = np.linalg.eigvalsh(covariance)
+    return int((eigenvalues > rcond * max(eigenvalues.max(initial=0.0), 0.0)).sum())
+
+
 def mahalanobis_squared(pixels: np.ndarray, mean: np.ndarray, precision: np.ndarray) -> np.ndarray:
     """(x - mean)^T P (x - mean) for each row of a (n, dims) block, in float64."""
     centred = np.asarray(pixels, dtype=np.float64) - mean

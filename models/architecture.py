@@ -43,6 +43,9 @@ class ModelConfig:
     ring_mean_start: bool = False
     scaling: str = "standard"
     fusion: str = "additive"
+    # Weight of plain RX on the scene's own bands, added to the fused score (both divided by their
+    # degrees of freedom): what the 32-band grid smooths away stays in the score.
+    native_rx_weight: float = 0.0
 
     @property
     def bands(self) -> int:

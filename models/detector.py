@@ -15,6 +15,7 @@ import numpy as np
 
 from ..engine.detectors.base import Detector
 from ..engine.errors import DependencyError, HsadError
+from ..engine.detectors.rx import GaussianScorer
 from ..engine.statistics import GaussianAccumulator
 
 TORCH_INSTALL = ("the two-branch detector needs PyTorch, which is not installed: run "
@@ -52,13 +53,17 @@ class TwoBranchDetector(Detector):
     needs_fit = True
     expensive_features = True
 
-    def __init__(self, model, manifest: dict, device: str = "cpu", fusion: Optional[str] = None):
+    def __init__(self, model, manifest: dict, device: str = "cpu", fusion: Optional[str] = None,
+                 native_weight: Optional[float] = None):
         self._torch = import_torch()
         self._model = model.to(device).eval()
         self._manifest = manifest
         self._device = device
         self.config = model.config
         self.fusion = fusion or self.config.fusion
+        self.native_weight = float(self.config.native_rx_weight if native_weight is None
+                                   else native_weight)
+        self._native = None
         self.halo = int(np.ceil(model.radius / 8.0) * 8)
         self._matrix = self._scaling = self._acc = None
         self.scorer = None
@@ -73,7 +78,8 @@ class TwoBranchDetector(Detector):
 
     @property
     def parameters(self) -> dict:
-        return {"fusion": self.fusion, "grid_bands": self.config.bands,
+        return {"fusion": self.fusion, "native_rx_weight": self.native_weight,
+                "grid_bands": self.config.bands,
                 "scaling": self.config.scaling, "model_version": self.model_version}
 
     def prepare(self, info, stats) -> None:
@@ -83,6 +89,7 @@ class TwoBranchDetector(Detector):
         self._scaling = scene_scaling(self._matrix, stats.mean, stats.std, stats.minimum,
                                       stats.maximum, self.config.scaling)
         self._acc = GaussianAccumulator(3 * self.config.bands)
+        self._native = GaussianScorer() if self.native_weight > 0 else None
 
     def grid_cube(self, cube: np.ndarray) -> np.ndarray:
         """(rows, cols, grid bands) scaled grid spectra of a native tile."""
@@ -97,13 +104,21 @@ class TwoBranchDetector(Detector):
             t = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None].to(self._device)
             f_spe, f_spa = self._model(t)
             feats = torch.cat([t, f_spe, f_spa], dim=1)[0].permute(1, 2, 0)
-            return feats.float().cpu().numpy()
+            feats = feats.float().cpu().numpy()
+        if self._native is not None:  # the scene's own bands ride along for the native RX term
+            feats = np.concatenate([feats, cube.astype(np.float32)], axis=2)
+        return feats
 
     def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
-        self._acc.add(features[valid])
+        k = 3 * self.config.bands
+        self._acc.add(features[..., :k][valid])
+        if self._native is not None:
+            self._native.fit(features[..., k:], valid)
 
     def finish_fit(self) -> None:
         self.scorer = self.fusion_scorer(self.fusion)
+        if self._native is not None:
+            self._native.finish()
 
     def fusion_scorer(self, fusion: str):
         """A scorer for any fusion from this scene's fit (evaluation compares several)."""
@@ -116,15 +131,32 @@ class TwoBranchDetector(Detector):
             gates = self._model.gates(spa_mean).double().cpu().numpy()
         return FusionScorer(fusion, mean, cov, gates)
 
+    def score_parts(self, features: np.ndarray) -> tuple:
+        """(fused RX / its dof, native RX / its dof or None) of (rows, cols, k) features.
+
+        Dividing each RX by its degrees of freedom (its mean over the fitted pixels) puts maps of
+        32-odd and of several hundred dimensions on one scale before they are added.
+        """
+        k = 3 * self.config.bands
+        fused = self.scorer.score(features[..., :k]).astype(np.float64) / self.scorer.degrees
+        if self._native is None:
+            return fused, None
+        return fused, self._native.score(features[..., k:]).astype(np.float64) / self._native.rank
+
     def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:
-        return self.scorer.score(features[core])
+        """The fused RX, plus ``native_weight`` x RX on the scene's own bands (both per dof)."""
+        fused, native = self.score_parts(features[core])
+        if native is None:
+            return fused.astype(np.float32)
+        return (fused + self.native_weight * native).astype(np.float32)
 
 
 def load_detector(device: str = "auto", weights: Optional[str] = None,
-                  fusion: Optional[str] = None, **params) -> TwoBranchDetector:
+                  fusion: Optional[str] = None, native_weight: Optional[float] = None,
+                  **params) -> TwoBranchDetector:
     """The shipped model as an engine detector (``weights``: another weights folder)."""
     torch = import_torch()
     from .weights_io import load_weights
     resolved = resolve_device(torch, device)
     model, manifest = load_weights(weights)
-    return TwoBranchDetector(model, manifest, resolved, fusion)
+    return TwoBranchDetector(model, manifest, resolved, fusion, native_weight)

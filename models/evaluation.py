@@ -58,7 +58,7 @@ def evaluate_model(model, scenes: dict, fusions: Iterable[str] = FUSION_CHOICES)
     table: dict = {f: {} for f in fusions}
     table["rx"] = {}
     for name, (cube, truth) in scenes.items():
-        detector = TwoBranchDetector(model, {}, "cpu")
+        detector = TwoBranchDetector(model, {}, "cpu", native_weight=0.0)  # the networks alone
         feats = scene_feature_fit(detector, cube)
         for fusion in fusions:
             table[fusion][name] = auc_roc(detector.fusion_scorer(fusion).score(feats), truth)

@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..engine.statistics import inverse_covariance, mahalanobis_squared
+from ..engine.statistics import covariance_rank, inverse_covariance, mahalanobis_squared
 
 
 def combination(fusion: str, bands: int, gates: np.ndarray) -> list:
@@ -44,8 +44,13 @@ class FusionScorer:
         bands = len(gates)
         self.fusion = fusion
         self._parts = []
+        ranks = []
         for a in combination(fusion, bands, gates):
-            self._parts.append((a, a @ mean, inverse_covariance(a @ covariance @ a.T)))
+            fused = a @ covariance @ a.T
+            self._parts.append((a, a @ mean, inverse_covariance(fused)))
+            ranks.append(max(covariance_rank(fused), 1))
+        # the typical score of a background pixel (for the product, the geometric mean's)
+        self.degrees = float(np.sqrt(np.prod(ranks))) if len(ranks) > 1 else float(ranks[0])
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """float32 (rows, cols) scores of (rows, cols, 3 x bands) features."""

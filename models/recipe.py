@@ -32,6 +32,7 @@ class Recipe:
     grid_bands: int = 32
     scaling: str = "standard"
     fusion: str = "additive"
+    native_rx_weight: float = 0.25  # chosen by scripts/benchmarks.py native-weight (docs/model.md)
     spatial: str = "context"  # "pyramid": the paper's spatial branch
     ring_mean_start: bool = True
     teacher_steps: int = 0  # > 0: self-supervised (denoising autoencoder) teacher
@@ -44,7 +45,8 @@ class Recipe:
         from .architecture import ModelConfig
         return ModelConfig(grid=BandGrid(bands=self.grid_bands), scaling=self.scaling,
                            fusion=self.fusion, spatial=self.spatial,
-                           ring_mean_start=self.ring_mean_start)
+                           ring_mean_start=self.ring_mean_start,
+                           native_rx_weight=self.native_rx_weight)
 
     def stage1_settings(self, steps: Optional[int] = None) -> StageSettings:
         return replace(self.stage1, steps=self.stage1.steps if steps is None else steps)

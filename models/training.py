@@ -19,6 +19,7 @@ from typing import Optional
 from .training_data import DEFAULT_BACKGROUND, DEFAULT_REAL, REPO_ROOT
 
 CV_METRICS = os.path.join(REPO_ROOT, "models", "cross_validation.json")
+NATIVE_WEIGHT_CV = os.path.join(REPO_ROOT, "models", "native_weight_cv.json")  # python -m hsad.models.native_weight_cv
 
 EXAMPLES = """examples:
   python -m hsad.models.training                      # the shipped weights, into models/weights
@@ -114,7 +115,8 @@ def _train(args, folders: list, argv: list) -> int:
         stage2 = RECIPE.stage2_settings(args.stage2_steps)
         log(f"config: {json.dumps(config.as_dict())}")
         log(f"stage 1: {stage1}; stage 2: {stage2}; seed {args.seed}; threads {args.threads}")
-        progress = None if args.quiet else (lambda it, desc: tqdm(it, desc=desc, unit="step"))
+        bar = not args.quiet and sys.stderr.isatty()  # no bar in logs, CI or pipes
+        progress = (lambda it, desc: tqdm(it, desc=desc, unit="step")) if bar else None
         model = build_model(config, sampler, stage1, stage2, log, progress,
                             teacher_steps=RECIPE.teacher_steps, seed=args.seed)
         seconds = time.time() - started
@@ -127,6 +129,7 @@ def _train(args, folders: list, argv: list) -> int:
                 "torch": torch.__version__, "python": platform.python_version()},
             "training_files": training_files(sources),
             "cross_validation": _read_metrics(args.metrics),
+            "native_weight_cross_validation": _read_metrics(NATIVE_WEIGHT_CV),
         }
         saved = save_weights(model, args.out, manifest)
         log(f"saved {saved['model_version']} to {args.out} after {seconds:.0f} s")

@@ -8,7 +8,6 @@ EnMAP tiles (disjoint windows of one image) are mosaicked by their geotransforms
 from __future__ import annotations
 
 import glob
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from ..engine.checksums import sha256_file
 from ..engine.matfile import load_matlab_scene
 from ..engine.spectral import parse_number_list
 
@@ -39,14 +39,6 @@ class SourceCube:
     @property
     def bands(self) -> int:
         return self.cube.shape[2]
-
-
-def sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_real_cubes(folder: str, exclude: tuple = ()) -> list:
@@ -173,14 +165,16 @@ _MAT_LOADERS: dict = {"jasperRidge2_R198.mat": _load_jasper, "Moffett_vca.mat": 
 
 
 def training_files(sources: list) -> dict:
-    """{path relative to the data root: sha256} of every file the sources were read from."""
-    out = {}
-    for source in sources:
-        for path in source.files:
-            root = os.path.dirname(os.path.dirname(path)) if source.group == "real" else None
-            key = os.path.relpath(path, root) if root else path
-            out[key] = sha256_file(path)
-    return out
+    """{path relative to the data root: sha256} of every file the sources were read from.
+
+    The root is the folder holding the data folders (``background/...``, ``real/...``), so the
+    manifest reads the same on every machine.
+    """
+    paths = [path for source in sources for path in source.files]
+    if not paths:
+        return {}
+    root = os.path.dirname(os.path.commonpath([os.path.dirname(p) for p in paths]))
+    return {os.path.relpath(path, root): sha256_file(path) for path in paths}
 
 
 Loader = Callable[[str, str], SourceCube]

@@ -11,7 +11,7 @@ import os
 from typing import Optional
 
 from ..engine.errors import DependencyError
-from .training_data import sha256_file
+from ..engine.checksums import sha256_file
 
 WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.realpath(__file__)), "weights")
 MANIFEST = "manifest.json"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..statistics import GaussianAccumulator, inverse_covariance, mahalanobis_squared
+from ..statistics import (GaussianAccumulator, covariance_rank, inverse_covariance,
+                          mahalanobis_squared)
 from .base import Detector
 
 
@@ -20,6 +21,7 @@ class GaussianScorer:
         self._acc = None
         self.mean = None
         self.precision = None
+        self.rank = 0  # the expected score of a background pixel (degrees of freedom)
 
     def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
         if self._acc is None:
@@ -28,7 +30,9 @@ class GaussianScorer:
 
     def finish(self) -> None:
         self.mean = self._acc.mean
-        self.precision = inverse_covariance(self._acc.covariance)
+        covariance = self._acc.covariance
+        self.precision = inverse_covariance(covariance)
+        self.rank = max(covariance_rank(covariance), 1)
 
     def score(self, features: np.ndarray) -> np.ndarray:
         rows, cols, k = features.shape
