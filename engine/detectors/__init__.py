@@ -25,9 +25,10 @@ def _rx(**params) -> Detector:
     return GlobalRX()
 
 
-def _lrx(inner: int = None, outer: int = None, **params) -> Detector:
-    from .local_rx import DEFAULT_INNER, DEFAULT_OUTER, LocalRX
-    return LocalRX(inner or DEFAULT_INNER, outer or DEFAULT_OUTER)
+def _lrx(inner: int = None, outer: int = None, loading: float = None, **params) -> Detector:
+    from .local_rx import DEFAULT_INNER, DEFAULT_LOADING, DEFAULT_OUTER, LocalRX
+    return LocalRX(inner or DEFAULT_INNER, outer or DEFAULT_OUTER,
+                   DEFAULT_LOADING if loading is None else loading)
 
 
 def _twobranch(**params) -> Detector:
