@@ -185,7 +185,7 @@ def _run_hsad(scene, method: int, out: str):
     detect = processing.runAndLoadResults("hsad:detect", {
         "INPUT": scene, "METHOD": method, "OUTPUT": os.path.join(out, "harbour_score.tif")})
     processing.runAndLoadResults("hsad:threshold", {
-        "INPUT": detect["OUTPUT"], "RULE": 0, "OBJECTS": os.path.join(out, "harbour_objects.gpkg"),
+        "INPUT": detect["OUTPUT"], "RULE": 3, "TOP_N": 20, "OBJECTS": os.path.join(out, "harbour_objects.gpkg"),
         "MASK": None})
     layers = QgsProject.instance().mapLayers().values()
     score = next(layer for layer in layers if "anomaly score" in layer.name())
