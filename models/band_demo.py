@@ -75,13 +75,29 @@ def run(real: str, weights=None) -> dict:
     return table
 
 
+COLUMNS = (("full rx", "RX"), ("full twobranch relative", "twobranch"),
+           ("vnir rx", "VNIR part: RX"),
+           ("vnir twobranch relative", "VNIR: twobranch, by relative position"),
+           ("vnir twobranch wavelengths", "VNIR: twobranch, by wavelength"))
+
+
+def markdown(table: dict) -> str:
+    """The table as docs/model.md shows it."""
+    lines = ["| scene @ bands | " + " | ".join(title for _, title in COLUMNS) + " |",
+             "|---|" + "---:|" * len(COLUMNS)]
+    for name, row in table.items():
+        lines.append(f"| {name} | " + " | ".join(f"{row[key]:.4f}" for key, _ in COLUMNS) + " |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m hsad.models.band_demo", description=__doc__)
     p.add_argument("--real", default=DEFAULT_REAL)
     p.add_argument("--weights", default=None, help="weights folder (default: the shipped one)")
+    p.add_argument("--markdown", action="store_true", help="print the table for docs/model.md")
     args = p.parse_args(argv)
     table = run(args.real, args.weights)
-    print(json.dumps(table, indent=1))
+    print(markdown(table) if args.markdown else json.dumps(table, indent=1))
     return 0
 
 
