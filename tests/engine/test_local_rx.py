@@ -80,3 +80,14 @@ def test_tiled_run_equals_untiled_and_finds_the_targets(cube_and_truth):
 def test_bad_windows_are_refused(inner, outer):
     with pytest.raises(HsadError, match="window"):
         create_detector("lrx", inner=inner, outer=outer)
+
+
+def test_registry_passes_the_loading_through():
+    rng = np.random.default_rng(3)
+    cube = (50 + rng.normal(size=(15, 17, 5))).astype(np.float32)
+    valid = np.ones((15, 17), bool)
+    light = score_cube(cube, create_detector("lrx", inner=3, outer=9, loading=1e-6))
+    default = score_cube(cube, create_detector("lrx", inner=3, outer=9))
+    np.testing.assert_allclose(light, local_rx(cube, valid, 3, 9, loading=1e-6), rtol=1e-6)
+    np.testing.assert_allclose(default, local_rx(cube, valid, 3, 9), rtol=1e-6)
+    assert not np.allclose(light, default, rtol=1e-3)
