@@ -3,6 +3,10 @@
 Variable names differ between every lab (``data``/``map``, ``hsi``/``hsi_gt``,
 ``data``/``groundtruth``, ...), so the cube is found by shape (the largest numeric 3-D array)
 and the ground truth by content (a 2-D map of the cube's size holding two values).
+
+Unmixing datasets (Samson, Jasper Ridge, Urban, ...) store no 3-D array: a (bands, pixels)
+matrix plus the image size as scalars (``nRow``/``nCol``), pixels in MATLAB's column-major order.
+Such a file is read as that cube when exactly one 2-D array has rows x cols pixels.
 """
 from __future__ import annotations
 
@@ -34,14 +38,42 @@ class MatlabScene:
 def load_matlab_scene(path: str) -> MatlabScene:
     """Read a ``.mat`` file (v5 through scipy, v7.3 through h5py) and find its cube and truth."""
     arrays = _read_arrays(path)
-    cubes = {k: v for k, v in arrays.items() if v.ndim == 3 and min(v.shape) > 0}
+    cubes = {k: _orient_cube(v) for k, v in arrays.items() if v.ndim == 3 and min(v.shape) > 0}
+    if not cubes:
+        cubes = _pixel_matrix_cube(arrays)
     if not cubes:
         shapes = ", ".join(f"{k} {v.shape}" for k, v in arrays.items()) or "no numeric arrays"
-        raise InputError(f"{path}: no 3-D hyperspectral cube in this MATLAB file ({shapes})")
+        raise InputError(f"{path}: no hyperspectral cube in this MATLAB file (no 3-D array, nor a "
+                         f"(bands, pixels) matrix with nRow/nCol; found {shapes})")
     cube_name = max(cubes, key=lambda k: cubes[k].size)
-    cube = _orient_cube(cubes[cube_name])
+    cube = cubes[cube_name]
     truth_name, truth = _find_truth(arrays, cube.shape[:2], exclude=cube_name)
     return MatlabScene(path, cube, truth, cube_name, truth_name)
+
+
+_ROW_NAMES = ("nrow", "nrows", "rows", "lines", "height")
+_COL_NAMES = ("ncol", "ncols", "cols", "samples", "width")
+
+
+def _pixel_matrix_cube(arrays: dict) -> dict:
+    """{name: (rows, cols, bands) cube} from a (bands, pixels) matrix and scalar image sizes."""
+    sizes = {k.lower(): v for k, v in arrays.items() if v.size == 1}
+    rows = next((int(sizes[k].item()) for k in _ROW_NAMES if k in sizes), 0)
+    cols = next((int(sizes[k].item()) for k in _COL_NAMES if k in sizes), 0)
+    if rows < 1 or cols < 1:
+        return {}
+    found = {}
+    for name, value in arrays.items():
+        if value.ndim != 2 or min(value.shape) < 2:
+            continue
+        if value.shape[1] == rows * cols:
+            pixels_last = value
+        elif value.shape[0] == rows * cols:
+            pixels_last = value.T
+        else:
+            continue
+        found[name] = pixels_last.T.reshape((rows, cols, pixels_last.shape[0]), order="F")
+    return found if len(found) == 1 else {}
 
 
 def _read_arrays(path: str) -> dict:

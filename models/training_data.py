@@ -131,14 +131,12 @@ def _envi_list(header: str, key: str) -> list:
 
 def _load_jasper(path: str, folder: str) -> SourceCube:
     import scipy.io
-    d = scipy.io.loadmat(path)
-    bands = int(np.asarray(d["SlectBands"]).size)
-    cube = d["Y"].T.reshape((100, 100, bands), order="F").astype(np.float32) / 1.0e4
+    cube = load_matlab_scene(path).cube.astype(np.float32) / 1.0e4
     header = os.path.join(folder, "wavelengths", "jasperRidge2_F224.hdr")
-    index = np.asarray(d["SlectBands"]).ravel().astype(int) - 1
+    index = np.asarray(scipy.io.loadmat(path)["SlectBands"]).ravel().astype(int) - 1
     wavelengths = np.asarray(_envi_list(header, "wavelength"))[index]
     fwhm = np.asarray(_envi_list(header, "fwhm"))[index]
-    return _finish(SourceCube("aviris/jasperRidge2_R198.mat", cube, np.ones((100, 100), bool),
+    return _finish(SourceCube("aviris/jasperRidge2_R198.mat", cube, np.ones(cube.shape[:2], bool),
                               wavelengths, fwhm, [path, header]))
 
 
@@ -152,11 +150,9 @@ def _load_moffett(path: str, folder: str) -> SourceCube:
 
 def _load_samson(path: str, folder: str) -> SourceCube:
     """156 bands, 400.94-899.07 nm at equal steps (the original release's header)."""
-    import scipy.io
-    d = scipy.io.loadmat(path)
-    cube = d["V"].T.reshape((95, 95, 156), order="F").astype(np.float32)
-    wavelengths = np.linspace(400.94, 899.07, 156)
-    return _finish(SourceCube("samson/samson_1.mat", cube, np.ones((95, 95), bool), wavelengths,
+    cube = load_matlab_scene(path).cube.astype(np.float32)
+    wavelengths = np.linspace(400.94, 899.07, cube.shape[2])
+    return _finish(SourceCube("samson/samson_1.mat", cube, np.ones(cube.shape[:2], bool), wavelengths,
                               None, [path]))
 
 

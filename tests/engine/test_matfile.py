@@ -10,7 +10,7 @@ import scipy.io
 from hsad.engine.errors import InputError
 from hsad.engine.matfile import load_matlab_scene
 from hsad.engine.raster import open_scene
-from support import REAL_DIR, needs_real_data
+from support import BACKGROUND_DIR, REAL_DIR, needs_background_data, needs_real_data
 
 
 def _arrays(seed=0):
@@ -60,7 +60,29 @@ def test_band_first_cube_is_reoriented(tmp_path):
 def test_no_cube_is_a_one_line_error(tmp_path):
     path = tmp_path / "flat.mat"
     scipy.io.savemat(path, {"spectra": np.ones((5, 4))})
-    with pytest.raises(InputError, match="no 3-D hyperspectral cube"):
+    with pytest.raises(InputError, match="no hyperspectral cube in this MATLAB file"):
+        load_matlab_scene(str(path))
+
+
+@pytest.mark.parametrize("pixels_first", [False, True])
+def test_unmixing_layout_bands_by_pixels_with_image_size(tmp_path, pixels_first):
+    """Samson/Jasper Ridge/Urban style: a (bands, pixels) matrix, pixels column-major."""
+    cube, _ = _arrays()
+    rows, cols, bands = cube.shape
+    matrix = cube.reshape(rows * cols, bands, order="F").T  # what MATLAB's reshape(X, [], B)' gives
+    path = tmp_path / "unmixing.mat"
+    scipy.io.savemat(path, {"Y": matrix.T if pixels_first else matrix, "nRow": np.uint8(rows),
+                            "nCol": np.uint8(cols), "nBand": np.uint8(bands),
+                            "M": np.ones((bands, 3))})
+    found = load_matlab_scene(str(path))
+    assert found.cube_name == "Y" and found.truth is None
+    np.testing.assert_array_equal(found.cube, cube)
+
+
+def test_pixel_matrix_without_image_size_is_refused(tmp_path):
+    path = tmp_path / "nosize.mat"
+    scipy.io.savemat(path, {"Y": np.ones((7, 120))})
+    with pytest.raises(InputError, match=r"nosize.mat: no hyperspectral cube.*nRow/nCol"):
         load_matlab_scene(str(path))
 
 
@@ -89,3 +111,19 @@ def test_all_real_scenes_load_with_manifest_shapes_and_counts():
         assert list(found.cube.shape) == entry["shape"], entry["file"]
         assert found.cube_name == entry["data_key"] and found.truth_name == entry["gt_key"]
         assert int(found.truth.sum()) == entry["n_anomaly_px"], entry["file"]
+
+
+
+@needs_background_data()
+@pytest.mark.parametrize("name, shape", [("samson/samson_1.mat", (95, 95, 156)),
+                                         ("aviris/jasperRidge2_R198.mat", (100, 100, 198))])
+def test_real_unmixing_files_load_as_images(name, shape):
+    """Published unmixing layouts come out as images: neighbours alike, unlike a shuffled cube."""
+    cube = load_matlab_scene(str(BACKGROUND_DIR / name)).cube.astype(np.float64)
+    assert cube.shape == shape
+
+    def neighbour_difference(c):
+        return np.abs(np.diff(c, axis=0)).mean() + np.abs(np.diff(c, axis=1)).mean()
+
+    shuffled = np.random.default_rng(0).permutation(cube.reshape(-1, shape[2])).reshape(shape)
+    assert neighbour_difference(cube) < 0.5 * neighbour_difference(shuffled)
