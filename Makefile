@@ -17,14 +17,14 @@ export XDG_RUNTIME_DIR := $(RUNTIME)/xdg-runtime
 export QGIS_PLUGINPATH := $(RUNTIME)/plugins
 export PATH            := $(VENV)/bin:$(PATH)
 
-.PHONY: setup apt venv link check test test-fast demo bench bench-quality bench-speed train \
+.PHONY: setup apt venv link check test test-fast demo bench bench-quality bench-speed bench-memory train \
         screenshots package clean help
 
 help:
 	@echo "make setup        install QGIS, GDAL and the Python environment (.venv); safe to rerun"
 	@echo "make test         run the whole test suite headless"
 	@echo "make demo         detect anomalies in a generated scene through qgis_process"
-	@echo "make bench        quality and speed benchmarks (docs/benchmarks.md)"
+	@echo "make bench        quality, speed and memory benchmarks (docs/benchmarks.md)"
 	@echo "make train        retrain the shipped detector weights (CPU, < 2 h)"
 	@echo "make screenshots  regenerate docs/img/ from the real QGIS desktop under Xvfb"
 	@echo "make package      zip the plugin for QGIS's 'Install from ZIP'"
@@ -69,13 +69,16 @@ test-fast:
 demo:
 	$(PY) scripts/demo.py
 
-bench: bench-quality bench-speed
+bench: bench-quality bench-speed bench-memory
 
 bench-quality:
 	$(PY) scripts/benchmarks.py quality
 
 bench-speed:
 	$(PY) scripts/benchmarks.py speed
+
+bench-memory:
+	$(PY) scripts/benchmarks.py memory
 
 train:
 	$(PY) -m hsad.models.training

@@ -120,7 +120,7 @@ def score_scene(scene: Scene, detector: Detector, sink: Callable[[np.ndarray, in
                 feats = detector.features(cube, valid)[tile.core]
                 detector.fit(feats, valid[tile.core])
                 if cache is not None:
-                    cache.put(tile, feats, scene.info)
+                    cache.put(tile, feats)
             detector.finish_fit()
         for tile in steps.walk(grid):
             cube, valid = _read_filled(scene, tile, stats)
@@ -173,24 +173,31 @@ def _read_filled(scene: Scene, tile, stats: BandStatistics) -> tuple:
 
 
 class _FeatureCache:
-    """Tile-core features kept on disk between the fit and score passes."""
+    """Tile-core features kept on disk between the fit and score passes.
+
+    Each tile's block is appended to one file and read back by explicit reads, not a memory
+    map: mapped pages count towards the process's resident memory (and a container's limit), so
+    a memory map of a large scene's features would grow to the size of the whole file.
+    """
 
     def __init__(self):
         self._dir = tempfile.TemporaryDirectory(prefix="hsad-features-")
-        self._array = None
+        self._file = open(os.path.join(self._dir.name, "features.f32"), "w+b")
+        self._blocks = {}  # (row, col) -> (offset in bytes, shape)
 
-    def put(self, tile, feats: np.ndarray, info) -> None:
-        if self._array is None:
-            path = os.path.join(self._dir.name, "features.f32")
-            self._array = np.memmap(path, dtype=np.float32, mode="w+",
-                                    shape=(info.rows, info.cols, feats.shape[-1]))
-        self._array[tile.row:tile.row + tile.rows, tile.col:tile.col + tile.cols] = feats
+    def put(self, tile, feats: np.ndarray) -> None:
+        block = np.ascontiguousarray(feats, dtype=np.float32)
+        self._file.seek(0, os.SEEK_END)
+        self._blocks[(tile.row, tile.col)] = (self._file.tell(), block.shape)
+        self._file.write(block.tobytes())
 
     def get(self, tile) -> np.ndarray:
-        return np.asarray(self._array[tile.row:tile.row + tile.rows, tile.col:tile.col + tile.cols])
+        offset, shape = self._blocks[(tile.row, tile.col)]
+        self._file.seek(offset)
+        return np.fromfile(self._file, dtype=np.float32, count=int(np.prod(shape))).reshape(shape)
 
     def close(self) -> None:
-        self._array = None
+        self._file.close()
         self._dir.cleanup()
 
 
