@@ -12,6 +12,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .errors import InputError
+from .prisma import PrismaScene, is_prisma_product
 from .scene import Scene, SceneInfo
 
 ENVI_DATA_EXTENSIONS = ("", ".img", ".dat", ".bsq", ".bil", ".bip", ".raw", ".envi")
@@ -39,6 +40,8 @@ def open_scene(path, bands: Optional[Sequence[int]] = None, drop_bad_bands: bool
     if path.lower().endswith(MATLAB_EXTENSIONS):
         from .matfile import load_matlab_scene
         scene: Scene = load_matlab_scene(path).scene()
+    elif is_prisma_product(path):
+        scene = PrismaScene(path)
     else:
         scene = GdalScene(path)
     try:
@@ -64,6 +67,10 @@ class GdalScene(Scene):
             problem = _envi_header_problem(path)
             raise InputError(f"{path}: {problem or 'not a raster GDAL can read'} "
                              f"({_reason(exc)})") from None
+        if ds is not None and ds.RasterCount == 0 and ds.GetSubDatasets():
+            names = [name for name, _ in ds.GetSubDatasets()]
+            raise InputError(f"{path}: holds {len(names)} datasets, not one cube (the first "
+                             f"is {names[0]}); export the cube to GeoTIFF or ENVI")
         if ds is None or ds.RasterCount == 0:
             raise InputError(f"{path}: not a raster GDAL can read (no raster bands)")
         if ds.RasterYSize == 0 or ds.RasterXSize == 0:
@@ -74,7 +81,7 @@ class GdalScene(Scene):
         self._nodata = [b.GetNoDataValue() for b in bands]
         self._scale = [(b.GetScale() or 1.0, b.GetOffset() or 0.0) for b in bands]
         self._divisor = reflectance_scale_factor(ds) or 1.0
-        spectral = spectral_info(ds, path)
+        spectral = self._with_product_metadata(spectral_info(ds, path), path, ds.RasterCount)
         distinct = set(self._scale)
         scale = 1.0 / self._divisor if self._divisor != 1.0 else \
             (next(iter(distinct))[0] if len(distinct) == 1 and distinct != {(1.0, 0.0)} else None)
@@ -86,6 +93,24 @@ class GdalScene(Scene):
             nodata=self._nodata[0],
             interleave=(ds.GetMetadataItem("INTERLEAVE", "IMAGE_STRUCTURE") or "").upper(),
             spectral=spectral, file_spectral=spectral, scale=scale)
+
+    def _with_product_metadata(self, spectral, path: str, band_count: int):
+        """Wavelengths (and gains) from a product side-car when the raster itself has none."""
+        from .product_metadata import product_bands
+        if spectral.has_wavelengths:
+            return spectral
+        product = product_bands(path, band_count)
+        if product is None:
+            return spectral
+        product.spectral.band_names = spectral.band_names
+        if product.spectral.good_bands is None:
+            product.spectral.good_bands = spectral.good_bands
+        usable = product.gains is not None and np.all(np.isfinite(product.gains)) and \
+            np.all(product.gains != 0)
+        if usable and set(self._scale) == {(1.0, 0.0)}:
+            offsets = product.offsets if product.offsets is not None else np.zeros(band_count)
+            self._scale = [(float(g), float(o)) for g, o in zip(product.gains, offsets)]
+        return product.spectral
 
     @property
     def file_list(self) -> list:

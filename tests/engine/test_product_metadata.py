@@ -1,0 +1,96 @@
+"""EnMAP products: wavelengths and gains from the METADATA.XML beside the SPECTRAL_IMAGE.TIF."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from hsad.engine.errors import InputError
+from hsad.engine.raster import open_scene
+from support import run_hsad, write_cube
+
+PRODUCT = "ENMAP01-____L2A-DT0000001867_20220724T104526Z_008_V010302_20230628T165614Z"
+# VNIR then SWIR: the two detectors overlap, so band order is not wavelength order.
+WAVELENGTHS = [420.0, 600.0, 800.0, 950.0, 910.0, 1200.0, 1650.0, 2200.0]
+GAINS = [1e-4, 1e-4, 2e-4, 2e-4, 1e-4, 1e-4, 3e-4, 1e-4]
+
+
+def write_enmap_product(folder, cube=None, wavelengths=WAVELENGTHS, gains=GAINS,
+                        offsets=None) -> str:
+    """A GDAL-written int16 SPECTRAL_IMAGE.TIF and the METADATA.XML EnMAP delivers with it."""
+    bands = len(wavelengths)
+    if cube is None:
+        rng = np.random.default_rng(0)
+        cube = rng.integers(100, 5000, size=(9, 7, bands)).astype(np.int16)
+    image = write_cube(folder / f"{PRODUCT}-SPECTRAL_IMAGE.TIF", cube, dtype="int16",
+                       nodata=-32768)
+    offsets = offsets or [0.0] * bands
+    entries = "".join(
+        f'<bandID number="{i + 1}"><wavelengthCenterOfBand>{w}</wavelengthCenterOfBand>'
+        f"<FWHMOfBand>8.5</FWHMOfBand><GainOfBand>{g}</GainOfBand>"
+        f"<OffsetOfBand>{o}</OffsetOfBand></bandID>"
+        for i, (w, g, o) in enumerate(zip(wavelengths, gains, offsets)))
+    (folder / f"{PRODUCT}-METADATA.XML").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><level_X><base><format>GeoTIFF</format></base>'
+        f"<specific><bandCharacterisation>{entries}</bandCharacterisation></specific></level_X>")
+    return image
+
+
+def test_wavelengths_fwhm_and_gains_come_from_the_side_car(tmp_path):
+    rng = np.random.default_rng(1)
+    cube = rng.integers(100, 5000, size=(9, 7, 8)).astype(np.int16)
+    cube[2, 3, :] = -32768
+    image = write_enmap_product(tmp_path, cube, offsets=[0.0] * 7 + [0.5])
+    with open_scene(image) as scene:
+        spectral = scene.info.spectral
+        np.testing.assert_allclose(spectral.wavelengths_nm, WAVELENGTHS)
+        np.testing.assert_allclose(spectral.fwhm_nm, 8.5)
+        assert "METADATA.XML" in spectral.units_source
+        data, valid = scene.read(0, 0, 9, 7)
+    expected = cube.astype(np.float64) * np.array(GAINS) + np.array([0.0] * 7 + [0.5])
+    np.testing.assert_allclose(data[valid], expected[valid], rtol=1e-6)
+    assert not valid[2, 3] and valid.sum() == 9 * 7 - 1
+
+
+def test_a_raster_with_its_own_wavelengths_keeps_them(tmp_path):
+    write_enmap_product(tmp_path)
+    own = np.linspace(500, 2000, 8)
+    path = write_cube(tmp_path / "copy-SPECTRAL_IMAGE.TIF", np.ones((4, 4, 8), np.float32),
+                      wavelengths=own)
+    (tmp_path / "copy-METADATA.XML").write_text(
+        (tmp_path / f"{PRODUCT}-METADATA.XML").read_text())
+    with open_scene(path) as scene:
+        np.testing.assert_allclose(scene.info.spectral.wavelengths_nm, own, rtol=1e-5)
+        data, _ = scene.read(0, 0, 4, 4)
+    np.testing.assert_array_equal(data, 1.0)  # no gains from another product's side-car
+
+
+def test_band_count_mismatch_is_one_line_naming_the_xml(tmp_path):
+    image = write_enmap_product(tmp_path)
+    xml = tmp_path / f"{PRODUCT}-METADATA.XML"
+    text = xml.read_text()
+    xml.write_text(text.replace(text[text.index('<bandID number="8">'):
+                                     text.index("</bandCharacterisation>")], ""))
+    with pytest.raises(InputError, match=r"METADATA.XML: lists 7 bands but the image has 8"):
+        open_scene(image)
+
+
+def test_unreadable_xml_is_one_line(tmp_path):
+    image = write_enmap_product(tmp_path)
+    (tmp_path / f"{PRODUCT}-METADATA.XML").write_text("<level_X><specific>")
+    with pytest.raises(InputError, match="not a readable EnMAP metadata file"):
+        open_scene(image)
+
+
+def test_hsad_info_and_detect_on_an_enmap_product(tmp_path):
+    """The command line sees the side-car: wavelengths reported, detection on the right grid."""
+    image = write_enmap_product(tmp_path)
+    info = run_hsad(["info", image, "--json", "-"])
+    assert info.returncode == 0, info.stderr
+    report = json.loads(info.stdout)
+    assert report["wavelength_range_nm"] == [420.0, 2200.0]
+    out = tmp_path / "score.tif"
+    done = run_hsad(["detect", image, "-o", str(out), "--method", "rx", "-q"])
+    assert done.returncode == 0, done.stderr
+    assert out.exists()
