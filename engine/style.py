@@ -85,7 +85,12 @@ def write_score_style(raster_path: str, summary) -> str:
     low, high = stretch_from(summary)
     target = os.path.splitext(raster_path)[0] + ".qml"
     temp = target + ".partial"
-    with open(temp, "w", encoding="utf-8") as handle:
-        handle.write(score_style_qml(low, high))
-    os.replace(temp, target)
+    try:
+        with open(temp, "w", encoding="utf-8") as handle:
+            handle.write(score_style_qml(low, high))
+        os.replace(temp, target)
+    except BaseException:  # a failed write or Ctrl-C leaves no half side-car
+        if os.path.exists(temp):
+            os.remove(temp)
+        raise
     return target

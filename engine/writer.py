@@ -101,12 +101,20 @@ class ScoreWriter:
         self._cleanup()
         options = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE",
                    "PREDICTOR=3", "BIGTIFF=IF_SAFER"] if self.driver == "GTiff" else ["INTERLEAVE=BSQ"]
-        g = gdal()
+        self._ds = self._band = None
         try:
-            self._ds = g.GetDriverByName(self.driver).Create(
-                self._temp, like.cols, like.rows, 1, g.GDT_Float32, options=options)
+            self._create(like, options, description, metadata or {})
         except RuntimeError as exc:
+            self.abort()
             raise OutputError(f"{path}: cannot create the output ({exc})") from None
+        except BaseException:  # Ctrl-C between creating the file and entering 'with'
+            self.abort()
+            raise
+
+    def _create(self, like: SceneInfo, options: list, description: str, metadata: dict) -> None:
+        g = gdal()
+        self._ds = g.GetDriverByName(self.driver).Create(
+            self._temp, like.cols, like.rows, 1, g.GDT_Float32, options=options)
         if like.crs_wkt:
             self._ds.SetProjection(like.crs_wkt)
         if like.has_georeference:
@@ -116,7 +124,7 @@ class ScoreWriter:
         band.SetDescription(description)
         band.Fill(NODATA)
         self._band = band
-        for key, value in (metadata or {}).items():
+        for key, value in metadata.items():
             self.set_metadata(key, value)
         self._summary = _SummaryAccumulator()
 

@@ -136,6 +136,38 @@ def test_cancel_midway_leaves_no_file(tmp_path, cube_and_truth, extension):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scene.tif"]
 
 
+class _InterruptedMetadata(dict):
+    """Metadata whose reading is hit by Ctrl-C: the output file exists, 'with' is not entered."""
+
+    def items(self):
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("extension", [".tif", ".img"])
+def test_ctrl_c_while_the_output_is_created_leaves_no_file(tmp_path, extension):
+    from hsad.engine.scene import ArrayScene
+    from hsad.engine.writer import ScoreWriter
+    like = ArrayScene(np.ones((5, 4, 3), np.float32), path=str(tmp_path / "in.tif")).info
+    with pytest.raises(KeyboardInterrupt):
+        ScoreWriter(str(tmp_path / f"score{extension}"), like,
+                    metadata=_InterruptedMetadata(HSAD_METHOD="rx"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_style_side_car_is_not_left_half_written(tmp_path, monkeypatch):
+    from hsad.engine import style
+    from hsad.engine.writer import ScoreSummary
+
+    def interrupted(low, high):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(style, "score_style_qml", interrupted)
+    summary = ScoreSummary(valid_pixels=10, minimum=0.0, maximum=5.0, mean=1.0,
+                           percentiles={"p50": 1.0, "p99_9": 4.0})
+    with pytest.raises(KeyboardInterrupt):
+        style.write_score_style(str(tmp_path / "score.tif"), summary)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_unsupported_output_extension(tmp_path, cube_and_truth):
     src = write_cube(tmp_path / "scene.tif", cube_and_truth[0])
     with pytest.raises(HsadError, match="unsupported output format '.png'"):

@@ -87,8 +87,10 @@ def _start_and_stop(args, out, after_outputs, sig):
     return process.returncode, stderr
 
 
-# Six scenes of ~0.3 s each (local RX), so that there is time to interrupt in the middle.
+# Six scenes of about a second each (local RX), so that there is time to interrupt in the
+# middle even when the machine is busy with other tests.
 SLOW = ["--method", "lrx", "--inner", "3", "--outer", "11"]
+SLOW_SCENE = dict(rows=300, cols=240, bands=16)
 
 
 def _resume_computes_only_the_missing(args, out, survived):
@@ -110,7 +112,7 @@ def _resume_computes_only_the_missing(args, out, survived):
 
 @pytest.mark.slow
 def test_kill_9_midway_then_rerun_finishes_only_what_is_missing(tmp_path):
-    src, out = _folder(tmp_path / "in", 6, rows=120, cols=100, bands=16), tmp_path / "out"
+    src, out = _folder(tmp_path / "in", 6, **SLOW_SCENE), tmp_path / "out"
     args = ["batch", src, "-o", out] + SLOW
     code, _ = _start_and_stop(args, out, 2, signal.SIGKILL)
     assert code == -signal.SIGKILL
@@ -121,7 +123,7 @@ def test_kill_9_midway_then_rerun_finishes_only_what_is_missing(tmp_path):
 
 @pytest.mark.slow
 def test_ctrl_c_exits_130_with_a_summary_and_no_partial_file(tmp_path):
-    src, out = _folder(tmp_path / "in", 6, rows=120, cols=100, bands=16), tmp_path / "out"
+    src, out = _folder(tmp_path / "in", 6, **SLOW_SCENE), tmp_path / "out"
     args = ["batch", src, "-o", out] + SLOW
     code, stderr = _start_and_stop(args, out, 1, signal.SIGINT)
     assert code == 130, stderr
