@@ -17,14 +17,14 @@ export XDG_RUNTIME_DIR := $(RUNTIME)/xdg-runtime
 export QGIS_PLUGINPATH := $(RUNTIME)/plugins
 export PATH            := $(VENV)/bin:$(PATH)
 
-.PHONY: setup apt venv link check test test-fast demo bench bench-quality bench-speed bench-memory train \
+.PHONY: setup apt venv link check test test-fast demo bench bench-quality bench-speed bench-memory bench-threshold bench-lrx-loading train \
         screenshots package clean help
 
 help:
 	@echo "make setup        install QGIS, GDAL and the Python environment (.venv); safe to rerun"
 	@echo "make test         run the whole test suite headless"
 	@echo "make demo         detect anomalies in a generated scene through qgis_process"
-	@echo "make bench        quality, speed and memory benchmarks (docs/benchmarks.md)"
+	@echo "make bench        every benchmark in docs/benchmarks.md (about 20 minutes)"
 	@echo "make train        retrain the shipped detector weights (CPU, < 2 h)"
 	@echo "make screenshots  regenerate docs/img/ from the real QGIS desktop under Xvfb"
 	@echo "make package      zip the plugin for QGIS's 'Install from ZIP'"
@@ -69,7 +69,7 @@ test-fast:
 demo:
 	$(PY) scripts/demo.py
 
-bench: bench-quality bench-speed bench-memory
+bench: bench-quality bench-speed bench-memory bench-threshold bench-lrx-loading
 
 bench-quality:
 	$(PY) scripts/benchmarks.py quality
@@ -79,6 +79,12 @@ bench-speed:
 
 bench-memory:
 	$(PY) scripts/benchmarks.py memory
+
+bench-threshold:
+	$(PY) scripts/benchmarks.py threshold
+
+bench-lrx-loading:
+	$(PY) scripts/benchmarks.py lrx-loading
 
 train:
 	$(PY) -m hsad.models.training

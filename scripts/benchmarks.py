@@ -1,10 +1,10 @@
-"""Benchmarks behind docs/benchmarks.md: quality on the real scenes, and speed.
+"""Benchmarks behind docs/benchmarks.md: quality, speed and memory (``make bench`` runs them all).
 
-    python scripts/benchmarks.py quality   # every method on ../shared/data/real (make bench-quality)
-    python scripts/benchmarks.py speed     # timings, local RX against spectral.rx (make bench-speed)
-    python scripts/benchmarks.py lrx-loading  # local RX's loading by leave-one-scene-out CV
-    python scripts/benchmarks.py memory    # peak memory of `hsad detect` on a 1 GiB scene (make bench-memory)
-    python scripts/benchmarks.py threshold  # what the mask rules find on the real scenes
+    python scripts/benchmarks.py quality      # every method on ../shared/data/real (make bench-quality)
+    python scripts/benchmarks.py speed        # timings, local RX against spectral.rx (make bench-speed)
+    python scripts/benchmarks.py memory       # peak memory of `hsad detect` on a 1 GiB scene (make bench-memory)
+    python scripts/benchmarks.py threshold    # what the mask rules find on the real scenes (make bench-threshold)
+    python scripts/benchmarks.py lrx-loading  # local RX's loading by leave-one-scene-out CV (make bench-lrx-loading)
 
 Each command rewrites only its own section of docs/benchmarks.md, with the command that made it,
 the machine and the date, so every number there can be regenerated.
@@ -189,7 +189,7 @@ def lrx_loading(args) -> None:
     chosen = {s: max(candidates, key=lambda g: np.mean([auc[(t, g)] for t in scenes if t != s]))
               for s in scenes}
     lines = ["## Local RX: diagonal loading by cross-validation", "",
-             f"Command: `python scripts/benchmarks.py lrx-loading`, {datetime.date.today()}, "
+             f"Command: `make bench-lrx-loading` (`python scripts/benchmarks.py lrx-loading`), {datetime.date.today()}, "
              f"{machine()}. Windows {DEFAULT_INNER}/{DEFAULT_OUTER}; loading is a multiple of "
              "each local covariance's mean eigenvalue. For each scene the loading is the one, "
              f"among those up to {MAX_LOADING:g}, with the best mean AUC on the other 10 scenes "
@@ -239,7 +239,7 @@ def threshold(args) -> None:
                              ndimage.label(mask, structure=eight)[1]))
         print(scene, flush=True)
     lines = ["## Anomaly mask rules on the 11 real scenes", "",
-             f"Command: `python scripts/benchmarks.py threshold`, {datetime.date.today()}, "
+             f"Command: `make bench-threshold` (`python scripts/benchmarks.py threshold`), {datetime.date.today()}, "
              f"{machine()}.", "",
              "What `hsad:threshold` (and `hsad.engine.threshold`) makes of each method's scores: "
              "ground-truth objects (8-connected) with at least one pixel in the mask, the share of "
