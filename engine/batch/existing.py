@@ -2,7 +2,8 @@
 
 An output only ever appears at its final name through the writer's atomic rename, after its
 statistics are recorded in the file. So a file at the output name is complete when it is an
-hsad score raster of *this* scene, made with *these* settings, and its pixels read back to the
+hsad score raster of *this* scene, made with *these* settings and (for a learned detector) the
+model now installed, and its pixels read back to the
 valid-pixel count recorded at commit time (which catches a file emptied or cut short by a power
 loss before the data reached the disk). Temporary files of a killed run (``.<name>.hsad-partial-*``)
 are hidden from scene discovery and removed before the scene is scored again.
@@ -76,10 +77,21 @@ def inspect_output(output: str, scene: str, params) -> ExistingOutput:
         changed = ", ".join(f"{k} {recorded.get(k)!r} (now {wanted[k]!r})" for k in wanted
                             if recorded.get(k) != wanted[k])
         return ExistingOutput(DIFFERENT, f"was made with other settings: {changed}", metadata)
+    recorded_model = metadata.get("HSAD_MODEL_VERSION", "")
+    if recorded_model:
+        current_model = current_model_version(params)
+        if recorded_model != current_model:
+            return ExistingOutput(DIFFERENT, f"was made with model {recorded_model} (now "
+                                  f"{current_model or 'none'})", metadata)
     problem = _pixel_problem(ds, int(float(metadata["HSAD_SCORE_VALID_PIXELS"])))
     if problem:
         return ExistingOutput(BROKEN, problem, metadata)
     return ExistingOutput(COMPLETE, "", metadata)
+
+
+def current_model_version(params) -> str:
+    """The model version this run's detector would record ('' for a detector without one)."""
+    return params.detector().model_version or ""
 
 
 def remove_partials(output: str) -> list:
