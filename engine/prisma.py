@@ -35,7 +35,7 @@ def is_prisma_product(path: str) -> bool:
 
 
 @dataclass
-class _Detector:
+class _Spectrometer:
     """One of the two spectrometers: where its cube is and how its bands map to the scene."""
 
     dataset: object  # GDAL dataset of the cube (GDAL bands = image rows)
@@ -75,7 +75,7 @@ class PrismaScene(Scene):
             slots = used[np.argsort(centres[used], kind="stable")]
             low = _number(meta, f"L2Scale{part.capitalize()}Min", path)
             high = _number(meta, f"L2Scale{part.capitalize()}Max", path)
-            self._parts.append(_Detector(cube, slots, (high - low) / _COUNT_RANGE, low))
+            self._parts.append(_Spectrometer(cube, slots, (high - low) / _COUNT_RANGE, low))
             wavelengths += list(centres[slots])
             fwhm += list(widths[slots]) if widths is not None and len(widths) == len(centres) \
                 else [np.nan] * len(slots)
