@@ -63,7 +63,7 @@ def find_scenes(input_dir: str, pattern: Optional[str] = None, recursive: bool =
             target = relative if "/" in pattern else os.path.basename(path)
             if fnmatch.fnmatch(target, pattern):
                 found.append(path)
-        elif _looks_like_scene(path):
+        elif _looks_like_scene(path) and not _is_product_layer(path):
             found.append(path)
     return sorted(found)
 
@@ -122,6 +122,20 @@ def _looks_like_scene(path: str) -> bool:
         return g.IdentifyDriverEx(path, g.OF_RASTER) is not None
     except RuntimeError:
         return False
+
+
+def _is_product_layer(path: str) -> bool:
+    """An EnMAP product's quality or quick-look raster (``<product>-QL_*.TIF``), not its cube.
+
+    An EnMAP product folder holds the cube (``<product>-SPECTRAL_IMAGE.TIF``) beside several
+    single-band masks; only the cube is a scene.
+    """
+    folder, name = os.path.split(path)
+    stem, ext = os.path.splitext(name)
+    if "-" not in stem or stem.upper().endswith("-SPECTRAL_IMAGE"):
+        return False
+    product = stem.rsplit("-", 1)[0]
+    return os.path.exists(os.path.join(folder, f"{product}-SPECTRAL_IMAGE{ext}"))
 
 
 def _is_score_raster(path: str) -> bool:

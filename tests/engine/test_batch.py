@@ -55,6 +55,19 @@ def test_find_scenes_skips_headers_side_cars_and_notes(campaign):
     assert deep == ["day2/line4.img", "line1.bsq", "line2", "line3.tif"]
 
 
+def test_an_enmap_product_folder_yields_its_cube_not_its_quality_layers(tmp_path):
+    product = "ENMAP01-____L2A-DT0000001867_20220724T104526Z_008_V010302_20230628T165614Z"
+    _scene(tmp_path / f"{product}-SPECTRAL_IMAGE.TIF", driver="GTiff")
+    for layer in ("QL_PIXELMASK", "QL_QUALITY_CLASSES", "QL_VNIR"):
+        write_cube(tmp_path / f"{product}-{layer}.TIF", np.ones((24, 20, 1), np.uint8),
+                   dtype="uint8")
+    (tmp_path / f"{product}-METADATA.XML").write_text("<level_X/>")
+    _scene(tmp_path / "flight-line-7.tif", driver="GTiff")  # hyphens alone mean nothing
+    names = [os.path.basename(p) for p in find_scenes(tmp_path)]
+    assert names == [f"{product}-SPECTRAL_IMAGE.TIF", "flight-line-7.tif"]
+    assert len(find_scenes(tmp_path, pattern="*.TIF")) == 4  # a pattern still takes every match
+
+
 def test_pattern_matches_names_or_relative_paths(campaign):
     by_name = find_scenes(campaign, pattern="*.img", recursive=True)
     assert [os.path.basename(p) for p in by_name] == ["line4.img"]
