@@ -16,8 +16,8 @@ EXAMPLES = """output names:
 
 scenes:
   without --pattern, every file GDAL reads as a raster and every .mat file; with --pattern, every
-  file whose name matches. Headers (.hdr), .aux.xml, .qml, hidden files and hsad's own outputs
-  are never scenes.
+  file whose name matches. Headers (.hdr), .aux.xml, .qml, hidden files, the quality layers of
+  an EnMAP product (beside its -SPECTRAL_IMAGE.TIF) and hsad's own outputs are never scenes.
 
 exit code: 0 every scene done or already complete, 1 a scene failed, 2 bad usage or input folder.
 

@@ -30,8 +30,8 @@ class DetectFolderAlgorithm(HsadAlgorithm):
                "whose score is already complete, so an interrupted batch resumes.")
     help_items = (
         ("Input folder", "The folder holding the scenes (ENVI data files, GeoTIFFs, MATLAB "
-         "files, anything GDAL reads). Side-cars (.hdr, .aux.xml, .qml) and hsad's own score "
-         "rasters are never taken for scenes."),
+         "files, anything GDAL reads). Side-cars (.hdr, .aux.xml, .qml), the quality layers "
+         "of an EnMAP product and hsad's own score rasters are never taken for scenes."),
         ("File pattern", "Optional shell pattern on file names, such as *.bsq or *_rfl.img "
          "(or on paths relative to the input folder when it holds a /). Empty takes every "
          "raster. With a pattern, a matching file hsad cannot read is reported as failed."),
