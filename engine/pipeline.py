@@ -111,6 +111,8 @@ def score_scene(scene: Scene, detector: Detector, sink: Callable[[np.ndarray, in
     steps = ProgressSteps(progress, passes)
     stats = band_statistics(scene, tile_size, steps)
     detector.prepare(scene.info, stats)
+    if log is not None and detector.input_note():
+        log(detector.input_note())
     grid = tiles(scene.info.rows, scene.info.cols, tile_size, detector.halo)
     cache = _FeatureCache() if detector.needs_fit and detector.expensive_features else None
     try:

@@ -65,7 +65,7 @@ class TwoBranchDetector(Detector):
                                    else native_weight)
         self._native = None
         self.halo = int(np.ceil(model.radius / 8.0) * 8)
-        self._matrix = self._scaling = self._acc = None
+        self._matrix = self._scaling = self._acc = self._info_wavelengths = None
         self.scorer = None
 
     @property
@@ -85,11 +85,22 @@ class TwoBranchDetector(Detector):
     def prepare(self, info, stats) -> None:
         from .scene_scaling import scene_scaling
         spectral = info.spectral
+        self._info_wavelengths = spectral.wavelengths_nm
         self._matrix = self.config.grid.matrix(info.bands, spectral.wavelengths_nm, spectral.fwhm_nm)
         self._scaling = scene_scaling(self._matrix, stats.mean, stats.std, stats.minimum,
                                       stats.maximum, self.config.scaling)
         self._acc = GaussianAccumulator(3 * self.config.bands)
         self._native = GaussianScorer() if self.native_weight > 0 else None
+
+    def input_note(self) -> str:
+        grid = self.config.grid
+        wavelengths = self._info_wavelengths
+        target = f"the model's {grid.bands}-band grid ({grid.start_nm:.0f}-{grid.end_nm:.0f} nm)"
+        if wavelengths is None:
+            return (f"no wavelengths in the file: its bands are spread over {target} by their "
+                    "position (first band at the grid's start, last at its end)")
+        return (f"bands placed on {target} by wavelength "
+                f"({np.min(wavelengths):.0f}-{np.max(wavelengths):.0f} nm)")
 
     def grid_cube(self, cube: np.ndarray) -> np.ndarray:
         """(rows, cols, grid bands) scaled grid spectra of a native tile."""

@@ -33,6 +33,10 @@ class Detector(ABC):
     def prepare(self, info: SceneInfo, stats: BandStatistics) -> None:
         """Learn what the scene looks like before any tile is seen (default: nothing)."""
 
+    def input_note(self) -> str:
+        """After :meth:`prepare`: how the detector sees the scene, for the log ('' = nothing)."""
+        return ""
+
     def features(self, cube: np.ndarray, valid: np.ndarray) -> np.ndarray:
         """(rows, cols, k) float32 per-pixel features of a tile; invalid pixels come pre-filled."""
         return cube

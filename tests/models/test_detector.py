@@ -29,6 +29,19 @@ def test_scores_have_the_scene_shape_and_are_finite(tiny_weights):
     assert np.isfinite(scores).all()
 
 
+@pytest.mark.parametrize("wavelengths, expected", [
+    (None, "no wavelengths in the file: its bands are spread over the model's 8-band grid"),
+    (np.linspace(450.0, 2300.0, 30), "by wavelength (450-2300 nm)")])
+def test_the_log_says_how_the_bands_meet_the_grid(tiny_weights, wavelengths, expected):
+    from hsad.engine.spectral import SpectralInfo
+    cube, _ = synthetic_cube()
+    scene = ArrayScene(cube, spectral=SpectralInfo(wavelengths_nm=wavelengths))
+    lines = []
+    score_scene(scene, load_detector(device="cpu", weights=tiny_weights), lambda *a: None,
+                log=lines.append)
+    assert any(expected in line for line in lines), lines
+
+
 @pytest.mark.parametrize("fusion", ["additive", "product", "concat", "spatial"])
 def test_tiled_run_equals_untiled_run(tiny_weights, fusion):
     cube, _ = synthetic_cube(rows=45, cols=38)
