@@ -92,7 +92,8 @@ class PrismaScene(Scene):
             band_indices=list(range(len(wavelengths))),
             dtype=g.GetDataTypeName(first.GetRasterBand(1).DataType), driver="PRISMA (HDF5)",
             crs_wkt=crs_wkt, geotransform=geotransform, nodata=0.0,
-            spectral=spectral, file_spectral=spectral)
+            spectral=spectral, file_spectral=spectral,
+            scale_note="VNIR and SWIR counts to reflectance by L2Scale<Vnir|Swir><Min|Max>")
 
     def read_raw(self, row: int, col: int, rows: int, cols: int) -> np.ndarray:
         pieces, fill = [], np.ones((rows, cols), dtype=bool)

@@ -81,10 +81,14 @@ class GdalScene(Scene):
         self._nodata = [b.GetNoDataValue() for b in bands]
         self._scale = [(b.GetScale() or 1.0, b.GetOffset() or 0.0) for b in bands]
         self._divisor = reflectance_scale_factor(ds) or 1.0
+        self._scale_source = ""
         spectral = self._with_product_metadata(spectral_info(ds, path), path, ds.RasterCount)
         distinct = set(self._scale)
         scale = 1.0 / self._divisor if self._divisor != 1.0 else \
             (next(iter(distinct))[0] if len(distinct) == 1 and distinct != {(1.0, 0.0)} else None)
+        scale_note = "per-band gain and offset" if scale is None and len(distinct) > 1 else ""
+        if scale_note and self._scale_source:
+            scale_note += f" ({self._scale_source})"
         self.info = SceneInfo(
             path=path, rows=ds.RasterYSize, cols=ds.RasterXSize, bands=ds.RasterCount,
             file_bands=ds.RasterCount, band_indices=list(range(ds.RasterCount)),
@@ -92,7 +96,7 @@ class GdalScene(Scene):
             crs_wkt=ds.GetProjection() or "", geotransform=tuple(ds.GetGeoTransform()),
             nodata=self._nodata[0],
             interleave=(ds.GetMetadataItem("INTERLEAVE", "IMAGE_STRUCTURE") or "").upper(),
-            spectral=spectral, file_spectral=spectral, scale=scale)
+            spectral=spectral, file_spectral=spectral, scale=scale, scale_note=scale_note)
 
     def _with_product_metadata(self, spectral, path: str, band_count: int):
         """Wavelengths (and gains) from a product side-car when the raster itself has none."""
@@ -110,6 +114,7 @@ class GdalScene(Scene):
         if usable and set(self._scale) == {(1.0, 0.0)}:
             offsets = product.offsets if product.offsets is not None else np.zeros(band_count)
             self._scale = [(float(g), float(o)) for g, o in zip(product.gains, offsets)]
+            self._scale_source = os.path.basename(product.source)
         return product.spectral
 
     @property

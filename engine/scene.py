@@ -37,6 +37,7 @@ class SceneInfo:
     spectral: SpectralInfo = field(default_factory=SpectralInfo)  # of the bands a detector sees
     file_spectral: SpectralInfo = field(default_factory=SpectralInfo)  # of every file band
     scale: Optional[float] = None  # multiplier applied when reading (reflectance scale, band scale)
+    scale_note: str = ""  # how values are scaled when no single multiplier says it (per-band gains)
     dropped_bands: dict = field(default_factory=dict)  # reason -> list of 0-based file bands
 
     @property

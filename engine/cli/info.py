@@ -29,6 +29,7 @@ def describe(path: str, drop_bad_bands: bool = True) -> dict:
             "path": info.path, "driver": info.driver, "rows": info.rows, "cols": info.cols,
             "bands": info.file_bands, "bands_used": info.bands, "data_type": info.dtype,
             "interleave": info.interleave or None, "nodata": info.nodata, "scale": info.scale,
+            "scale_note": info.scale_note or None,
             "wavelength_range_nm": [float(wl.min()), float(wl.max())] if wl is not None else None,
             "wavelength_units": info.file_spectral.units_source or None,
             "bad_bands": [int(i) + 1 for i in range((len(good))) if not good[i]] if good is not None else [],
@@ -53,7 +54,7 @@ def run(args) -> int:
         f"dropped     " + ("; ".join(f"{k}: {_ranges(v)}" for k, v in d["dropped_bands"].items())
                            or "none"),
         f"nodata      {d['nodata'] if d['nodata'] is not None else 'none declared'}",
-        f"scale       {d['scale'] if d['scale'] is not None else 'none'}",
+        f"scale       {d['scale'] if d['scale'] is not None else d['scale_note'] or 'none'}",
         f"crs         {d['crs'] or 'none'}",
         f"geotransform {d['geotransform']}",
     ]

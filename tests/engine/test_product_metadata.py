@@ -90,6 +90,7 @@ def test_hsad_info_and_detect_on_an_enmap_product(tmp_path):
     assert info.returncode == 0, info.stderr
     report = json.loads(info.stdout)
     assert report["wavelength_range_nm"] == [420.0, 2200.0]
+    assert report["scale"] is None and "METADATA.XML" in report["scale_note"]
     out = tmp_path / "score.tif"
     done = run_hsad(["detect", image, "-o", str(out), "--method", "rx", "-q"])
     assert done.returncode == 0, done.stderr
