@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .errors import InputError
 from .spectral import (SpectralInfo, normalise_wavelengths, parse_number_list,
                        wavelength_from_band_name)
 
@@ -24,8 +25,9 @@ def spectral_info(ds, source: str) -> SpectralInfo:
 
     imagery = [b.GetMetadata("IMAGERY") or {} for b in bands]
     if all("CENTRAL_WAVELENGTH_UM" in md for md in imagery) and count:
-        values = [float(md["CENTRAL_WAVELENGTH_UM"]) for md in imagery]
-        fwhm_um = [float(md.get("FWHM_UM", "nan")) for md in imagery]
+        values = [_number(md["CENTRAL_WAVELENGTH_UM"], source, "CENTRAL_WAVELENGTH_UM")
+                  for md in imagery]
+        fwhm_um = [_number(md.get("FWHM_UM", "nan"), source, "FWHM_UM") for md in imagery]
         return normalise_wavelengths(values, "micrometers", count, source, fwhm_um, good, names)
 
     if "wavelength" in envi:
@@ -68,6 +70,13 @@ def _band_items(bands, key: str) -> list:
             return []
         values.append(numbers[0])
     return values
+
+
+def _number(text: str, source: str, key: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"{source}: band metadata {key} '{text}' is not a number") from None
 
 
 def _first_band_item(bands, key: str) -> Optional[str]:

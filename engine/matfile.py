@@ -84,7 +84,8 @@ def _read_arrays(path: str) -> dict:
                 if not k.startswith("__") and isinstance(v, np.ndarray) and v.dtype.kind in "biuf"}
     except NotImplementedError:
         return _read_hdf5_arrays(path)
-    except (ValueError, OSError, TypeError, IndexError, EOFError) as exc:
+    except (ValueError, OSError, TypeError, IndexError, EOFError,
+            scipy.io.matlab.MatReadError) as exc:
         if _is_hdf5(path):
             return _read_hdf5_arrays(path)
         raise InputError(f"{path}: not a readable MATLAB file ({' '.join(str(exc).split())[:160]})") \
@@ -112,10 +113,10 @@ def _is_hdf5(path: str) -> bool:
 
 
 def _orient_cube(cube: np.ndarray) -> np.ndarray:
-    """(rows, cols, bands): bands is the axis that differs from the two spatial ones.
+    """(rows, cols, bands): files are almost always stored that way.
 
-    Files are almost always (rows, cols, bands); a (bands, rows, cols) cube is recognised when its
-    first axis is the odd one out (two equal spatial sides, or the smallest of three).
+    A (bands, rows, cols) cube is recognised only when it is unambiguous: the last two axes are
+    equal (a square scene) and the first is shorter. Any other shape is taken as it is.
     """
     a, b, c = cube.shape
     if b == c and a != b and a < b:

@@ -64,8 +64,9 @@ class Scene(ABC):
     def read(self, row: int, col: int, rows: int, cols: int) -> tuple:
         """(cube, valid): a window of the scene and which of its pixels can be trusted.
 
-        A pixel is invalid when any selected band is nodata or not finite, or when every band is
-        exactly zero (the fill value of flight-line borders and mosaics).
+        A pixel is invalid when any selected band is nodata or not finite, or, in a scene of
+        more than one band, when every band is exactly zero (the fill value of flight-line
+        borders and mosaics).
         """
         cube = self.read_raw(row, col, rows, cols)
         valid = np.isfinite(cube).all(axis=2)

@@ -109,15 +109,13 @@ def wavelength_from_band_name(name: str) -> Optional[tuple]:
 
 def resampling_matrix(source_nm: Optional[np.ndarray], target_nm: np.ndarray,
                       source_fwhm: Optional[np.ndarray] = None,
-                      target_fwhm: Optional[np.ndarray] = None,
-                      target_range: Optional[tuple] = None) -> np.ndarray:
+                      target_fwhm: Optional[np.ndarray] = None) -> np.ndarray:
     """Weights W (target bands x source bands) so that ``target = source @ W.T``.
 
     With source wavelengths each target band is a Gaussian response average of the source
     bands around its centre (width: the larger of the two FWHMs, or the local band spacing);
-    a target outside the source range takes the nearest source band. Without wavelengths the
-    source bands are placed at equal steps over ``target_range`` (the grid's own span by
-    default), which is what "relative band position" means.
+    a target outside the source range takes the nearest source band. A scene without
+    wavelengths gets pseudo-wavelengths first (:func:`relative_positions`).
     """
     target = np.asarray(target_nm, dtype=np.float64)
     if source_nm is None:

@@ -26,6 +26,44 @@ class BandStatistics:
     sample: np.ndarray  # (n, bands) float32: a random sample of valid pixels for percentiles
 
 
+class RandomSample:
+    """A uniform random sample of at most ``size`` rows of a stream of blocks, in bounded memory.
+
+    Every row gets a random key and the rows with the smallest keys are the sample (a reservoir
+    by random keys), so the result does not depend on how the stream was cut into blocks.
+    Memory stays below about five samples' worth whatever the length of the stream.
+    """
+
+    def __init__(self, size: int, seed: int = 0):
+        self._size = size
+        self._rng = np.random.default_rng(seed)
+        self._keys: list = []
+        self._rows: list = []
+        self._held = 0
+
+    def add(self, rows: np.ndarray) -> None:
+        keys = self._rng.random(len(rows))
+        take = np.argsort(keys)[: self._size]
+        self._keys.append(keys[take])
+        self._rows.append(rows[take])
+        self._held += len(take)
+        if self._held > 4 * self._size:
+            self._shrink()
+
+    def rows(self) -> Optional[np.ndarray]:
+        """The sample (None when nothing was added)."""
+        if not self._rows:
+            return None
+        self._shrink()
+        return self._rows[0]
+
+    def _shrink(self) -> None:
+        keys = np.concatenate(self._keys)
+        rows = np.concatenate(self._rows)
+        take = np.argsort(keys)[: self._size]
+        self._keys, self._rows, self._held = [keys[take]], [rows[take]], len(take)
+
+
 class BandStatisticsAccumulator:
     """Accumulates :class:`BandStatistics` over blocks of (pixels, bands)."""
 
@@ -33,10 +71,7 @@ class BandStatisticsAccumulator:
         self._moments = GaussianAccumulator(bands, covariance=False)
         self._min = np.full(bands, np.inf)
         self._max = np.full(bands, -np.inf)
-        self._sample_size = sample_size
-        self._rng = np.random.default_rng(seed)
-        self._sample: list = []
-        self._keys: list = []
+        self._sample = RandomSample(sample_size, seed)
 
     def add(self, pixels: np.ndarray) -> None:
         if len(pixels) == 0:
@@ -44,25 +79,15 @@ class BandStatisticsAccumulator:
         self._moments.add(pixels)
         self._min = np.minimum(self._min, pixels.min(axis=0))
         self._max = np.maximum(self._max, pixels.max(axis=0))
-        keys = self._rng.random(len(pixels))  # reservoir by random keys: uniform over all pixels
-        take = np.argsort(keys)[: self._sample_size]
-        self._keys.append(keys[take])
-        self._sample.append(pixels[take].astype(np.float32))
-        if sum(len(k) for k in self._keys) > 4 * self._sample_size:
-            self._shrink()
-
-    def _shrink(self) -> None:
-        keys = np.concatenate(self._keys)
-        sample = np.concatenate(self._sample)
-        take = np.argsort(keys)[: self._sample_size]
-        self._keys, self._sample = [keys[take]], [sample[take]]
+        self._sample.add(pixels.astype(np.float32))
 
     def result(self) -> BandStatistics:
-        self._shrink() if self._keys else None
         count = self._moments.count
         mean = self._moments.mean
         var = self._moments.variance
-        sample = self._sample[0] if self._sample else np.zeros((0, len(self._min)), np.float32)
+        sample = self._sample.rows()
+        if sample is None:
+            sample = np.zeros((0, len(self._min)), np.float32)
         return BandStatistics(count, mean, np.sqrt(np.maximum(var, 0.0)), self._min, self._max,
                               sample)
 

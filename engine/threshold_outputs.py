@@ -135,7 +135,6 @@ def write_mask(path: str, found, info, report: Report, metadata: Optional[dict] 
 
 def write_objects(path: str, found, info, report: Report) -> StagedFile:
     """Stage one polygon per object with its attributes (object 1 = highest peak score)."""
-    g = gdal()
     from osgeo import ogr, osr
     staged = StagedFile(path)
     layer_name = os.path.splitext(os.path.basename(path))[0]
@@ -152,11 +151,13 @@ def write_objects(path: str, found, info, report: Report) -> StagedFile:
             srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
         layer = out.CreateLayer(layer_name, srs, ogr.wkbMultiPolygon,
                                 options=LAYER_OPTIONS.get(driver, []))
+        if layer is None:
+            raise OutputError(f"{path}: cannot create the objects layer")
         for name, kind, _ in FIELDS:
             definition = ogr.FieldDefn(name, getattr(ogr, kind))
             if kind == "OFTReal":
                 definition.SetPrecision(6)
-            layer.CreateField(definition)
+            _check(layer.CreateField(definition), path, f"cannot add the field {name}")
         layer.StartTransaction()
         total = max(len(found.objects), 1)
         for done, obj in enumerate(found.objects):
@@ -166,9 +167,9 @@ def write_objects(path: str, found, info, report: Report) -> StagedFile:
             for name, _, attribute in FIELDS:
                 feature.SetField(name, getattr(obj, attribute))
             feature.SetGeometry(polygons[obj.object_id])
-            layer.CreateFeature(feature)
+            _check(layer.CreateFeature(feature), path, f"cannot write object {obj.object_id}")
             feature = None
-        layer.CommitTransaction()
+        _check(layer.CommitTransaction(), path, "cannot finish writing the objects")
         layer = out = None
         shutil.copyfile(OBJECTS_STYLE, staged.side_car(".qml"))
         report(1.0)
@@ -176,8 +177,13 @@ def write_objects(path: str, found, info, report: Report) -> StagedFile:
         layer = out = None
         staged.discard()
         raise
-    del g
     return staged
+
+
+def _check(code: int, path: str, what: str) -> None:
+    """OGR reports write failures by return code (its Python exceptions are off by default)."""
+    if code != 0:
+        raise OutputError(f"{path}: {what} (OGR error {code}; is the disk full?)")
 
 
 def _polygonize(found, info, report: Report) -> dict:

@@ -17,6 +17,7 @@ import numpy as np
 from .errors import OutputError
 from .raster import gdal
 from .scene import SceneInfo
+from .statistics import RandomSample
 
 NODATA = -9999.0
 GTIFF_EXTENSIONS = (".tif", ".tiff")
@@ -170,7 +171,7 @@ class ScoreWriter:
 
     def _temp_files(self) -> list:
         stem = self._partial_stem()
-        return sorted(set(glob.glob(glob.escape(stem) + "*")))
+        return sorted(set(glob.glob(glob.escape(stem) + ".*")))  # not another PID's temp files
 
     def _cleanup(self) -> None:
         for leftover in self._temp_files():
@@ -181,15 +182,14 @@ class ScoreWriter:
 
 
 class _SummaryAccumulator:
+    """Count, sum, extremes and a bounded random sample (for percentiles) of the written scores."""
+
     def __init__(self, sample_size: int = 200000, seed: int = 0):
         self.count = 0
         self.total = 0.0
         self.minimum = np.inf
         self.maximum = -np.inf
-        self._rng = np.random.default_rng(seed)
-        self._sample_size = sample_size
-        self._sample: list = []
-        self._keys: list = []
+        self._sample = RandomSample(sample_size, seed)
 
     def add(self, values: np.ndarray) -> None:
         if values.size == 0:
@@ -199,16 +199,12 @@ class _SummaryAccumulator:
         self.total += values.sum()
         self.minimum = min(self.minimum, values.min())
         self.maximum = max(self.maximum, values.max())
-        keys = self._rng.random(values.size)
-        take = np.argsort(keys)[: self._sample_size]
-        self._keys.append(keys[take])
-        self._sample.append(values[take])
+        self._sample.add(values)
 
     def result(self) -> ScoreSummary:
         if self.count == 0:
             return ScoreSummary()
-        keys = np.concatenate(self._keys)
-        sample = np.concatenate(self._sample)[np.argsort(keys)[: self._sample_size]]
+        sample = self._sample.rows()
         levels = {"p02": 2, "p50": 50, "p90": 90, "p99": 99, "p99_9": 99.9}
         percentiles = {k: float(np.percentile(sample, q)) for k, q in levels.items()}
         return ScoreSummary(self.count, float(self.minimum), float(self.maximum),

@@ -27,7 +27,8 @@ def _rx(**params) -> Detector:
 
 def _lrx(inner: int = None, outer: int = None, loading: float = None, **params) -> Detector:
     from .local_rx import DEFAULT_INNER, DEFAULT_LOADING, DEFAULT_OUTER, LocalRX
-    return LocalRX(inner or DEFAULT_INNER, outer or DEFAULT_OUTER,
+    return LocalRX(DEFAULT_INNER if inner is None else inner,
+                   DEFAULT_OUTER if outer is None else outer,
                    DEFAULT_LOADING if loading is None else loading)
 
 

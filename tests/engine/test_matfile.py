@@ -86,6 +86,13 @@ def test_pixel_matrix_without_image_size_is_refused(tmp_path):
         load_matlab_scene(str(path))
 
 
+def test_an_empty_mat_file_is_one_line(tmp_path):
+    path = tmp_path / "empty.mat"
+    path.write_bytes(b"")
+    with pytest.raises(InputError, match="empty.mat: not a readable MATLAB file"):
+        load_matlab_scene(str(path))
+
+
 def test_not_a_mat_file(tmp_path):
     path = tmp_path / "fake.mat"
     path.write_text("hello")

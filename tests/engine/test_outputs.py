@@ -154,6 +154,15 @@ def test_ctrl_c_while_the_output_is_created_leaves_no_file(tmp_path, extension):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_write_leaves_other_processes_temporary_files_alone(tmp_path, cube_and_truth):
+    """PID 12's clean-up must not match PID 123's temporary file (same prefix)."""
+    src = write_cube(tmp_path / "scene.tif", cube_and_truth[0])
+    other = tmp_path / f".score.hsad-partial-{os.getpid()}7.tif"
+    other.write_bytes(b"another process is writing this")
+    detect_scene(src, str(tmp_path / "score.tif"), DetectParameters(method="rx"))
+    assert other.read_bytes() == b"another process is writing this"
+
+
 def test_style_side_car_is_not_left_half_written(tmp_path, monkeypatch):
     from hsad.engine import style
     from hsad.engine.writer import ScoreSummary

@@ -52,6 +52,17 @@ def test_imagery_domain_central_wavelength(tmp_path):
         np.testing.assert_allclose(scene.info.spectral.wavelengths_nm, 500 + 100 * np.arange(6))
 
 
+def test_a_non_numeric_central_wavelength_is_one_line(tmp_path):
+    from osgeo import gdal
+    path = write_cube(tmp_path / "c.tif", CUBE)
+    ds = gdal.Open(path, gdal.GA_Update)
+    for b in range(6):
+        ds.GetRasterBand(b + 1).SetMetadataItem("CENTRAL_WAVELENGTH_UM", "n/a", "IMAGERY")
+    ds = None
+    with pytest.raises(InputError, match="c.tif: band metadata CENTRAL_WAVELENGTH_UM 'n/a'"):
+        open_scene(path)
+
+
 def test_band_names_with_units_as_hymap_headers_write_them(tmp_path):
     names = [f"band {i + 1} ({0.45 + 0.3 * i:.6f} Micrometers)" for i in range(6)]
     path = write_cube(tmp_path / "h.bsq", CUBE, driver="ENVI", band_names=names)

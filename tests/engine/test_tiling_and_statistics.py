@@ -61,3 +61,14 @@ def test_band_statistics_sample_is_bounded_and_drawn_from_the_data():
     np.testing.assert_allclose(stats.maximum, everything.max(axis=0), rtol=1e-6)
     # the sample spans all blocks (uniform), not just the first
     assert abs(stats.sample[:, 0].mean() - everything[:, 0].mean()) < 0.3
+
+
+def test_random_sample_holds_a_bounded_number_of_rows_whatever_the_stream_length():
+    from hsad.engine.statistics import RandomSample
+    rng = np.random.default_rng(1)
+    sample = RandomSample(100, seed=3)
+    for _ in range(200):  # 200 blocks of 1000 rows: 200 000 rows streamed
+        sample.add(rng.normal(size=1000))
+        assert sum(len(rows) for rows in sample._rows) <= 5 * 100 + 1000
+    assert sample.rows().shape == (100,)
+    assert RandomSample(10).rows() is None
