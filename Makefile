@@ -25,7 +25,7 @@ help:
 	@echo "make test         run the whole test suite headless"
 	@echo "make demo         detect anomalies in a generated scene through qgis_process"
 	@echo "make bench        every benchmark in docs/benchmarks.md (about 20 minutes)"
-	@echo "make train        retrain the shipped detector weights (CPU, < 2 h)"
+	@echo "make train        retrain the shipped detector weights (CPU, about 2 minutes)"
 	@echo "make screenshots  regenerate docs/img/ from the real QGIS desktop under Xvfb"
 	@echo "make package      zip the plugin for QGIS's 'Install from ZIP'"
 

@@ -1,8 +1,9 @@
 """The training recipe of the shipped model: every hyper-parameter in one place.
 
-The values were chosen by leave-one-scene-out cross-validation (docs/model.md); the training
-command line can change the seed and step counts, nothing else, so ``hsad train`` rebuilds
-exactly what was evaluated.
+The candidates measured by leave-one-scene-out cross-validation chose the options here (docs/model.md
+says which were cross-validated and which, such as the grid size, the rings and the learning
+rates, were not); the training command line can change the seed and step counts, nothing else,
+so ``hsad train`` rebuilds exactly what was evaluated.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ class Recipe:
     grid_bands: int = 32
     scaling: str = "standard"
     fusion: str = "additive"
-    native_rx_weight: float = 0.25  # chosen by scripts/benchmarks.py native-weight (docs/model.md)
+    native_rx_weight: float = 0.25  # chosen by python -m hsad.models.native_weight_cv (docs/model.md)
     spatial: str = "context"  # "pyramid": the paper's spatial branch
     ring_mean_start: bool = True
     teacher_steps: int = 0  # > 0: self-supervised (denoising autoencoder) teacher
