@@ -143,7 +143,8 @@ class ScoreWriter:
         """Finish the file and move it into place; returns statistics of what was written."""
         summary = self._summary.result()
         for key, value in summary.as_dict().items():
-            self._ds.SetMetadataItem(f"HSAD_SCORE_{key.upper()}", f"{value:.6g}")
+            text = str(int(value)) if key == "valid_pixels" else f"{value:.6g}"  # counts exact
+            self._ds.SetMetadataItem(f"HSAD_SCORE_{key.upper()}", text)
         self._band.FlushCache()
         self._ds = self._band = None
         for temp in self._temp_files():

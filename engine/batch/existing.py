@@ -47,10 +47,25 @@ class ExistingOutput:
 
 
 def request_of(params) -> dict:
-    """The settings of a run that an output must match to be reused (JSON-comparable)."""
+    """The settings of a run that an output must match to be reused (JSON-comparable).
+
+    Local RX windows count only for local RX, with its defaults filled in, so 'lrx' and 'lrx
+    with windows 5/21' (what Processing always sends) are the same request.
+    """
     from dataclasses import asdict
     request = {k: v for k, v in asdict(params).items() if k in RESULT_SETTINGS}
-    return json.loads(json.dumps(request))
+    return json.loads(json.dumps(_normalised(request)))
+
+
+def _normalised(request: dict) -> dict:
+    request = dict(request)
+    if request.get("method") == "lrx":
+        from ..detectors.local_rx import DEFAULT_INNER, DEFAULT_OUTER
+        request["inner"] = DEFAULT_INNER if request.get("inner") is None else request["inner"]
+        request["outer"] = DEFAULT_OUTER if request.get("outer") is None else request["outer"]
+    else:
+        request["inner"] = request["outer"] = None
+    return request
 
 
 def inspect_output(output: str, scene: str, params) -> ExistingOutput:
@@ -91,7 +106,8 @@ def inspect_output(output: str, scene: str, params) -> ExistingOutput:
 
 def current_model_version(params) -> str:
     """The model version this run's detector would record ('' for a detector without one)."""
-    return params.detector().model_version or ""
+    from ..detectors import installed_model_version
+    return installed_model_version(params.method)
 
 
 def remove_partials(output: str) -> list:
@@ -139,7 +155,7 @@ def _recorded_request(metadata: dict) -> dict:
     if not isinstance(recorded, dict):
         recorded = {}
     recorded.setdefault("method", metadata.get("HSAD_METHOD"))
-    return {k: recorded.get(k) for k in RESULT_SETTINGS}
+    return _normalised({k: recorded.get(k) for k in RESULT_SETTINGS})
 
 
 def _pixel_problem(ds, expected_valid: int, strip_rows: int = 256) -> str:

@@ -11,11 +11,12 @@ import logging
 import os
 import time
 import traceback
+import uuid
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from typing import Callable, Iterator, Optional, Sequence
 
-from ..errors import Cancelled, HsadError, OutputError
+from ..errors import Cancelled, DependencyError, HsadError, OutputError
 from ..pipeline import DetectParameters, detect_scene
 from ..tiling import Progress
 from .discovery import SceneJob
@@ -85,32 +86,39 @@ def run_batch(jobs: Sequence[SceneJob], output_dir: str, params: DetectParameter
     started = time.perf_counter()
     records: list = [SceneRecord(j.name, CANCELLED, j.output_name, params.method) for j in jobs]
     tracker = _Progress(progress, len(jobs))
-    with ExitStack() as stack:
-        if scheduler or workers > 1:
-            client = stack.enter_context(_dask_client(workers, scheduler, debug))
-            results = _on_dask(client, jobs, params, overwrite, write_style)
-            where = f"dask {scheduler}" if scheduler else f"local dask cluster of {workers} workers"
-        else:
-            results = _in_process(jobs, params, overwrite, tracker, write_style)
-            where = "serial"
-        try:
-            os.makedirs(output_dir, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"{output_dir}: cannot create the output folder ({exc.strerror})") \
-                from None
-        summary = BatchSummary(input_dir, os.path.abspath(output_dir), asdict(params), records,
-                               workers=where)
-        try:
-            for index, record in results:
-                records[index] = record
-                log(_describe(record))
-                for note in record.notes:
-                    debug(f"{record.scene}: {note}")
-                tracker.scene_finished()
-        finally:
-            results.close()
-            summary.seconds = time.perf_counter() - started
-            write_summary(summary)
+    try:
+        with ExitStack() as stack:
+            if scheduler or workers > 1:
+                client = stack.enter_context(_dask_client(workers, scheduler, debug))
+                results = _on_dask(client, jobs, params, overwrite, write_style)
+                where = f"dask {scheduler}" if scheduler else \
+                    f"local dask cluster of {workers} workers"
+            else:
+                results = _in_process(jobs, params, overwrite, tracker, write_style)
+                where = "serial"
+            try:
+                os.makedirs(output_dir, exist_ok=True)
+            except OSError as exc:
+                raise OutputError(f"{output_dir}: cannot create the output folder "
+                                  f"({exc.strerror})") from None
+            summary = BatchSummary(input_dir, os.path.abspath(output_dir), asdict(params), records,
+                                   workers=where)
+            try:
+                for index, record in results:
+                    records[index] = record
+                    log(_describe(record))
+                    for note in record.notes:
+                        debug(f"{record.scene}: {note}")
+                    tracker.scene_finished()
+            finally:
+                results.close()
+                summary.seconds = time.perf_counter() - started
+                write_summary(summary)
+    finally:
+        if workers > 1 and not scheduler:  # the local workers are gone: nothing writes now
+            for job, record in zip(jobs, records):
+                if record.status == CANCELLED:
+                    remove_partials(job.output)
     return summary
 
 
@@ -121,8 +129,9 @@ def _in_process(jobs, params, overwrite, tracker, write_style) -> Iterator[tuple
 
 def _on_dask(client, jobs, params, overwrite, write_style) -> Iterator[tuple]:
     from distributed import as_completed
+    run = uuid.uuid4().hex[:12]  # keys unique per run: two batches may share a scheduler
     futures = {client.submit(process_scene, job, params, overwrite, write_style=write_style,
-                             key=f"hsad-scene-{index}-{job.name}", pure=False): index
+                             key=f"hsad-{run}-scene-{index}-{job.name}", pure=False): index
                for index, job in enumerate(jobs)}
     try:
         for future in as_completed(futures):
@@ -138,7 +147,11 @@ def _on_dask(client, jobs, params, overwrite, write_style) -> Iterator[tuple]:
 @contextmanager
 def _dask_client(workers: int, scheduler: Optional[str], log: Log):
     """A Dask client on the given scheduler, or on a local cluster that lives as long as it."""
-    from distributed import Client, LocalCluster
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise DependencyError("--workers above 1 and --scheduler need Dask's distributed "
+                              "package: sudo apt-get install python3-distributed") from None
     if not scheduler:
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                           host="127.0.0.1", dashboard_address=None,

@@ -42,7 +42,8 @@ def run(args) -> int:
     d = describe(args.scene, drop_bad_bands=not args.keep_bad_bands)
     if args.json:
         write_json(d, args.json)
-        return 0
+        if args.json == "-":  # the JSON is the output; to a file, the text is printed too
+            return 0
     wl = d["wavelength_range_nm"]
     lines = [
         f"scene       {d['path']} ({d['driver']}{', ' + d['interleave'] if d['interleave'] else ''})",

@@ -70,7 +70,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except (Cancelled, KeyboardInterrupt):
-        print("hsad: interrupted; no half-written output was left behind", file=sys.stderr)
+        print("hsad: interrupted; no half-written output is left at the output names",
+              file=sys.stderr)
         return 130
     except Exception as exc:  # a bug or an environment problem: say it in one line
         if verbose:

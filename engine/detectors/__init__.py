@@ -60,6 +60,18 @@ def method_info(name: str) -> MethodInfo:
     raise HsadError(f"unknown method '{name}' (choose from {', '.join(method_names())})")
 
 
+def installed_model_version(name: str) -> str:
+    """The model version a method's detector records, read without loading the model ('' for
+    a method without a model, or when the model is not installed)."""
+    if not method_info(name).needs_torch:
+        return ""
+    from ...models.weights_io import read_manifest  # no torch at module level
+    try:
+        return read_manifest().get("model_version", "")
+    except HsadError:
+        return ""
+
+
 def create_detector(name: str, **params) -> Detector:
     """A fresh detector for one scene (detectors keep per-scene state)."""
     method_info(name)

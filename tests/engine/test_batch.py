@@ -197,6 +197,31 @@ def test_changed_settings_fail_instead_of_mixing_results_unless_overwrite(tmp_pa
     assert not np.array_equal(_read(jobs[0].output), before)
 
 
+def test_a_million_pixel_scene_is_recognised_as_complete(tmp_path):
+    """The valid-pixel count is recorded exactly (not as 1.00801e+06), so a rerun skips it."""
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    rng = np.random.default_rng(0)
+    write_cube(root / "big.tif", rng.normal(size=(1001, 1007, 2)).astype(np.float32))
+    jobs = plan_batch(root, out, "rx")
+    assert run_batch(jobs, out, RX).records[0].status == DONE
+    existing = inspect_output(jobs[0].output, jobs[0].scene, RX)
+    assert existing.state == COMPLETE and existing.summary.valid_pixels == 1001 * 1007
+    assert run_batch(jobs, out, RX).records[0].status == SKIPPED
+
+
+def test_window_settings_only_matter_for_local_rx_and_defaults_are_filled_in(tmp_path):
+    scene = _scene(tmp_path / "s.bsq")
+    for method, spelled in (("lrx", dict(inner=5, outer=21)), ("rx", dict(inner=5, outer=21))):
+        job = plan_outputs([scene], tmp_path, tmp_path / "out", method)[0]
+        run_batch([job], tmp_path / "out", DetectParameters(method=method))
+        again = inspect_output(job.output, scene, DetectParameters(method=method, **spelled))
+        assert again.state == COMPLETE, again.reason
+    job = plan_outputs([scene], tmp_path, tmp_path / "out", "lrx")[0]
+    other = inspect_output(job.output, scene, DetectParameters(method="lrx", inner=3, outer=9))
+    assert other.state == DIFFERENT and "inner 5 (now 3)" in other.reason
+
+
 def test_cancel_stops_the_batch_keeps_finished_scenes_and_writes_the_summary(tmp_path):
     root, out = tmp_path / "in", tmp_path / "out"
     root.mkdir()

@@ -23,6 +23,9 @@ def test_info_text_and_json(tmp_path):
     d = json.loads(done.stdout)
     assert d["interleave"] == "LINE" and d["nodata"] == -9999 and d["bad_bands"] == [3]
     assert d["geotransform"] == [500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0]
+    to_file = run_hsad(["info", path, "--json", tmp_path / "info.json"])
+    assert "8 rows x 6 columns" in to_file.stdout  # the text too, as doctor and evaluate do
+    assert json.loads((tmp_path / "info.json").read_text()) == d
 
 
 @needs_background_data()
