@@ -6,10 +6,10 @@ Protocol (ground truth is read only to score, never to train or to stop training
   none of the labelled scenes is in its training data, then all labelled scenes are scored with
   every fusion from one feature pass. Choices are made leave-one-scene-out (LOSO): each scene
   is scored with the (candidate, fusion) that has the best mean AUC on the *other* scenes.
-* ``sites`` mode: the shipped recipe is trained on the background folder plus the labelled
-  scenes' cubes *minus one site* (scenes of one place share a fold), and scored on that site;
-  repeated for every site. This is the estimate for the shipped weights, which train on all
-  cubes.
+* ``sites`` mode: a recipe (``--recipe``; the shipped one by default) is trained on the
+  background folder plus the labelled scenes' cubes *minus one site* (scenes of one place share
+  a fold), and scored on that site; repeated for every site. It measures whether training on
+  the labelled cubes too would help; the shipped weights train on the background folder only.
 
 Every run is cached as JSON under ``--work`` (stage 1 too, when candidates share it), so an
 interrupted run resumes and two processes can split the candidates with ``--only``.
@@ -153,7 +153,7 @@ def main(argv=None) -> int:
                 for name, (recipe, _) in candidates().items()
                 if not args.only or name in args.only for seed in args.seed}
     else:
-        recipes = {"shipped": RECIPE}
+        recipes = {"shipped": replace(RECIPE, use_real=True)}
         recipes.update({name: replace(recipe, use_real=True)
                         for name, (recipe, _) in candidates().items() if name in args.recipe})
         jobs = {f"sites-{name}-{site}": (recipe, members,

@@ -116,7 +116,7 @@ def write_report(work: str, out: str, candidates: dict, sites: dict) -> dict:
     report = {
         "protocol": ("candidates trained on the background folder only (seed 0); all labelled "
                      "scenes scored; each row's per-scene AUC uses the (candidate, fusion) best "
-                     "on the other scenes (leave one scene out). 'sites': the shipped recipe "
+                     "on the other scenes (leave one scene out). 'sites': each listed recipe "
                      "trained on background + labelled cubes minus one site, scored on it."),
         "commands": {"background": COMMAND, "sites": f"{COMMAND} --mode sites",
                      "report": f"{COMMAND} --mode report"},
