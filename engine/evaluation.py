@@ -124,14 +124,19 @@ def summarise(rows: Sequence[EvaluationRow]) -> dict:
 
 
 def plot_roc_curves(curves: dict, folder: str) -> list:
-    """One PNG per scene with the ROC curve of each method (log false-alarm axis)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """One PNG per scene with the ROC curve of each method (log false-alarm axis).
+
+    Drawn on a bare Agg canvas, not through pyplot: inside QGIS, switching matplotlib's global
+    backend would change it for every other plugin of the session.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     os.makedirs(folder, exist_ok=True)
     written = []
     for scene in dict.fromkeys(s for s, _ in curves):
-        fig, ax = plt.subplots(figsize=(5, 4), dpi=110)
+        fig = Figure(figsize=(5, 4), dpi=110)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
         for (s, method), (pf, pd) in curves.items():
             if s == scene:
                 ax.plot(np.maximum(pf, 1e-5), pd, label=method)
@@ -146,7 +151,6 @@ def plot_roc_curves(curves: dict, folder: str) -> list:
         path = os.path.join(folder, os.path.splitext(os.path.basename(scene))[0] + "_roc.png")
         fig.tight_layout()
         fig.savefig(path)
-        plt.close(fig)
         written.append(path)
     return written
 
