@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.stats import rankdata
 
 from .errors import InputError
 
@@ -48,6 +47,7 @@ def auc_roc(scores: np.ndarray, truth: np.ndarray, valid=None) -> float:
     positives, negatives = int(t.sum()), int((~t).sum())
     if positives == 0 or negatives == 0:
         raise InputError("the ground truth needs both anomaly and background pixels")
+    from scipy.stats import rankdata  # not at import time: 0.2 s of every QGIS start
     ranks = rankdata(s)
     return float((ranks[t].sum() - positives * (positives + 1) / 2.0) / (positives * negatives))
 
