@@ -110,16 +110,30 @@ def run_batch(jobs: Sequence[SceneJob], output_dir: str, params: DetectParameter
                     for note in record.notes:
                         debug(f"{record.scene}: {note}")
                     tracker.scene_finished()
-            finally:
-                results.close()
-                summary.seconds = time.perf_counter() - started
-                write_summary(summary)
+            except BaseException:  # cancel, Ctrl-C: the summary still says what was done
+                _finish(summary, results, started, log, interrupted=True)
+                raise
+            _finish(summary, results, started, log, interrupted=False)
     finally:
         if workers > 1 and not scheduler:  # the local workers are gone: nothing writes now
             for job, record in zip(jobs, records):
                 if record.status == CANCELLED:
                     remove_partials(job.output)
     return summary
+
+
+def _finish(summary: BatchSummary, results, started: float, log: Log, interrupted: bool) -> None:
+    """Stop the scene iterator and write the summary; while interrupted, a summary that cannot
+    be written is reported instead of replacing the interruption."""
+    results.close()
+    summary.seconds = time.perf_counter() - started
+    try:
+        write_summary(summary)
+    except OSError as exc:
+        if not interrupted:
+            raise OutputError(f"{summary.output_dir}: cannot write the summary "
+                              f"({exc.strerror or exc})") from None
+        log(f"the summary could not be written ({exc.strerror or exc})")
 
 
 def _in_process(jobs, params, overwrite, tracker, write_style) -> Iterator[tuple]:

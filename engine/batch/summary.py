@@ -11,7 +11,6 @@ import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Optional
 
 from ... import __version__
 
@@ -86,9 +85,9 @@ class BatchSummary:
         return f"{len(self.records)} scene(s): " + (", ".join(parts) or "nothing to do")
 
 
-def write_summary(summary: BatchSummary, folder: Optional[str] = None) -> list:
-    """Write ``summary.csv`` and ``summary.json`` into ``folder`` (default: the output folder)."""
-    folder = folder or summary.output_dir
+def write_summary(summary: BatchSummary) -> list:
+    """Write ``summary.csv`` and ``summary.json`` into the batch's output folder."""
+    folder = summary.output_dir
     os.makedirs(folder, exist_ok=True)
     csv_path, json_path = (os.path.join(folder, name) for name in SUMMARY_NAMES)
     with _replacing(csv_path) as handle:
@@ -114,8 +113,10 @@ class _replacing:
         return self.handle
 
     def __exit__(self, exc_type, exc, tb):
-        self.handle.close()
-        if exc_type is None:
-            os.replace(self.temp, self.path)
-        else:
-            os.remove(self.temp)
+        try:
+            self.handle.close()
+            if exc_type is None:
+                os.replace(self.temp, self.path)
+        finally:
+            if os.path.exists(self.temp):  # a failed write, close or rename leaves nothing
+                os.remove(self.temp)
