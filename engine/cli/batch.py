@@ -15,11 +15,13 @@ EXAMPLES = """output names:
   only what is missing. summary.csv and summary.json in OUTPUT_DIR list every scene.
 
 scenes:
-  without --pattern, every file GDAL reads as a raster and every .mat file; with --pattern, every
-  file whose name matches. Headers (.hdr), .aux.xml, .qml, hidden files, the quality layers of
-  an EnMAP product (beside its -SPECTRAL_IMAGE.TIF) and hsad's own outputs are never scenes.
+  without --pattern, every file GDAL reads as a raster (except pictures: .png, .jpg, ...) and
+  every .mat file; with --pattern, every file whose name matches. Headers (.hdr), .aux.xml, .qml,
+  hidden files, the quality layers of an EnMAP product (beside its -SPECTRAL_IMAGE.TIF) and
+  hsad's own outputs are never scenes.
 
-exit code: 0 every scene done or already complete, 1 a scene failed, 2 bad usage or input folder.
+exit code: 0 every scene done or already complete, 1 a scene failed, 2 bad usage or input folder,
+  130 interrupted (Ctrl-C or SIGTERM; the summary lists what was done).
 
 examples:
   hsad batch flights/ -o scores/ --method rx

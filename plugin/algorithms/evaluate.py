@@ -16,7 +16,7 @@ from ...engine.evaluation import evaluate_score_raster, plot_roc_curves
 from ...engine.provenance import describe_provenance, score_provenance
 from .base import HsadAlgorithm
 
-# (field, type, label of a row value) - one row per score raster
+# (field name, field type) of the AUC table - one row per score raster
 COLUMNS = (("score_file", QVariant.String), ("method", QVariant.String),
            ("model_version", QVariant.String), ("auc_roc", QVariant.Double),
            ("auc_pd_tau", QVariant.Double), ("auc_pf_tau", QVariant.Double),
