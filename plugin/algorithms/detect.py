@@ -11,7 +11,7 @@ from ...engine.pipeline import detect_scene
 from ..styling import style_on_load
 from .base import HsadAlgorithm
 from .method_parameters import (ADVANCED_HELP, METHOD_HELP, add_advanced, add_method,
-                                detect_parameters, torch_check)
+                                detect_parameters, method_check)
 
 SCORE_OPACITY = 0.9  # the ramp is already transparent for ordinary scores; peaks stay see-through
 
@@ -48,7 +48,7 @@ class DetectAlgorithm(HsadAlgorithm):
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API)
         ok, message = super().checkParameterValues(parameters, context)
-        return torch_check(self, parameters, context) if ok else (ok, message)
+        return method_check(self, parameters, context) if ok else (ok, message)
 
     def execute(self, parameters, context, feedback) -> dict:
         source = self.raster_source(parameters, "INPUT", context)

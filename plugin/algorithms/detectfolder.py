@@ -15,7 +15,7 @@ from ..styling import style_on_load
 from .base import HsadAlgorithm
 from .detect import SCORE_OPACITY, score_layer_name
 from .method_parameters import (ADVANCED_HELP, METHOD_HELP, add_advanced, add_method,
-                                detect_parameters, torch_check)
+                                detect_parameters, method_check)
 
 MAX_LAYERS_LOADED = 20  # more score layers than this would bury the map; the summary lists all
 
@@ -71,7 +71,7 @@ class DetectFolderAlgorithm(HsadAlgorithm):
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API)
         ok, message = super().checkParameterValues(parameters, context)
-        return torch_check(self, parameters, context) if ok else (ok, message)
+        return method_check(self, parameters, context) if ok else (ok, message)
 
     def execute(self, parameters, context, feedback) -> dict:
         folder = self.parameterAsFile(parameters, "INPUT", context)

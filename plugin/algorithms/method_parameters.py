@@ -12,9 +12,10 @@ from qgis.core import (QgsProcessingParameterBoolean, QgsProcessingParameterEnum
                        QgsProcessingParameterNumber)
 
 from ...engine.detectors import METHODS, method_info
-from ...engine.detectors.local_rx import DEFAULT_INNER, DEFAULT_OUTER
+from ...engine.detectors.local_rx import DEFAULT_INNER, DEFAULT_OUTER, check_windows
+from ...engine.errors import HsadError
 from ...engine.pipeline import DEFAULT_TILE_SIZE, DetectParameters
-from ..dependencies import torch_problem
+from ..dependencies import pretrained_problem
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -62,10 +63,18 @@ def method_name(algorithm, parameters, context) -> str:
     return METHODS[algorithm.parameterAsEnum(parameters, "METHOD", context)].name
 
 
-def torch_check(algorithm, parameters, context) -> tuple:
-    """(ok, message): the pretrained detector asked for where PyTorch cannot be imported."""
-    if method_info(method_name(algorithm, parameters, context)).needs_torch and torch_problem():
-        return False, torch_problem()
+def method_check(algorithm, parameters, context) -> tuple:
+    """(ok, message) before anything runs: the pretrained detector without PyTorch or its
+    weights, or local RX windows it cannot use (else every scene of a folder fails alike)."""
+    method = method_name(algorithm, parameters, context)
+    if method_info(method).needs_torch and pretrained_problem():
+        return False, pretrained_problem()
+    if method == "lrx":
+        try:
+            check_windows(algorithm.parameterAsInt(parameters, "INNER_WINDOW", context),
+                          algorithm.parameterAsInt(parameters, "OUTER_WINDOW", context))
+        except HsadError as exc:
+            return False, str(exc)
     return True, ""
 
 

@@ -115,6 +115,17 @@ def test_empty_folder_is_refused_in_one_line(hsad_plugin, tmp_path):
                                              "OUTPUT": str(tmp_path / "scores")})
 
 
+def test_unusable_local_rx_windows_are_refused_before_any_scene(hsad_plugin, tmp_path,
+                                                                scene_folder):
+    import processing
+    from qgis.core import QgsProcessingException
+    with pytest.raises(QgsProcessingException, match="inner window .9. must be smaller"):
+        processing.run("hsad:detectfolder", {"INPUT": str(scene_folder), "METHOD": 2,
+                                             "INNER_WINDOW": 9, "OUTER_WINDOW": 5,
+                                             "OUTPUT": str(tmp_path / "scores")})
+    assert not (tmp_path / "scores").exists()
+
+
 @pytest.mark.qgis_process
 def test_qgis_process_json_run(shared_qgis_process_env, tmp_path, scene_folder):
     out = tmp_path / "scores"
