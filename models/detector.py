@@ -61,6 +61,9 @@ class TwoBranchDetector(Detector):
         self._device = device
         self.config = model.config
         self.fusion = fusion or self.config.fusion
+        from .architecture import FUSIONS
+        if self.fusion not in FUSIONS:
+            raise HsadError(f"unknown fusion '{self.fusion}' (choose from {', '.join(FUSIONS)})")
         self.native_weight = float(self.config.native_rx_weight if native_weight is None
                                    else native_weight)
         self._native = None

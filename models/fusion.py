@@ -16,8 +16,6 @@ one pass. The SE gates (scene-wide, from the mean of ungated F_spa) enter ``A`` 
 """
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 
 from ..engine.statistics import covariance_rank, inverse_covariance, mahalanobis_squared
@@ -60,5 +58,3 @@ class FusionScorer:
         score = maps[0] if len(maps) == 1 else np.sqrt(np.prod(np.maximum(maps, 0.0), axis=0))
         return score.reshape(rows, cols).astype(np.float32)
 
-
-Scorer = Callable[[np.ndarray], np.ndarray]

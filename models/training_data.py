@@ -11,7 +11,7 @@ import glob
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
 
@@ -172,5 +172,3 @@ def training_files(sources: list) -> dict:
     root = os.path.dirname(os.path.commonpath([os.path.dirname(p) for p in paths]))
     return {os.path.relpath(path, root): sha256_file(path) for path in paths}
 
-
-Loader = Callable[[str, str], SourceCube]

@@ -53,12 +53,17 @@ def read_manifest(folder: Optional[str] = None) -> dict:
 def load_weights(folder: Optional[str] = None, map_location: str = "cpu"):
     """(TwoBranchModel in eval mode, manifest) after checking the weights file's sha256."""
     import torch
-    from .architecture import ARCHITECTURE, ModelConfig, TwoBranchModel
+    from .architecture import ARCHITECTURE, ARCHITECTURE_VERSION, ModelConfig, TwoBranchModel
     folder = folder or WEIGHTS_DIR
     manifest = read_manifest(folder)
     if manifest.get("architecture") != ARCHITECTURE:
         raise DependencyError(f"{folder}: weights are for '{manifest.get('architecture')}', "
                               f"not {ARCHITECTURE}")
+    if manifest.get("architecture_version") != ARCHITECTURE_VERSION:
+        raise DependencyError(f"{folder}: weights are for {ARCHITECTURE} version "
+                              f"{manifest.get('architecture_version')}, this hsad runs version "
+                              f"{ARCHITECTURE_VERSION} (install the matching hsad, or run "
+                              "'hsad train' to rebuild them)")
     path = os.path.join(folder, manifest.get("weights_file", WEIGHTS_FILE))
     if not os.path.isfile(path):
         raise DependencyError(f"{path}: model weights not found (reinstall the plugin, or run "

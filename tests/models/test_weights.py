@@ -50,6 +50,15 @@ def test_wrong_architecture(tiny_weights):
         load_weights(tiny_weights)
 
 
+def test_weights_of_another_architecture_version_say_which(tiny_weights):
+    path = os.path.join(tiny_weights, MANIFEST)
+    manifest = json.load(open(path))
+    manifest["architecture_version"] = 99
+    json.dump(manifest, open(path, "w"))
+    with pytest.raises(DependencyError, match="version 99, this hsad runs version"):
+        load_weights(tiny_weights)
+
+
 def test_error_messages_are_one_line(tiny_weights):
     os.remove(os.path.join(tiny_weights, read_manifest(tiny_weights)["weights_file"]))
     with pytest.raises(DependencyError) as info:
