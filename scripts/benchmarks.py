@@ -333,7 +333,7 @@ def memory(args) -> None:
               "explicitly, not memory-mapped), and scores are written tile by tile. Most of the "
               "rest is GDAL's block cache, which keeps a band-interleaved strip of the file "
               "between neighbouring tiles (a smaller cache re-reads it: slower, not larger); "
-              "`twobranch` adds PyTorch and one tile's network activations, about 0.8 GiB more "
+              "`twobranch` adds PyTorch and one tile's network activations, about 1 GiB more "
               "than `rx` at the default tile size (a smaller `--tile-size` lowers it)."]
     replace_section("memory", "\n".join(lines))
     print(f"wrote {DOC}")
