@@ -45,7 +45,7 @@ def read_truth(path: str, shape: Optional[tuple] = None, scene_path: str = "") -
         if truth is None:
             raise InputError(f"{path}: no ground-truth map in this MATLAB file")
     else:
-        with open_scene(path, drop_bad_bands=False) as gt:
+        with open_scene(path, bands=[1], drop_bad_bands=False) as gt:
             values = gt.read_raw(0, 0, gt.info.rows, gt.info.cols)[:, :, 0]
         truth = np.nan_to_num(values, nan=0.0) != 0
     if shape is not None and truth.shape != tuple(shape):
@@ -103,10 +103,10 @@ def evaluate_scene(scene_path: str, methods: Sequence[str], truth_path: Optional
 def evaluate_score_raster(score_path: str, truth_path: str,
                           curves: Optional[dict] = None) -> EvaluationRow:
     """Metrics of an existing score raster (band 1, nodata ignored) against a truth raster."""
-    with open_scene(score_path, drop_bad_bands=False) as scores_scene:
-        info = scores_scene.info
-        scores = scores_scene.read_raw(0, 0, info.rows, info.cols)[:, :, 0]
-    method = _score_method(score_path)
+    from .provenance import score_provenance
+    from .threshold import read_scores
+    scores, info = read_scores(score_path)
+    method = score_provenance(score_path)["method"]
     truth = read_truth(truth_path, (info.rows, info.cols), score_path)
     m = evaluate_scores(scores, truth)
     if curves is not None:
@@ -154,10 +154,3 @@ def plot_roc_curves(curves: dict, folder: str) -> list:
         written.append(path)
     return written
 
-
-def _score_method(path: str) -> str:
-    from .raster import gdal
-    ds = gdal().Open(path)
-    method = ds.GetMetadataItem("HSAD_METHOD") or ""
-    ds = None
-    return method
