@@ -21,7 +21,12 @@ from .checksums import sha256_file
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 WEIGHTS_DIR = os.path.join(PACKAGE_DIR, "models", "weights")
-TORCH_REQUIREMENT = "torch==2.13.0"
+TORCH_REQUIREMENT = "torch==2.13.0"  # the one pin every install hint names (as requirements-dev.txt)
+
+
+def torch_install_command() -> str:
+    """The command that installs PyTorch's CPU build into the Python running now."""
+    return f"{sys.executable or 'python3'} -m pip install {TORCH_REQUIREMENT}"
 
 # (module, label, Debian package, what needs it): imported here to read their versions.
 LIBRARIES = (
@@ -150,7 +155,7 @@ def _library_check(module: str, label: str, debian: str, needed_for: Optional[st
 
 def _torch_checks(found: dict) -> list:
     if "version" not in found:
-        fix = f"{sys.executable} -m pip install {TORCH_REQUIREMENT}"
+        fix = torch_install_command()
         return [Check("torch", f"not importable ({found.get('error')}); needed for twobranch",
                       False, fix),
                 Check("cuda", "unknown (no torch)"),

@@ -6,7 +6,6 @@ so the plugin and the engine never import torch themselves.
 from __future__ import annotations
 
 import os
-import sys
 from functools import lru_cache
 
 
@@ -18,10 +17,10 @@ def torch_problem() -> str:
         return ""
     except Exception as exc:  # ImportError, or OSError from broken CUDA libraries
         reason = " ".join(str(exc).split()) or type(exc).__name__
-    python = sys.executable or "python3"
+    from ..engine.diagnostics import torch_install_command
     return (f"The pretrained two-branch detector needs PyTorch, which this Python cannot import "
             f"({reason}). Install the CPU build into the Python that runs hsad: "
-            f"'{python} -m pip install torch==2.13.0' (or use the hsad environment: 'make setup', "
+            f"'{torch_install_command()}' (or use the hsad environment: 'make setup', "
             f"then run QGIS with .venv/bin first on PATH). Global RX and local RX work without it.")
 
 

@@ -18,9 +18,10 @@ from ..engine.errors import DependencyError, HsadError
 from ..engine.detectors.rx import GaussianScorer
 from ..engine.statistics import GaussianAccumulator
 
-TORCH_INSTALL = ("the two-branch detector needs PyTorch, which is not installed: run "
-                 "'.venv/bin/pip install torch==2.13.0' (or, inside QGIS, "
-                 "'python -m pip install torch' with QGIS's own Python)")
+def torch_install_hint() -> str:
+    from ..engine.diagnostics import torch_install_command
+    return ("the two-branch detector needs PyTorch, which is not installed: run "
+            f"'{torch_install_command()}'")
 
 
 def import_torch():
@@ -28,7 +29,7 @@ def import_torch():
     try:
         import torch
     except ImportError:
-        raise DependencyError(TORCH_INSTALL) from None
+        raise DependencyError(torch_install_hint()) from None
     return torch
 
 

@@ -75,8 +75,8 @@ def main(argv: Optional[list] = None) -> int:
     try:
         import torch  # noqa: F401
     except ImportError:
-        from .detector import TORCH_INSTALL
-        print(f"hsad train: {TORCH_INSTALL}", file=sys.stderr)
+        from .detector import torch_install_hint
+        print(f"hsad train: {torch_install_hint()}", file=sys.stderr)
         return 2
     return _train(args, present, argv)
 

@@ -18,8 +18,9 @@ def run(args) -> int:
     import sys
     from ..errors import DependencyError
     if importlib.util.find_spec("torch") is None:
+        from ..diagnostics import torch_install_command
         raise DependencyError(f"training needs torch, which {sys.executable} cannot import; "
-                              f"install it with '{sys.executable} -m pip install torch==2.13.0'")
+                              f"install it with '{torch_install_command()}'")
     try:
         from ...models import training
     except ModuleNotFoundError as exc:
