@@ -65,6 +65,13 @@ def candidates() -> dict:
                        "stage 1 also separates implanted synthetic anomalies"),
         "minmax-scaling": (replace(base, scaling="minmax", stage2=StageSettings(0)),
                            "the paper's global min-max scaling"),
+        "context-fixed-cosine": (
+            replace(base, stage1=replace(base.stage1, schedule="cosine"), stage2=StageSettings(0)),
+            "shipped recipe, stage-1 learning rate decayed to 0 (cosine)"),
+        "context-fixed-long-cosine": (
+            replace(base, stage1=replace(base.stage1, steps=1200, schedule="cosine"),
+                    stage2=StageSettings(0)),
+            "shipped recipe, 3x the stage-1 steps, cosine decay"),
     }
 
 

@@ -22,6 +22,7 @@ class StageSettings:
     lr: float = 5e-3
     separation: float = 0.0  # weight of the implanted-anomaly separation loss
     decorrelation: bool = True  # stage 2 only
+    schedule: str = "constant"  # "cosine": the learning rate decays to 0 over the steps
 
 
 @dataclass
