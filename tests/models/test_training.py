@@ -116,3 +116,36 @@ def test_help_has_examples(capsys):
     with pytest.raises(SystemExit):
         training.main(["--help"])
     assert "examples:" in capsys.readouterr().out
+
+
+def test_cosine_schedule_decays_the_learning_rate_to_zero():
+    from hsad.models.trainer import _optimiser
+    weight = torch.nn.Parameter(torch.zeros(3))
+    optimiser, schedule = _optimiser([weight], StageSettings(steps=10, lr=1e-2, schedule="cosine"))
+    rates = []
+    for _ in range(10):
+        optimiser.step()
+        schedule.step()
+        rates.append(optimiser.param_groups[0]["lr"])
+    assert rates[0] < 1e-2 and all(a > b for a, b in zip(rates, rates[1:]))
+    assert rates[-1] == pytest.approx(0.0, abs=1e-12)
+    assert _optimiser([weight], StageSettings(steps=10))[1] is None  # constant: no scheduler
+
+
+def test_unknown_schedule_is_refused():
+    from hsad.models.trainer import _optimiser
+    with pytest.raises(ValueError, match="schedule 'linear'"):
+        _optimiser([torch.nn.Parameter(torch.zeros(1))], StageSettings(schedule="linear"))
+
+
+def test_cosine_schedule_changes_training_and_stays_deterministic():
+    def run(schedule):
+        seed_everything(2)
+        config = tiny_config()
+        sampler = PatchSampler(sources(), config.grid, size=16, seed=2)
+        stage = StageSettings(steps=3, batch=2, schedule=schedule)
+        return build_model(config, sampler, stage, None, lambda m: None, seed=2).state_dict()
+    constant, cosine, again = run("constant"), run("cosine"), run("cosine")
+    key = "spectral.projection.conv2.weight"
+    assert not torch.equal(constant[key], cosine[key])
+    assert all(torch.equal(cosine[k], again[k]) for k in cosine)
