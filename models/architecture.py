@@ -12,7 +12,7 @@ from torch import nn
 
 from .context_branch import ContextBranch
 from .spatial_branch import SpatialBranch
-from .spectral_branch import SpectralBranch
+from .spectral_branch import SpectralBranch, SpectralEnsemble
 from .spectral_grid import BandGrid
 
 ARCHITECTURE = "hsad-twobranch"
@@ -46,6 +46,8 @@ class ModelConfig:
     # Weight of plain RX on the scene's own bands, added to the fused score (both divided by their
     # degrees of freedom): what the 32-band grid smooths away stays in the score.
     native_rx_weight: float = 0.0
+    # Spectral branches averaged into F_spe (each around its own random teacher); 1: one branch.
+    spectral_members: int = 1
 
     @property
     def bands(self) -> int:
@@ -73,8 +75,11 @@ class TwoBranchModel(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
-        self.spectral = SpectralBranch(config.bands, config.projected, config.spectral_widths[0],
-                                       config.projection_hidden)
+        def branch():
+            return SpectralBranch(config.bands, config.projected, config.spectral_widths[0],
+                                  config.projection_hidden)
+        self.spectral = branch() if config.spectral_members == 1 else SpectralEnsemble(
+            [branch() for _ in range(config.spectral_members)])
         if config.spatial == "context":
             self.spatial = ContextBranch(config.bands, rings=config.rings,
                                          ring_mean_start=config.ring_mean_start)

@@ -70,6 +70,10 @@ def candidates() -> dict:
         "context-fixed-cosine": (
             replace(base, stage1=replace(base.stage1, schedule="cosine"), stage2=StageSettings(0)),
             "shipped recipe, stage-1 learning rate decayed to 0 (cosine)"),
+        "ensemble4": (replace(base, spectral_members=4, stage2=StageSettings(0)),
+                      "shipped recipe with four spectral branches (own random teachers), averaged"),
+        "untrained-ensemble4": (replace(base, spectral_members=4, **untrained),
+                                "four spectral branches, random frozen weights (control)"),
         "context-fixed-long-cosine": (
             replace(base, stage1=replace(base.stage1, steps=1200, schedule="cosine"),
                     stage2=StageSettings(0)),
@@ -78,8 +82,12 @@ def candidates() -> dict:
 
 
 def _stage1_key(recipe: Recipe, sources: list) -> str:
+    """What one stage-1 member depends on (settings added later count only when not default)."""
     keep = {k: v for k, v in recipe.as_dict().items()
-            if k not in ("fusion", "spatial", "ring_mean_start", "stage2")}
+            if k not in ("fusion", "spatial", "ring_mean_start", "stage2", "spectral_members",
+                          "native_rx_weight")}
+    if keep["stage1"]["schedule"] == "constant":
+        del keep["stage1"]["schedule"]
     text = json.dumps([keep, [s.name for s in sources]], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

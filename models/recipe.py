@@ -37,6 +37,7 @@ class Recipe:
     native_rx_weight: float = 0.25  # chosen by python -m hsad.models.native_weight_cv (docs/model.md)
     spatial: str = "context"  # "pyramid": the paper's spatial branch
     ring_mean_start: bool = True
+    spectral_members: int = 1  # spectral branches averaged into F_spe
     teacher_steps: int = 0  # > 0: self-supervised (denoising autoencoder) teacher
     use_real: bool = False  # also train on the labelled scenes' cubes (never their truth)
     stage1: StageSettings = field(default_factory=lambda: StageSettings(400))
@@ -48,7 +49,8 @@ class Recipe:
         return ModelConfig(grid=BandGrid(bands=self.grid_bands), scaling=self.scaling,
                            fusion=self.fusion, spatial=self.spatial,
                            ring_mean_start=self.ring_mean_start,
-                           native_rx_weight=self.native_rx_weight)
+                           native_rx_weight=self.native_rx_weight,
+                           spectral_members=self.spectral_members)
 
     def stage1_settings(self, steps: Optional[int] = None) -> StageSettings:
         return replace(self.stage1, steps=self.stage1.steps if steps is None else steps)

@@ -178,35 +178,55 @@ def build_model(config: ModelConfig, sampler: PatchSampler, stage1: Optional[Sta
     Each stage starts from its own seed, so stage 1 does not depend on the spatial branch's
     configuration. ``stage1_cache``: a file holding a finished stage 1 (weights and the patch
     sampler's state), reused when present and written otherwise, so candidates sharing stage 1
-    train it once and still get exactly the weights a full run gives.
+    train it once and still get exactly the weights a full run gives. With several spectral
+    members, member k starts from seed ``seed + MEMBER_SEED_STEP * k`` (member 0 is exactly the
+    single-branch model of the same seed) and has its own cache file.
     """
-    calibration = stage1 or StageSettings()
-    torch.manual_seed(seed)
-    if stage1 is not None and stage1.steps > 0 and stage1_cache and os.path.isfile(stage1_cache):
-        saved = torch.load(stage1_cache, weights_only=True)
-        spectral_state = saved["spectral"]
-        sampler.rng.bit_generator.state = saved["sampler_rng"]
-        log(f"stage 1 reused from {stage1_cache}")
-    elif stage1 is not None and stage1.steps > 0:
-        distiller = train_spectral(sampler, config, stage1, log, progress, teacher_steps)
-        spectral_state = distiller.pruned().state_dict()
-        if stage1_cache:
-            torch.save({"spectral": spectral_state,
-                        "sampler_rng": sampler.rng.bit_generator.state}, stage1_cache)
-    else:
-        distiller = SpectralDistiller(config.bands, config.projected, config.spectral_widths,
-                                      config.code, config.projection_hidden)
-        calibrate_batch_norm(distiller.teacher, lambda: distiller.band_projection(
-            _tensor(sampler.batch(calibration.batch).clean)))
-        spectral_state = distiller.pruned().state_dict()
+    states = []
+    for k in range(config.spectral_members):
+        cache = stage1_cache if not stage1_cache or k == 0 else f"{stage1_cache[:-3]}-m{k}.pt"
+        states.append(_spectral_state(config, sampler, stage1, log, progress, teacher_steps,
+                                      cache, seed + MEMBER_SEED_STEP * k))
     torch.manual_seed(seed + 1)
     model = TwoBranchModel(config).eval()
-    model.spectral.load_state_dict(spectral_state)
+    if config.spectral_members == 1:
+        model.spectral.load_state_dict(states[0])
+    else:
+        for member, state in zip(model.spectral.members, states):
+            member.load_state_dict(state)
+    calibration = stage1 or StageSettings()
     if stage2 is not None and stage2.steps > 0:
         train_spatial(sampler, model, stage2, log, progress)
     else:
         calibrate_spatial_trunk(model, sampler, calibration.batch)
     return model.eval()
+
+
+MEMBER_SEED_STEP = 1000
+
+
+def _spectral_state(config: ModelConfig, sampler: PatchSampler, stage1: Optional[StageSettings],
+                    log: Log, progress, teacher_steps: int, cache: Optional[str],
+                    seed: int) -> dict:
+    """One spectral branch's state_dict: trained (or read from ``cache``), or calibrated only."""
+    torch.manual_seed(seed)
+    if stage1 is not None and stage1.steps > 0 and cache and os.path.isfile(cache):
+        saved = torch.load(cache, weights_only=True)
+        sampler.rng.bit_generator.state = saved["sampler_rng"]
+        log(f"stage 1 reused from {cache}")
+        return saved["spectral"]
+    if stage1 is not None and stage1.steps > 0:
+        distiller = train_spectral(sampler, config, stage1, log, progress, teacher_steps)
+        state = distiller.pruned().state_dict()
+        if cache:
+            torch.save({"spectral": state, "sampler_rng": sampler.rng.bit_generator.state}, cache)
+        return state
+    calibration = stage1 or StageSettings()
+    distiller = SpectralDistiller(config.bands, config.projected, config.spectral_widths,
+                                  config.code, config.projection_hidden)
+    calibrate_batch_norm(distiller.teacher, lambda: distiller.band_projection(
+        _tensor(sampler.batch(calibration.batch).clean)))
+    return distiller.pruned().state_dict()
 
 
 def _log_step(log: Log, stage: int, step: int, steps: int, parts: dict) -> None:

@@ -149,3 +149,24 @@ def test_cosine_schedule_changes_training_and_stays_deterministic():
     key = "spectral.projection.conv2.weight"
     assert not torch.equal(constant[key], cosine[key])
     assert all(torch.equal(cosine[k], again[k]) for k in cosine)
+
+
+def test_spectral_ensemble_averages_members_and_member_zero_is_the_single_model():
+    from dataclasses import replace
+    def run(members):
+        seed_everything(4)
+        config = replace(tiny_config(), spectral_members=members)
+        sampler = PatchSampler(sources(), config.grid, size=16, seed=4)
+        stage = StageSettings(steps=2, batch=2)
+        return build_model(config, sampler, stage, None, lambda m: None, seed=4)
+    single, ensemble = run(1), run(3)
+    members = ensemble.spectral.members
+    assert len(members) == 3
+    first = members[0].state_dict()
+    assert all(torch.equal(first[k], v) for k, v in single.spectral.state_dict().items())
+    assert not torch.equal(members[1].state_dict()["band_projection.weight"],
+                           first["band_projection.weight"])  # each member has its own teacher
+    x = torch.randn(1, tiny_config().bands, 9, 9)
+    with torch.inference_mode():
+        expected = torch.stack([m(x) for m in members]).mean(0)
+        assert torch.allclose(ensemble.spectral(x), expected)
