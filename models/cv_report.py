@@ -18,19 +18,22 @@ DEFAULT = "context-fixed/additive"
 
 NETWORK_FUSIONS = ("additive", "product", "concat")
 TRAINED = ("paper", "paper-no-decorrelation", "context-fixed", "context-trained",
-           "context-trained-decorrelation", "autoencoder-teacher", "separation", "minmax-scaling")
+           "context-trained-decorrelation", "autoencoder-teacher", "separation", "minmax-scaling",
+           "context-fixed-cosine", "context-fixed-long-cosine", "ensemble4")
 
 # row label -> (candidates, fusions): the options a row's LOSO choice ranges over
 ROWS = {
     "RX, original bands": (("untrained-context",), ("rx",)),
     "RX, canonical 32-band grid": (("untrained-context",), ("grid",)),
     "untrained networks (random frozen weights): control": (
-        ("untrained-pyramid", "untrained-context"), NETWORK_FUSIONS + ("spectral", "spatial")),
+        ("untrained-pyramid", "untrained-context", "untrained-ensemble4"),
+        NETWORK_FUSIONS + ("spectral", "spatial")),
     "spectral branch only": (TRAINED, ("spectral",)),
     "spatial branch only": (TRAINED, ("spatial",)),
     "both branches, no decorrelation": (
         ("paper-no-decorrelation", "context-fixed", "context-trained", "autoencoder-teacher",
-         "separation", "minmax-scaling"), NETWORK_FUSIONS),
+         "separation", "minmax-scaling", "context-fixed-cosine", "context-fixed-long-cosine",
+         "ensemble4"), NETWORK_FUSIONS),
     "full model (paper-style, with decorrelation)": (
         ("paper", "context-trained-decorrelation"), NETWORK_FUSIONS),
     SELECTION: (
@@ -153,11 +156,34 @@ def markdown_rows(rows: dict, rx: dict) -> str:
     return "\n".join(lines)
 
 
+def markdown_seeds(seeds: dict, rx: dict) -> str:
+    """Recipes run at several seeds: each seed's mean AUC, their mean and spread, and the
+    per-scene average over seeds with the scenes it leaves more than 0.005 below RX."""
+    scenes = list(rx)
+    count = max(len(r["seed_means"]) for r in seeds.values())
+    head = ("| recipe | " + " | ".join(f"seed {i}" for i in range(count)) +
+            " | mean +- std | " + " | ".join(SHORT.get(s, s) for s in scenes) + " | < RX-0.005 |")
+    lines = [head, "|---|" + "---:|" * (count + len(scenes) + 2)]
+    for name, r in seeds.items():
+        means = [f"{r['seed_means'][k]:.4f}" if k in r["seed_means"] else "" for k in
+                 (str(i) if isinstance(next(iter(r["seed_means"])), str) else i
+                  for i in range(count))]
+        per = r["per_scene_seed_average"]
+        below = sum(per[s] < rx[s] - 0.005 for s in scenes)
+        lines.append(f"| {name} | " + " | ".join(means) +
+                     f" | **{r['mean']:.4f} +- {r['std']:.4f}** | " +
+                     " | ".join(f"{per[s]:.4f}" for s in scenes) + f" | {below} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     import sys
     report = json.load(open(sys.argv[1]))
     rx = report["rows"]["RX, original bands"]["per_scene"]
     print(markdown_rows(report["rows"], rx))
+    if report.get("seeds"):
+        print()
+        print(markdown_seeds(report["seeds"], rx))
     if report.get("site_rows"):
         print()
         print(markdown_rows(report["site_rows"], rx))

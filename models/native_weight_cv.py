@@ -5,7 +5,7 @@ The shipped score is ``RX_fused / dof + w RX_native / dof``. ``w`` is chosen the
 is specified: the largest mean AUC among the weights that leave no scene more than 0.005 below
 global RX. Leave one scene out: each scene's weight is chosen on the other ten.
 
-    python -m hsad.models.native_weight_cv [--real DIR] [--json OUT]
+    python -m hsad.models.native_weight_cv [--real DIR] [--json OUT] [--weights DIR]
 """
 from __future__ import annotations
 
@@ -20,13 +20,15 @@ WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 MARGIN = -0.005  # no scene more than 0.005 below RX
 
 
-def weight_table(real_dir: str, weights: Sequence[float] = WEIGHTS) -> tuple:
-    """({weight: {scene: AUC}}, {scene: RX AUC}) for the shipped model on the labelled scenes."""
+def weight_table(real_dir: str, weights: Sequence[float] = WEIGHTS,
+                 model_dir: Optional[str] = None) -> tuple:
+    """({weight: {scene: AUC}}, {scene: RX AUC}) for the shipped model (or the one in
+    ``model_dir``) on the labelled scenes."""
     from ..engine.metrics import auc_roc
     from .detector import TwoBranchDetector
     from .evaluation import labelled_scenes, rx_original, scene_feature_fit
     from .weights_io import load_weights
-    model, manifest = load_weights()
+    model, manifest = load_weights(model_dir)
     table: dict = {w: {} for w in weights}
     rx: dict = {}
     for name, (cube, truth) in labelled_scenes(real_dir).items():
@@ -65,11 +67,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--real", default=os.path.join(here, "..", "shared", "data", "real"))
     parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--weights", help="a weights folder other than the shipped one")
     args = parser.parse_args(argv)
     if not os.path.isfile(os.path.join(args.real, "manifest.json")):
         print(f"skipped: {args.real} has no labelled scenes")
         return 2
-    result = cross_validate(*weight_table(args.real))
+    result = cross_validate(*weight_table(args.real, model_dir=args.weights))
     scenes = list(result["rx"])
     print("weight  " + " ".join(s[:10].rjust(10) for s in scenes) + "      mean")
     for w, row in result["table"].items():

@@ -37,7 +37,7 @@ class Recipe:
     native_rx_weight: float = 0.25  # chosen by python -m hsad.models.native_weight_cv (docs/model.md)
     spatial: str = "context"  # "pyramid": the paper's spatial branch
     ring_mean_start: bool = True
-    spectral_members: int = 1  # spectral branches averaged into F_spe
+    spectral_members: int = 1  # spectral branches averaged into F_spe (ensemble4: docs/model.md)
     teacher_steps: int = 0  # > 0: self-supervised (denoising autoencoder) teacher
     use_real: bool = False  # also train on the labelled scenes' cubes (never their truth)
     stage1: StageSettings = field(default_factory=lambda: StageSettings(400))

@@ -185,6 +185,9 @@ def build_model(config: ModelConfig, sampler: PatchSampler, stage1: Optional[Sta
     states = []
     for k in range(config.spectral_members):
         cache = stage1_cache if not stage1_cache or k == 0 else f"{stage1_cache[:-3]}-m{k}.pt"
+        if config.spectral_members > 1:
+            log(f"spectral member {k + 1}/{config.spectral_members} "
+                f"(seed {seed + MEMBER_SEED_STEP * k})")
         states.append(_spectral_state(config, sampler, stage1, log, progress, teacher_steps,
                                       cache, seed + MEMBER_SEED_STEP * k))
     torch.manual_seed(seed + 1)

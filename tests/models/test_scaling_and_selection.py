@@ -1,11 +1,13 @@
 """Scene scaling, box means, and the leave-one-scene-out selection used for every number."""
+import json
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
 from hsad.models.blocks import box_mean
-from hsad.models.cv_report import merge_sites, seed_summary
+from hsad.models.cv_report import markdown_seeds, merge_sites, seed_summary
 from hsad.models.evaluation import leave_one_scene_out
 from hsad.models.scene_scaling import scene_scaling
 from hsad.models.spectral_grid import BandGrid
@@ -64,3 +66,14 @@ def test_seed_summary():
     summary = seed_summary(runs)["c"]
     assert summary["mean"] == pytest.approx(0.85)
     assert set(summary["seed_means"]) == {0, 1}
+
+
+def test_seed_table_reads_summaries_back_from_json():
+    """The seed table prints what the report wrote, whose seed keys JSON turned into strings."""
+    runs = {"c": {"table": {"additive": {"abu-urban-4": 0.99, "b": 0.90}}},
+            "c@seed1": {"table": {"additive": {"abu-urban-4": 0.97, "b": 0.92}}}}
+    summary = json.loads(json.dumps(seed_summary(runs)))
+    table = markdown_seeds(summary, {"abu-urban-4": 0.99, "b": 0.80})
+    line = table.splitlines()[2]
+    assert line.startswith("| c | 0.9450 | 0.9450 | **0.9450 +- 0.0000** | 0.9800 | 0.9100 | 1 |")
+    assert "urb-4" in table.splitlines()[0]
