@@ -165,9 +165,8 @@ def markdown_seeds(seeds: dict, rx: dict) -> str:
             " | mean +- std | " + " | ".join(SHORT.get(s, s) for s in scenes) + " | < RX-0.005 |")
     lines = [head, "|---|" + "---:|" * (count + len(scenes) + 2)]
     for name, r in seeds.items():
-        means = [f"{r['seed_means'][k]:.4f}" if k in r["seed_means"] else "" for k in
-                 (str(i) if isinstance(next(iter(r["seed_means"])), str) else i
-                  for i in range(count))]
+        by_seed = {int(k): v for k, v in r["seed_means"].items()}  # JSON made the keys strings
+        means = [f"{by_seed[i]:.4f}" if i in by_seed else "" for i in range(count)]
         per = r["per_scene_seed_average"]
         below = sum(per[s] < rx[s] - 0.005 for s in scenes)
         lines.append(f"| {name} | " + " | ".join(means) +

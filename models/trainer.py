@@ -25,6 +25,7 @@ from .spatial_branch import FeatureRestorationNet
 from .spectral_branch import SpectralDistiller
 
 Log = Callable[[str], None]
+MEMBER_SEED_STEP = 1000  # spectral member k of an ensemble starts from seed + k x this
 
 
 def seed_everything(seed: int) -> None:
@@ -56,7 +57,7 @@ def _optimiser(params: list, settings: StageSettings) -> tuple:
     """Adam with the authors' betas, and the learning-rate schedule the settings ask for.
 
     With a constant rate the weights are the last of a noisy walk; a cosine decay to zero lets
-    them settle, so the result depends less on the seed.
+    them settle (measured in docs/model.md: it did not make the detector less seed-dependent).
     """
     optimiser = torch.optim.Adam(params, lr=settings.lr, betas=(0.5, 0.999))
     if settings.schedule == "constant":
@@ -184,7 +185,10 @@ def build_model(config: ModelConfig, sampler: PatchSampler, stage1: Optional[Sta
     """
     states = []
     for k in range(config.spectral_members):
-        cache = stage1_cache if not stage1_cache or k == 0 else f"{stage1_cache[:-3]}-m{k}.pt"
+        cache = stage1_cache
+        if stage1_cache and k > 0:
+            stem, suffix = os.path.splitext(stage1_cache)
+            cache = f"{stem}-m{k}{suffix}"
         if config.spectral_members > 1:
             log(f"spectral member {k + 1}/{config.spectral_members} "
                 f"(seed {seed + MEMBER_SEED_STEP * k})")
@@ -203,9 +207,6 @@ def build_model(config: ModelConfig, sampler: PatchSampler, stage1: Optional[Sta
     else:
         calibrate_spatial_trunk(model, sampler, calibration.batch)
     return model.eval()
-
-
-MEMBER_SEED_STEP = 1000
 
 
 def _spectral_state(config: ModelConfig, sampler: PatchSampler, stage1: Optional[StageSettings],
