@@ -50,6 +50,14 @@ class FusionScorer:
         # the typical score of a background pixel (for the product, the geometric mean's)
         self.degrees = float(np.sqrt(np.prod(ranks))) if len(ranks) > 1 else float(ranks[0])
 
+    def fused(self, features: np.ndarray) -> np.ndarray:
+        """(rows, cols, d) fused vectors ``A f`` of a one-matrix fusion (what its RX scores)."""
+        if len(self._parts) != 1:
+            raise ValueError(f"the '{self.fusion}' fusion is not one vector per pixel")
+        rows, cols, k = features.shape
+        a = self._parts[0][0]
+        return (features.reshape(-1, k).astype(np.float64) @ a.T).reshape(rows, cols, -1)
+
     def score(self, features: np.ndarray) -> np.ndarray:
         """float32 (rows, cols) scores of (rows, cols, 3 x bands) features."""
         rows, cols, k = features.shape
