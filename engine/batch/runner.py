@@ -21,6 +21,7 @@ from ..pipeline import DetectParameters, detect_scene
 from ..tiling import Progress
 from .discovery import SceneJob
 from .existing import BROKEN, COMPLETE, MISSING, inspect_output, make_durable, remove_partials
+from .lock import output_lock
 from .summary import (CANCELLED, DONE, FAILED, SKIPPED, BatchSummary, SceneRecord,
                       write_summary)
 
@@ -38,21 +39,23 @@ def process_scene(job: SceneJob, params: DetectParameters, overwrite: bool = Fal
     record = SceneRecord(job.name, FAILED, job.output_name, params.method)
     note = record.notes.append
     try:
-        for path in remove_partials(job.output):
-            note(f"removed {path}, left by an interrupted run")
-        replace = overwrite
-        if not overwrite:
-            existing = inspect_output(job.output, job.scene, params)
-            if existing.state == COMPLETE:
-                return _skipped(record, job, existing, write_style)
-            if existing.state == BROKEN:
-                note(f"{job.output} {existing.reason}; scoring it again")
-                replace = True
-            elif existing.state != MISSING:
-                raise OutputError(f"{job.output}: {existing.reason} (use overwrite to replace it)")
-        result = detect_scene(job.scene, job.output, params, overwrite=replace, progress=progress,
-                              log=note, write_style=write_style)
-        make_durable([job.output, result.style])
+        with output_lock(job.output):  # another batch on this output: OutputBusy, nothing touched
+            for path in remove_partials(job.output):
+                note(f"removed {path}, left by an interrupted run")
+            replace = overwrite
+            if not overwrite:
+                existing = inspect_output(job.output, job.scene, params)
+                if existing.state == COMPLETE:
+                    return _skipped(record, job, existing, write_style)
+                if existing.state == BROKEN:
+                    note(f"{job.output} {existing.reason}; scoring it again")
+                    replace = True
+                elif existing.state != MISSING:
+                    raise OutputError(f"{job.output}: {existing.reason} "
+                                      "(use overwrite to replace it)")
+            result = detect_scene(job.scene, job.output, params, overwrite=replace,
+                                  progress=progress, log=note, write_style=write_style)
+            make_durable([job.output, result.style])
         record.status, record.model_version, record.device = DONE, result.model_version or "", \
             result.device
         record.statistics = result.summary.as_dict()
@@ -115,11 +118,20 @@ def run_batch(jobs: Sequence[SceneJob], output_dir: str, params: DetectParameter
                 raise
             _finish(summary, results, started, log, interrupted=False)
     finally:
-        if workers > 1 and not scheduler:  # the local workers are gone: nothing writes now
+        if workers > 1 and not scheduler:  # our local workers are gone: their locks are stale
             for job, record in zip(jobs, records):
                 if record.status == CANCELLED:
-                    remove_partials(job.output)
+                    _remove_partials_unless_busy(job.output)
     return summary
+
+
+def _remove_partials_unless_busy(output: str) -> None:
+    """Clean up after a cancelled scene, unless another batch is writing that output now."""
+    try:
+        with output_lock(output):
+            remove_partials(output)
+    except HsadError:
+        pass
 
 
 def _finish(summary: BatchSummary, results, started: float, log: Log, interrupted: bool) -> None:

@@ -27,7 +27,8 @@ class DetectFolderAlgorithm(HsadAlgorithm):
                "raster per scene with a predictable name, and writes a summary table "
                "(summary.csv, summary.json) of scenes, status, seconds and score statistics. A "
                "scene that fails is reported and the others go on; a rerun skips the scenes "
-               "whose score is already complete, so an interrupted batch resumes.")
+               "whose score is already complete, so an interrupted batch resumes. A scene "
+               "that another batch is scoring at the same moment is left to it and reported.")
     help_items = (
         ("Input folder", "The folder holding the scenes (ENVI data files, GeoTIFFs, MATLAB "
          "files, anything GDAL reads). Side-cars (.hdr, .aux.xml, .qml), the quality layers "

@@ -1,0 +1,142 @@
+"""One batch at a time per output: a lock file beside each output while it is being scored.
+
+Two batches pointed at the same output folder (the QGIS dialog and ``hsad batch``, two Dask
+clusters, a batch started twice) would otherwise score the same scene at once, and each would
+delete the other's partial file as the leftover of an interrupted run. Before it touches an
+output, a batch creates a hidden ``.<stem>.hsad-lock`` beside it (``O_EXCL``: only one creator
+wins) naming the host, process and start time, and removes it when the scene is finished.
+
+A lock whose process is gone on this host is stale (a ``kill -9`` or a dead Dask worker leaves
+one) and is taken over. A lock from another host cannot be checked from here, so it is
+respected; the message names the file to delete if no batch is running there.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
+from ..errors import HsadError, OutputError
+
+LOCK_TAG = ".hsad-lock"
+# A lock file that exists but does not say who holds it yet is being written right now, unless
+# it is older than this (its creator died between creating and writing it).
+UNWRITTEN_GRACE_S = 10.0
+
+
+class OutputBusy(HsadError):
+    """Another batch is scoring this output right now."""
+
+
+def lock_path(output: str) -> str:
+    folder, name = os.path.split(output)
+    return os.path.join(folder, f".{os.path.splitext(name)[0]}{LOCK_TAG}")
+
+
+@contextmanager
+def output_lock(output: str) -> Iterator[None]:
+    """Hold the lock of ``output`` for the duration of the block, or raise :class:`OutputBusy`."""
+    path = lock_path(output)
+    owner = {"host": socket.gethostname(), "pid": os.getpid(),
+             "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    _acquire(path, output, owner)
+    try:
+        yield
+    finally:
+        if _holder(path) == owner:
+            _remove(path)
+
+
+def _acquire(path: str, output: str, owner: dict) -> None:
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)  # a subfolder of the output tree
+    except OSError as exc:
+        raise OutputError(f"{output}: cannot create its folder ({exc.strerror})") from None
+    for attempt in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _holder(path)
+            if attempt == 0 and _is_stale(path, holder):
+                _remove(path)
+                continue
+            raise OutputBusy(_busy_message(output, path, holder)) from None
+        except OSError as exc:
+            raise OutputError(f"{output}: cannot create the lock file {path} "
+                              f"({exc.strerror})") from None
+        with os.fdopen(fd, "w") as handle:
+            json.dump(owner, handle)
+        return
+
+
+def _busy_message(output: str, path: str, holder: Optional[dict]) -> str:
+    if holder is None:
+        who = "another batch"
+    else:
+        who = (f"another batch (process {holder.get('pid')} on {holder.get('host')}, "
+               f"since {holder.get('started')})")
+    return (f"{output} is being scored by {who}; run this batch again when it has finished, "
+            f"or delete {path} if no batch is running")
+
+
+def _holder(path: str) -> Optional[dict]:
+    try:
+        with open(path) as handle:
+            holder = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return holder if isinstance(holder, dict) else None
+
+
+def _is_stale(path: str, holder: Optional[dict]) -> bool:
+    if holder is None:
+        try:
+            return time.time() - os.path.getmtime(path) > UNWRITTEN_GRACE_S
+        except OSError:
+            return True  # gone meanwhile: try again
+    if holder.get("host") != socket.gethostname():
+        return False
+    try:
+        return not process_alive(int(holder.get("pid")))
+    except (TypeError, ValueError):
+        return True
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this host (without signalling it)."""
+    if pid <= 0:
+        return False
+    if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
+        return _windows_process_alive(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _windows_process_alive(pid: int) -> bool:
+    import ctypes
+    kernel32 = ctypes.windll.kernel32
+    query_limited_information, still_active, access_denied = 0x1000, 259, 5
+    handle = kernel32.OpenProcess(query_limited_information, False, pid)
+    if not handle:
+        return kernel32.GetLastError() == access_denied
+    try:
+        code = ctypes.c_ulong()
+        return bool(kernel32.GetExitCodeProcess(handle, ctypes.byref(code))) and \
+            code.value == still_active
+    finally:
+        kernel32.CloseHandle(handle)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,123 @@
+"""One batch per output: a second batch on the same output folder leaves a running one alone."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from hsad.engine.batch import DONE, FAILED, plan_batch, run_batch
+from hsad.engine.batch.lock import OutputBusy, lock_path, output_lock, process_alive
+from hsad.engine.batch.runner import _remove_partials_unless_busy
+from hsad.engine.pipeline import DetectParameters
+from support import scene_with_targets, write_cube
+
+RX = DetectParameters(method="rx")
+
+
+@pytest.fixture
+def one_scene(tmp_path):
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    cube, _ = scene_with_targets(rows=24, cols=20, bands=12, seed=0, targets=((3, 4),))
+    write_cube(root / "s.bsq", cube)
+    return plan_batch(root, out, "rx"), out
+
+
+@pytest.fixture
+def running_process():
+    """A live process that is not this one: the other batch."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    yield process.pid
+    process.kill()
+    process.wait()
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def _hold(output: str, pid: int, host: str = None) -> str:
+    path = lock_path(output)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as handle:
+        json.dump({"host": host or socket.gethostname(), "pid": pid, "started": "earlier"}, handle)
+    return path
+
+
+def test_the_lock_exists_while_a_scene_is_scored_and_is_gone_after(one_scene, tmp_path):
+    jobs, out = one_scene
+    output = jobs[0].output
+    with output_lock(output):
+        held = json.load(open(lock_path(output)))
+        assert held["pid"] == os.getpid() and held["host"] == socket.gethostname()
+        with pytest.raises(OutputBusy, match=f"process {os.getpid()}"):
+            with output_lock(output):
+                pass
+    assert not os.path.exists(lock_path(output))
+    summary = run_batch(jobs, out, RX)
+    assert summary.records[0].status == DONE
+    assert not os.path.exists(lock_path(output))
+    assert not [n for n in os.listdir(out) if n.endswith(".hsad-lock")]
+
+
+def test_a_running_batch_keeps_its_scene_and_its_partial_file(one_scene, running_process):
+    jobs, out = one_scene
+    output = jobs[0].output
+    lock = _hold(output, running_process)
+    partial = out / f".s_rx.hsad-partial-{running_process}.tif"  # what that batch is writing
+    partial.write_bytes(b"being written")
+    summary = run_batch(jobs, out, RX)
+    record = summary.records[0]
+    assert record.status == FAILED
+    assert "is being scored by another batch" in record.error and lock in record.error
+    assert "\n" not in record.error
+    assert partial.read_bytes() == b"being written"
+    assert not os.path.exists(output)
+    assert json.load(open(lock))["pid"] == running_process  # still the other batch's
+    _remove_partials_unless_busy(output)  # the cleanup after a cancelled local cluster
+    assert partial.exists()
+
+
+def test_the_lock_of_a_killed_batch_is_taken_over(one_scene):
+    jobs, out = one_scene
+    dead = _dead_pid()
+    assert not process_alive(dead)
+    _hold(jobs[0].output, dead)
+    leftover = out / f".s_rx.hsad-partial-{dead}.tif"
+    leftover.write_bytes(b"half")
+    summary = run_batch(jobs, out, RX)
+    assert summary.records[0].status == DONE
+    assert not leftover.exists() and not os.path.exists(lock_path(jobs[0].output))
+
+
+def test_a_lock_from_another_host_is_respected(one_scene):
+    jobs, out = one_scene
+    lock = _hold(jobs[0].output, os.getpid(), host="another-host.example")
+    summary = run_batch(jobs, out, RX)
+    assert summary.records[0].status == FAILED
+    assert "on another-host.example" in summary.records[0].error
+    assert f"delete {lock}" in summary.records[0].error
+
+
+def test_a_lock_being_written_is_busy_until_it_is_old(one_scene):
+    jobs, out = one_scene
+    lock = lock_path(jobs[0].output)
+    os.makedirs(os.path.dirname(lock), exist_ok=True)
+    open(lock, "w").close()  # created, not written yet
+    assert run_batch(jobs, out, RX).records[0].status == FAILED
+    old = time.time() - 3600
+    os.utime(lock, (old, old))  # its creator died before writing it
+    assert run_batch(jobs, out, RX).records[0].status == DONE
+
+
+def test_process_alive():
+    assert process_alive(os.getpid())
+    assert not process_alive(_dead_pid())
+    assert not process_alive(0)
