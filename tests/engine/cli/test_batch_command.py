@@ -164,3 +164,32 @@ def test_missing_dependency_is_one_error_before_any_scene(tmp_path):
     assert done.returncode == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "torch" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_two_batches_on_one_output_folder_score_each_scene_once(tmp_path):
+    """A second batch started while the first runs leaves the first's scenes to it.
+
+    Ten scenes of a fraction of a second: the first batch is still running when the second,
+    started once the first holds a lock, has imported hsad and reached its scenes."""
+    src, out = _folder(tmp_path / "in", 10, **SLOW_SCENE), tmp_path / "out"
+    args = [str(a) for a in ["batch", src, "-o", out] + SLOW + ["--json", "-"]]
+    first = subprocess.Popen(hsad_command() + args, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".*.hsad-lock")) and first.poll() is None:
+        assert time.monotonic() < deadline, "the first batch never started a scene"
+        time.sleep(0.01)
+    second = run_hsad(args)
+    first_out, first_err = first.communicate(timeout=300)
+    reports = [json.loads(first_out), json.loads(second.stdout)]
+    done = [s["scene"] for r in reports for s in r["scenes"] if s["status"] == "done"]
+    assert sorted(done) == sorted(set(done))  # no scene scored by both
+    busy = [s for s in reports[1]["scenes"] if s["status"] == "failed"]
+    assert busy and all("being scored by another batch" in s["error"] for s in busy)
+    assert second.returncode == 1 and first.returncode in (0, 1), first_err
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no lock, no partial
+    again = run_hsad(args)  # whatever the second batch left to the first is complete now
+    assert again.returncode == 0, again.stderr
+    counts = json.loads(again.stdout)["counts"]
+    assert counts["skipped"] + counts["done"] == 10 and counts["failed"] == 0
