@@ -156,6 +156,24 @@ def markdown_rows(rows: dict, rx: dict) -> str:
     return "\n".join(lines)
 
 
+def loso_markdown(table: dict) -> str:
+    """{option: {scene: AUC}} plus ``rx``: one row per option, the leave-one-scene-out row (each
+    scene scored with the option best on the others) and RX, then each scene's choice."""
+    table = dict(table)
+    rx = table.pop("rx")
+    chosen = leave_one_scene_out(table)
+
+    def as_row(per_scene: dict) -> dict:
+        return {"per_scene": per_scene, "mean_auc": float(np.mean(list(per_scene.values())))}
+
+    rows = {label: as_row(per) for label, per in table.items()}
+    rows["held out (option chosen on the other scenes)"] = as_row(
+        {s: auc for s, (_, auc) in chosen.items()})
+    rows["RX, original bands"] = as_row(rx)
+    choices = ", ".join(f"{SHORT.get(s, s)}: {c}" for s, (c, _) in chosen.items())
+    return markdown_rows(rows, rx) + f"\n\nchosen per held-out scene: {choices}"
+
+
 def markdown_seeds(seeds: dict, rx: dict) -> str:
     """Recipes run at several seeds: each seed's mean AUC, their mean and spread, and the
     per-scene average over seeds with the scenes it leaves more than 0.005 below RX."""

@@ -48,25 +48,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--real", default=DEFAULT_REAL)
     parser.add_argument("--weights", help="a weights folder other than the shipped one")
     args = parser.parse_args(argv)
-    from .cv_report import SHORT
-    from .evaluation import labelled_scenes, leave_one_scene_out
+    from .evaluation import labelled_scenes
     if not labelled_scenes(args.real):
         print(f"local_fusion_cv: no labelled scenes in {args.real}", file=sys.stderr)
         return 2
-    table = local_fusion_table(args.real, args.weights)
-    rx = table.pop("rx")
-    chosen = leave_one_scene_out(table)
-    scenes = list(rx)
-    rows = {**table, "held out (option chosen on the other 10)":
-            {s: auc for s, (_, auc) in chosen.items()}, "RX, original bands": rx}
-    print("| row | " + " | ".join(SHORT.get(s, s) for s in scenes) + " | mean | < RX-0.005 |")
-    print("|---|" + "---:|" * (len(scenes) + 2))
-    for label, per in rows.items():
-        below = sum(per[s] < rx[s] - 0.005 for s in scenes)
-        print(f"| {label} | " + " | ".join(f"{per[s]:.4f}" for s in scenes) +
-              f" | **{np.mean([per[s] for s in scenes]):.4f}** | {below} |")
-    print("\nchosen per held-out scene: " +
-          ", ".join(f"{SHORT.get(s, s)}: {c}" for s, (c, _) in chosen.items()))
+    from .cv_report import loso_markdown
+    print(loso_markdown(local_fusion_table(args.real, args.weights)))
     return 0
 
 
