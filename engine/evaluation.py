@@ -84,7 +84,8 @@ def evaluate_scene(scene_path: str, methods: Sequence[str], truth_path: Optional
     """One :class:`EvaluationRow` per method for one labelled scene (optionally ROC curves)."""
     base = base or DetectParameters()
     rows = []
-    with open_scene(scene_path, bands=base.bands, drop_bad_bands=base.drop_bad_bands) as scene:
+    with open_scene(scene_path, bands=base.bands, drop_bad_bands=base.drop_bad_bands,
+                    nodata=base.nodata) as scene:
         truth = scene_truth(scene_path, truth_path, scene.info.rows, scene.info.cols)
         for method in methods:
             params = DetectParameters(**{**asdict(base), "method": method})

@@ -39,6 +39,7 @@ class DetectParameters:
     device: str = "auto"
     inner: Optional[int] = None  # local RX guard window
     outer: Optional[int] = None  # local RX outer window
+    nodata: Optional[float] = None  # a raw value that also means nodata (besides the file's)
 
     def detector(self) -> Detector:
         extra = {"device": self.device} if method_info(self.method).needs_torch else {}
@@ -79,11 +80,13 @@ def detect_scene(input_path: str, output_path: str, params: Optional[DetectParam
     started = time.perf_counter()
     detector = params.detector()
     with open_scene(input_path, bands=params.bands, drop_bad_bands=params.drop_bad_bands,
-                    min_bands=detector.min_bands) as scene:
+                    min_bands=detector.min_bands, nodata=params.nodata) as scene:
         info = scene.info
         log(f"{input_path}: {info.rows} x {info.cols} pixels, {info.bands} of {info.file_bands} "
             f"bands used" + (f" (dropped: {_describe_dropped(info.dropped_bands)})"
                              if info.dropped_bands else ""))
+        if params.nodata is not None:
+            log(f"a band holding {params.nodata:g} counts as nodata (as asked)")
         inputs = scene.file_list if isinstance(scene, GdalScene) else [input_path]
         metadata = {"HSAD_VERSION": __version__, "HSAD_METHOD": params.method,
                     "HSAD_SOURCE": os.path.abspath(input_path),

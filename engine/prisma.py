@@ -107,7 +107,10 @@ class PrismaScene(Scene):
                                  f"({' '.join(str(exc).split())[:200]})") from None
             raw = raw.reshape(rows, height, cols)[:, part.slots, :].transpose(0, 2, 1)
             fill &= (raw == 0).all(axis=2)
-            pieces.append(raw.astype(np.float32) * np.float32(part.gain) + np.float32(part.offset))
+            piece = raw.astype(np.float32) * np.float32(part.gain) + np.float32(part.offset)
+            if self.extra_nodata is not None:
+                piece[raw == self.extra_nodata] = np.nan
+            pieces.append(piece)
         cube = np.concatenate(pieces, axis=2)[:, :, self.info.band_indices]
         cube[fill] = np.nan  # outside the acquisition every count is 0
         return cube

@@ -11,7 +11,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .errors import InputError
+from .errors import HsadError, InputError
 from .prisma import PrismaScene, is_prisma_product
 from .scene import Scene, SceneInfo
 
@@ -28,14 +28,17 @@ def gdal():
 
 
 def open_scene(path, bands: Optional[Sequence[int]] = None, drop_bad_bands: bool = True,
-               min_bands: int = 1) -> Scene:
+               min_bands: int = 1, nodata: Optional[float] = None) -> Scene:
     """Open a scene for reading, after checking that it can be read to the end.
 
     ``bands`` are 1-based file band numbers (as QGIS and ENVI number them). Bands with no valid
     pixel anywhere are always dropped (EnMAP marks its water-vapour bands this way); bands the
     file flags as bad (ENVI ``bbl``) are dropped when ``drop_bad_bands`` and no bands are given.
+    ``nodata``: a raw file value that also means nodata, in any band (on top of the file's own).
     """
     path = os.fspath(path)
+    if nodata is not None and not np.isfinite(nodata):
+        raise HsadError(f"the extra nodata value must be a finite number (got {nodata})")
     check_readable(path)
     if path.lower().endswith(MATLAB_EXTENSIONS):
         from .matfile import load_matlab_scene
@@ -44,6 +47,7 @@ def open_scene(path, bands: Optional[Sequence[int]] = None, drop_bad_bands: bool
         scene = PrismaScene(path)
     else:
         scene = GdalScene(path)
+    scene.extra_nodata = None if nodata is None else float(nodata)
     try:
         select_bands(scene, bands, drop_bad_bands)
         if scene.info.bands < min_bands:
@@ -132,9 +136,9 @@ class GdalScene(Scene):
         raw = raw.reshape(rows, cols, len(indices))
         cube = raw.astype(np.float32)
         for k, band in enumerate(indices):
-            nodata = self._nodata[band]
-            if nodata is not None:
-                cube[:, :, k][raw[:, :, k] == nodata] = np.nan
+            for nodata in (self._nodata[band], self.extra_nodata):
+                if nodata is not None:
+                    cube[:, :, k][raw[:, :, k] == nodata] = np.nan
             scale, offset = self._scale[band]
             if (scale, offset) != (1.0, 0.0):
                 cube[:, :, k] = cube[:, :, k] * scale + offset

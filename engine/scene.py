@@ -56,6 +56,9 @@ class Scene(ABC):
     """Windowed, format-independent access to one hyperspectral scene."""
 
     info: SceneInfo
+    # A raw file value the user declared as nodata on top of the file's own (files that fill
+    # their borders with -9999 without saying so): a band holding it reads as NaN.
+    extra_nodata: Optional[float] = None
 
     @abstractmethod
     def read_raw(self, row: int, col: int, rows: int, cols: int) -> np.ndarray:
@@ -104,6 +107,7 @@ class ArrayScene(Scene):
         if self.info.band_indices != list(range(self._cube.shape[2])):
             window = window[:, :, self.info.band_indices]
         cube = np.array(window, dtype=np.float32)
-        if self.info.nodata is not None:
-            cube[window == self.info.nodata] = np.nan
+        for value in (self.info.nodata, self.extra_nodata):
+            if value is not None:
+                cube[window == value] = np.nan
         return cube

@@ -20,7 +20,7 @@ import numpy as np
 from ..writer import NODATA, PARTIAL_TAG, ScoreSummary
 
 # DetectParameters fields that change the scores (tile size and device do not, by design).
-RESULT_SETTINGS = ("method", "bands", "drop_bad_bands", "inner", "outer")
+RESULT_SETTINGS = ("method", "bands", "drop_bad_bands", "inner", "outer", "nodata")
 
 MISSING, COMPLETE, BROKEN = "missing", "complete", "broken"  # broken: ours, unfinished or damaged
 DIFFERENT, FOREIGN = "different", "foreign"  # other settings; not this scene's scores

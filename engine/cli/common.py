@@ -68,6 +68,14 @@ def add_band_options(parser: argparse.ArgumentParser) -> None:
                         "(default: all good bands)")
     parser.add_argument("--keep-bad-bands", action="store_true",
                         help="also use bands the file flags as bad (ENVI bbl)")
+    add_nodata_option(parser)
+
+
+def add_nodata_option(parser: argparse.ArgumentParser) -> None:
+    """--nodata, for every command that reads scenes."""
+    parser.add_argument("--nodata", type=float, metavar="VALUE",
+                        help="a raw file value that also means nodata in any band, for files "
+                        "that fill with it without declaring it (e.g. -9999)")
 
 
 def detect_parameters(args: argparse.Namespace):
@@ -75,7 +83,8 @@ def detect_parameters(args: argparse.Namespace):
     from ..pipeline import DetectParameters
     return DetectParameters(method=args.method, bands=parse_band_list(args.bands),
                             drop_bad_bands=not args.keep_bad_bands, tile_size=args.tile_size,
-                            device=args.device, inner=args.inner, outer=args.outer)
+                            device=args.device, inner=args.inner, outer=args.outer,
+                            nodata=args.nodata)
 
 
 class Messages:

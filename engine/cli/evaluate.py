@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import Messages, add_method_options, parse_band_list, write_json
+from .common import Messages, add_method_options, add_nodata_option, parse_band_list, write_json
 
 EXAMPLES = """examples:
   hsad evaluate abu-airport-2.mat                               rx and twobranch on a MATLAB scene
@@ -23,6 +23,7 @@ def add_parser(sub, common) -> None:
                    "only with a single raster SCENE")
     add_method_options(p, multiple=True)
     p.add_argument("--bands", help="1-based bands to use (default: all good bands)")
+    add_nodata_option(p)
     p.add_argument("--json", metavar="OUT", help="write results as JSON ('-' = stdout)")
     p.add_argument("--plot", metavar="DIR", help="write ROC curves as PNG files into DIR")
     p.set_defaults(run=run)
@@ -37,7 +38,8 @@ def run(args) -> int:
     messages = Messages(args)
     methods = args.methods or ["rx", "twobranch"]
     base = DetectParameters(bands=parse_band_list(args.bands), tile_size=args.tile_size,
-                            device=args.device, inner=args.inner, outer=args.outer)
+                            device=args.device, inner=args.inner, outer=args.outer,
+                            nodata=args.nodata)
     rows, curves = [], {} if args.plot else None
     for scene in args.scenes:
         with messages.progress(scene) as progress:

@@ -16,7 +16,7 @@ from ..dependencies import pretrained_problem
 from ..styling import style_on_load
 from .base import HsadAlgorithm
 from .detect import SCORE_OPACITY, score_layer_name
-from .method_parameters import ADVANCED_HELP, DEVICES
+from .method_parameters import ADVANCED_HELP, DEVICES, add_nodata, extra_nodata
 
 METHOD = "twobranch"
 
@@ -34,7 +34,7 @@ class DetectPretrainedAlgorithm(HsadAlgorithm):
          "wavelength when the file has wavelengths, by band position otherwise."),
         ("Bands", "Optional subset of bands to use; empty uses every band the file does not "
          "flag as bad."),
-        ADVANCED_HELP[0], ADVANCED_HELP[1], ADVANCED_HELP[3],
+        ADVANCED_HELP[0], ADVANCED_HELP[1], ADVANCED_HELP[3], ADVANCED_HELP[4],
         ("Anomaly score", "The output raster (.tif GeoTIFF, or .img/.bsq ENVI), loaded styled."),
     )
 
@@ -51,6 +51,7 @@ class DetectPretrainedAlgorithm(HsadAlgorithm):
                  advanced=True, help_text=h["Tile size"])
         self.add(QgsProcessingParameterBoolean("KEEP_BAD_BANDS", "Use bands flagged as bad", False),
                  advanced=True, help_text=h["Use bad bands"])
+        add_nodata(self, h["Extra nodata value"])
         self.add(QgsProcessingParameterRasterDestination("OUTPUT", "Anomaly score"),
                  help_text=h["Anomaly score"])
 
@@ -65,7 +66,8 @@ class DetectPretrainedAlgorithm(HsadAlgorithm):
             method=METHOD, bands=self.parameterAsInts(parameters, "BANDS", context) or None,
             drop_bad_bands=not self.parameterAsBool(parameters, "KEEP_BAD_BANDS", context),
             tile_size=self.parameterAsInt(parameters, "TILE_SIZE", context),
-            device=DEVICES[self.parameterAsEnum(parameters, "DEVICE", context)])
+            device=DEVICES[self.parameterAsEnum(parameters, "DEVICE", context)],
+            nodata=extra_nodata(self, parameters, context))
         label = method_info(METHOD).label
         self.log_versions(feedback)
         result = detect_scene(source, output, params, overwrite=True,

@@ -31,6 +31,9 @@ ADVANCED_HELP = (
     ("Local RX windows", "Guard (inner) and outer window sizes in pixels, odd numbers; the "
      "background is the outer window minus the guard window."),
     ("Use bad bands", "Also use bands the file flags as bad (ENVI bbl)."),
+    ("Extra nodata value", "A raw file value that also means nodata, in any band, on top of "
+     "what the file declares: for files that fill their borders with a value such as -9999 "
+     "without saying so. Empty: only the file's own nodata."),
 )
 
 
@@ -42,7 +45,7 @@ def add_method(algorithm) -> None:
 
 def add_advanced(algorithm) -> None:
     """DEVICE, TILE_SIZE, INNER_WINDOW, OUTER_WINDOW and KEEP_BAD_BANDS, under 'Advanced'."""
-    device, tile, windows, bad = (text for _, text in ADVANCED_HELP)
+    device, tile, windows, bad, nodata = (text for _, text in ADVANCED_HELP)
     integer = QgsProcessingParameterNumber.Integer
     algorithm.add(QgsProcessingParameterEnum("DEVICE", "Device", options=list(DEVICES),
                                              defaultValue=0), advanced=True, help_text=device)
@@ -57,6 +60,22 @@ def add_advanced(algorithm) -> None:
                   advanced=True, help_text=windows)
     algorithm.add(QgsProcessingParameterBoolean("KEEP_BAD_BANDS", "Use bands flagged as bad",
                                                 False), advanced=True, help_text=bad)
+    add_nodata(algorithm, nodata)
+
+
+def add_nodata(algorithm, help_text: str = ADVANCED_HELP[4][1]) -> None:
+    """NODATA: the optional extra nodata value, under 'Advanced'."""
+    algorithm.add(QgsProcessingParameterNumber("NODATA", "Extra nodata value",
+                                               QgsProcessingParameterNumber.Double, None,
+                                               optional=True), advanced=True, help_text=help_text)
+
+
+def extra_nodata(algorithm, parameters, context) -> Optional[float]:
+    """The NODATA parameter, or None when it was left empty."""
+    value = parameters.get("NODATA")
+    if value is None or value == "" or (hasattr(value, "isNull") and value.isNull()):
+        return None
+    return algorithm.parameterAsDouble(parameters, "NODATA", context)
 
 
 def method_name(algorithm, parameters, context) -> str:
@@ -87,4 +106,5 @@ def detect_parameters(algorithm, parameters, context,
         tile_size=algorithm.parameterAsInt(parameters, "TILE_SIZE", context),
         device=DEVICES[algorithm.parameterAsEnum(parameters, "DEVICE", context)],
         inner=algorithm.parameterAsInt(parameters, "INNER_WINDOW", context),
-        outer=algorithm.parameterAsInt(parameters, "OUTER_WINDOW", context))
+        outer=algorithm.parameterAsInt(parameters, "OUTER_WINDOW", context),
+        nodata=extra_nodata(algorithm, parameters, context))

@@ -59,6 +59,25 @@ def test_score_keeps_grid_and_marks_invalid_pixels_nodata(hsad_plugin, tmp_path,
     assert set(top3) == set(np.flatnonzero(truth.ravel()))
 
 
+def test_extra_nodata_value_masks_an_undeclared_fill(hsad_plugin, tmp_path, cube_and_truth):
+    """NODATA (advanced) turns a fill value the file does not declare into nodata; empty, the
+    fill is scored as data."""
+    import processing
+    from osgeo import gdal
+    cube = cube_and_truth[0].copy()
+    cube[0:3, :, :] = -9999.0
+    src = write_cube(tmp_path / "scene.tif", cube)  # no nodata declared
+    asked, plain = str(tmp_path / "asked.tif"), str(tmp_path / "plain.tif")
+    processing.run("hsad:detect", {"INPUT": src, "METHOD": RX, "NODATA": -9999, "OUTPUT": asked})
+    processing.run("hsad:detect", {"INPUT": src, "METHOD": RX, "OUTPUT": plain})
+    for path, masked_rows in ((asked, 3), (plain, 0)):
+        ds = gdal.Open(path)
+        band = ds.GetRasterBand(1)
+        values = band.ReadAsArray()
+        assert (values == band.GetNoDataValue()).sum() == masked_rows * cube.shape[1]
+        ds = None
+
+
 def test_band_subset_is_recorded_in_the_output(hsad_plugin, tmp_path, cube_and_truth):
     import json
     import processing

@@ -42,3 +42,20 @@ def test_runs_with_the_shipped_weights(algorithm, tmp_path, cube_and_truth):
         assert score.tags()["HSAD_METHOD"] == "twobranch"
         assert score.tags()["HSAD_MODEL_VERSION"]
     assert np.isfinite(values).all()
+
+
+def test_extra_nodata_value_reaches_the_pretrained_detector(algorithm, tmp_path, cube_and_truth):
+    import processing
+    import rasterio
+    from hsad.models.availability import pretrained_problem
+    if pretrained_problem():
+        pytest.skip(pretrained_problem())
+    cube = cube_and_truth[0].copy()
+    cube[:, :2, :] = -9999.0  # a fill the file does not declare
+    src = write_cube(tmp_path / "scene.tif", cube)
+    out = str(tmp_path / "score.tif")
+    processing.run("hsad:detectpretrained", {"INPUT": src, "DEVICE": 1, "NODATA": -9999,
+                                             "OUTPUT": out})
+    with rasterio.open(out) as score:
+        values = score.read(1)
+        assert (values[:, :2] == score.nodata).all() and (values[:, 2:] != score.nodata).all()
