@@ -109,3 +109,18 @@ def test_other_multi_dataset_files_name_what_to_do(tmp_path):
     with pytest.raises(InputError, match=r"campaign.h5: holds 2 datasets, not one cube .*"
                                          r"export the cube to GeoTIFF or ENVI"):
         open_scene(str(path))
+
+
+def test_an_extra_nodata_value_applies_to_the_raw_counts(tmp_path):
+    path = tmp_path / NAME
+    write_prisma(path)
+    with h5py.File(path, "r+") as f:
+        cube = f["HDFEOS/SWATHS/PRS_L2D_HCO/Data Fields/SWIR_Cube"]
+        block = cube[5]
+        block[1, 4] = 7  # one count in one used SWIR band (2000 nm) of pixel (5, 4)
+        cube[5] = block
+    with open_scene(str(path), nodata=7) as scene:
+        _, valid = scene.read(0, 0, 12, 10)
+    assert not valid[5, 4] and not valid[0, 0] and valid.sum() == 12 * 10 - 2
+    with open_scene(str(path)) as scene:
+        assert scene.read(0, 0, 12, 10)[1][5, 4]  # without it, the count is data
