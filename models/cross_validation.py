@@ -92,12 +92,12 @@ def _stage1_key(recipe: Recipe, sources: list) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def train_and_score(recipe: Recipe, background: str, real: str, exclude: tuple, scenes: dict,
-                    threads: int, work: str, log) -> dict:
-    """Train one recipe (background + real cubes minus ``exclude``) and score ``scenes``."""
+def build_recipe_model(recipe: Recipe, background: str, real: str, exclude: tuple,
+                       threads: int, work: str, log) -> tuple:
+    """(model, sources, seconds): one recipe trained on the background folder (plus the real
+    cubes minus ``exclude`` when the recipe uses them), stage 1 cached under ``work``."""
     import time
     import torch
-    from .evaluation import evaluate_model
     from .patch_sampler import PatchSampler
     from .trainer import build_model, seed_everything
     from .training_data import load_background_cubes, load_real_cubes
@@ -112,10 +112,19 @@ def train_and_score(recipe: Recipe, background: str, real: str, exclude: tuple, 
     started = time.time()
     stage1 = recipe.stage1 if recipe.stage1.steps else None
     stage2 = recipe.stage2 if recipe.stage2.steps else None
+    os.makedirs(work, exist_ok=True)
     cache = os.path.join(work, f"stage1-{_stage1_key(recipe, sources)}.pt") if stage1 else None
     model = build_model(config, sampler, stage1, stage2, log, teacher_steps=recipe.teacher_steps,
                         stage1_cache=cache, seed=recipe.seed)
-    seconds = time.time() - started
+    return model, sources, time.time() - started
+
+
+def train_and_score(recipe: Recipe, background: str, real: str, exclude: tuple, scenes: dict,
+                    threads: int, work: str, log) -> dict:
+    """Train one recipe (background + real cubes minus ``exclude``) and score ``scenes``."""
+    from .evaluation import evaluate_model
+    model, sources, seconds = build_recipe_model(recipe, background, real, exclude, threads,
+                                                 work, log)
     return {"recipe": recipe.as_dict(), "table": evaluate_model(model, scenes),
             "train_seconds": round(seconds, 1), "sources": [s.name for s in sources]}
 

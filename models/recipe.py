@@ -34,7 +34,7 @@ class Recipe:
     grid_bands: int = 32
     scaling: str = "standard"
     fusion: str = "additive"
-    native_rx_weight: float = 0.25  # chosen by python -m hsad.models.native_weight_cv (docs/model.md)
+    native_rx_weight: float = 2.0  # chosen by python -m hsad.models.native_weight_cv (docs/model.md)
     spatial: str = "context"  # "pyramid": the paper's spatial branch
     ring_mean_start: bool = True
     spectral_members: int = 1  # spectral branches averaged into F_spe (ensemble4: docs/model.md)

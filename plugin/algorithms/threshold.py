@@ -37,7 +37,7 @@ class ThresholdAlgorithm(HsadAlgorithm):
          "and detector. For a Gaussian background RX scores follow a chi-square law, and K = 6 "
          "then leaves about one false pixel in 30 000 (20 bands) to one in 5 million (200 bands). "
          "Real backgrounds are not Gaussian: on 11 labelled airborne scenes, K = 6 on the "
-         "pretrained detector's scores caught all 168 target objects while flagging 5 % of the "
+         "pretrained detector's scores caught all 168 target objects while flagging 4 % of the "
          "background on average (global RX: 144 objects, 2 %; hsad's docs/benchmarks.md). "
          "Raise K, or use Top-N, for fewer false objects. "
          "Percentile: scores at or above that percentile of the valid scores (99.9 flags 0.1 % "

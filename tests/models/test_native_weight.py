@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from hsad.models.native_weight_cv import choose, cross_validate
+from hsad.models.native_weight_cv import average, choose, cross_validate, report
 from hsad.models.weights_io import MANIFEST, WEIGHTS_DIR, read_manifest
 
 
@@ -23,6 +23,20 @@ def test_no_feasible_weight_falls_back_to_the_smallest_shortfall():
     rx = {"a": 0.99}
     table = {0.0: {"a": 0.95}, 1.0: {"a": 0.97}}
     assert choose(table, rx, ["a"]) == 1.0
+
+
+def test_the_weight_is_chosen_on_the_seed_average_and_reported_for_the_shipped_networks():
+    """A lucky shipped seed that needs no native term does not decide the recipe's weight."""
+    rx = {"a": 0.90, "b": 0.99}
+    shipped = {0.0: {"a": 0.99, "b": 0.990}, 1.0: {"a": 0.97, "b": 0.992}}
+    unlucky = {0.0: {"a": 0.99, "b": 0.960}, 1.0: {"a": 0.97, "b": 0.990}}
+    assert average([shipped, unlucky])[0.0]["b"] == pytest.approx(0.975)
+    result = report([shipped, unlucky], rx)
+    assert result["single_seed"]["chosen_on_all"] == 0.0  # the shipped seed alone: no term
+    assert result["chosen_on_all"] == 1.0                  # the recipe on average needs it
+    assert result["held_out"]["b"] == {"weight": 0.0, "auc": 0.990, "rx": 0.99}  # a alone
+    assert result["held_out"]["a"]["weight"] == 1.0 and result["held_out"]["a"]["auc"] == 0.97
+    assert len(result["seed_tables"]) == 2 and result["table"]["1.0"] == shipped[1.0]
 
 
 @pytest.mark.skipif(not os.path.isfile(os.path.join(WEIGHTS_DIR, MANIFEST)), reason="no weights")
