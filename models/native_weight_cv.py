@@ -11,7 +11,7 @@ averaged over the recipe's networks at several seeds (``--seeds``, default 5; se
 shipped file, the others are trained, or read from the cross-validation cache), and the
 held-out AUCs reported are the shipped networks' at the weight each fold chose.
 
-    python -m hsad.models.native_weight_cv [--real DIR] [--json OUT] [--seeds N]
+    python -m hsad.models.native_weight_cv [--real DIR] [--json OUT] [--seeds N] [--untrained]
 """
 from __future__ import annotations
 
@@ -50,23 +50,27 @@ def weight_table(model, manifest: dict, scenes: dict,
 
 
 def seed_tables(real_dir: str, background: str, seeds: int, work: str,
-                model_dir: Optional[str] = None, log=print) -> tuple:
+                model_dir: Optional[str] = None, untrained: bool = False, log=print) -> tuple:
     """([table per seed], rx): seed 0 is the shipped (or ``model_dir``) file; seeds 1.. are the
-    shipped recipe trained at those seeds (stage 1 cached under ``work``)."""
+    shipped recipe trained at those seeds (stage 1 cached under ``work``). ``untrained``: the
+    same networks left untrained at every seed (the control), seed 0 included."""
     from dataclasses import replace
-    from .cross_validation import build_recipe_model
+    from .cross_validation import build_recipe_model, candidates
     from .evaluation import labelled_scenes
     from .recipe import RECIPE
     from .weights_io import load_weights
     scenes = labelled_scenes(real_dir)
     model, manifest = load_weights(model_dir)
-    first, rx = weight_table(model, manifest, scenes)
-    tables = [first]
-    for seed in range(1, seeds):
-        log(f"seed {seed}: the shipped recipe's networks (trained unless cached in {work})")
-        model, _, _ = build_recipe_model(replace(RECIPE, seed=seed), background, real_dir, (), 1,
-                                         work, lambda message: None)
-        tables.append(weight_table(model, manifest, scenes)[0])
+    recipe = candidates()["untrained-context"][0] if untrained else RECIPE
+    tables, rx = [], {}
+    for seed in range(seeds):
+        if seed > 0 or untrained:
+            log(f"seed {seed}: the {'untrained' if untrained else 'shipped'} recipe's networks "
+                f"(trained unless cached in {work})")
+            model, _, _ = build_recipe_model(replace(recipe, seed=seed), background, real_dir, (),
+                                             1, work, lambda message: None)
+        table, rx = weight_table(model, manifest, scenes)
+        tables.append(table)
     return tables, rx
 
 
@@ -132,19 +136,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help=f"seeds whose networks the weight is chosen on [{SEEDS}]")
     parser.add_argument("--work", default=os.path.join(REPO_ROOT, "build", "cv"),
                         help="stage-1 cache shared with cross_validation [%(default)s]")
+    parser.add_argument("--untrained", action="store_true",
+                        help="the same tables for the networks left untrained (the control)")
     args = parser.parse_args(argv)
     if not os.path.isfile(os.path.join(args.real, "manifest.json")):
         print(f"native_weight_cv: {args.real} has no labelled scenes", file=sys.stderr)
         return 2
     tables, rx = seed_tables(args.real, args.background, max(1, args.seeds), args.work,
-                             args.weights)
+                             args.weights, args.untrained)
     result = report(tables, rx)
     single = result["single_seed"]
-    _print_table("shipped networks (seed 0), the weight chosen on them alone:",
+    which = "untrained networks" if args.untrained else "shipped networks"
+    _print_table(f"{which} (seed 0), the weight chosen on them alone:",
                  single["table"], rx, single["held_out"])
     print(f"chosen on all scenes: {single['chosen_on_all']:g}\n")
     _print_table(f"average over {len(tables)} seeds, the weight chosen on it "
-                 "(held-out row: the shipped networks at that weight):",
+                 f"(held-out row: the {which} of seed 0 at that weight):",
                  result["seed_average"], rx, result["held_out"])
     print(f"chosen on all scenes: {result['chosen_on_all']:g}")
     if args.json:
