@@ -63,6 +63,7 @@ class DetectionResult:
     parameters: dict = field(default_factory=dict)
     dropped_bands: dict = field(default_factory=dict)
     style: Optional[str] = None
+    notices: list = field(default_factory=list)  # what the user should know about the input
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -95,15 +96,39 @@ def detect_scene(input_path: str, output_path: str, params: Optional[DetectParam
                                         "bands": [b + 1 for b in info.band_indices]}}
         with ScoreWriter(output_path, info, inputs=inputs, overwrite=overwrite,
                          description=f"anomaly score ({params.method})", metadata=metadata) as writer:
-            score_scene(scene, detector, writer.write, tile_size=params.tile_size,
-                        progress=progress, log=log)
+            stats = score_scene(scene, detector, writer.write, tile_size=params.tile_size,
+                                progress=progress, log=log)
+            notices = [undeclared_fill_notice(info, stats, params.nodata)]
             writer.set_metadata("HSAD_MODEL_VERSION", detector.model_version or "")
             writer.set_metadata("HSAD_DEVICE", detector.device)
             summary = writer.commit()
     style = write_score_style(output_path, summary) if write_style and summary.valid_pixels else None
+    notices = [n for n in notices if n]  # the caller shows them: a warning, not a log line
     return DetectionResult(input_path, output_path, params.method, time.perf_counter() - started,
                            info.rows, info.cols, info.bands, summary, detector.model_version,
-                           detector.device, detector.parameters, info.dropped_bands, style)
+                           detector.device, detector.parameters, info.dropped_bands, style,
+                           notices)
+
+
+# Raw values that files use to fill where there is no data, when they do not declare it.
+FILL_LOW, FILL_HIGH = -999.0, 32767.0
+
+
+def undeclared_fill_notice(info, stats, extra_nodata: Optional[float]) -> str:
+    """A hint when every band reaches the same extreme value the file does not call nodata
+    (a -9999 border is then scored as data and dominates the scene statistics); '' otherwise."""
+    if info.nodata is not None or extra_nodata is not None or stats.count == 0:
+        return ""
+    if info.scale is not None or info.scale_note or len(stats.minimum) < 2:
+        return ""  # values are rescaled on reading: the raw fill value is not known here
+    for values, is_fill in ((stats.minimum, lambda v: v <= FILL_LOW),
+                            (stats.maximum, lambda v: v >= FILL_HIGH)):
+        if np.all(values == values[0]) and is_fill(values[0]):
+            value = float(values[0])
+            return (f"every band of {info.path} reaches {value:g}, which the file does not "
+                    f"declare as nodata: if it is a fill value, those pixels were scored as data; "
+                    f"run again with --nodata {value:g} (Processing: Extra nodata value)")
+    return ""
 
 
 def score_scene(scene: Scene, detector: Detector, sink: Callable[[np.ndarray, int, int], None],

@@ -56,6 +56,7 @@ def process_scene(job: SceneJob, params: DetectParameters, overwrite: bool = Fal
             result = detect_scene(job.scene, job.output, params, overwrite=replace,
                                   progress=progress, log=note, write_style=write_style)
             make_durable([job.output, result.style])
+            record.notes.extend(result.notices)
         record.status, record.model_version, record.device = DONE, result.model_version or "", \
             result.device
         record.statistics = result.summary.as_dict()

@@ -40,5 +40,7 @@ def run(args) -> int:
                   + (f", model {result.model_version}" if result.model_version else "")
                   + f"; median {s.percentiles.get('p50', float('nan')):.4g}, "
                   f"99.9th percentile {s.percentiles.get('p99_9', float('nan')):.4g}")
+    for notice in result.notices:
+        messages.info(f"note: {notice}")
     write_json(result.as_dict(), args.json)
     return 0

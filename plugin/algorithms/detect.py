@@ -60,6 +60,8 @@ class DetectAlgorithm(HsadAlgorithm):
         feedback.pushInfo(f"{label} on {source}")
         result = detect_scene(source, output, params, overwrite=True,
                               progress=self.progress_callback(feedback), log=feedback.pushInfo)
+        for notice in result.notices:
+            feedback.pushWarning(notice)
         feedback.pushInfo(f"device used: {result.device}; model version: "
                           f"{result.model_version or 'none (no learned model)'}; "
                           f"{result.seconds:.1f} s; valid pixels: {result.summary.valid_pixels}")

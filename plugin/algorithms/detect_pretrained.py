@@ -72,6 +72,8 @@ class DetectPretrainedAlgorithm(HsadAlgorithm):
         self.log_versions(feedback)
         result = detect_scene(source, output, params, overwrite=True,
                               progress=self.progress_callback(feedback), log=feedback.pushInfo)
+        for notice in result.notices:
+            feedback.pushWarning(notice)
         feedback.pushInfo(f"device used: {result.device}; model version: {result.model_version}; "
                           f"{result.seconds:.1f} s; valid pixels: {result.summary.valid_pixels}")
         style_on_load(context, output, score_layer_name(source, label), SCORE_OPACITY)

@@ -31,6 +31,18 @@ class RecordingFeedback(QgsProcessingFeedback):
             self.cancel()
 
 
+class WarningFeedback(QgsProcessingFeedback):
+    """Keeps the warnings an algorithm pushes."""
+
+    def __init__(self):
+        super().__init__()
+        self.warnings = []
+
+    def pushWarning(self, warning):  # noqa: N802 (QGIS API)
+        self.warnings.append(warning)
+        super().pushWarning(warning)
+
+
 def scene_with_nodata(tmp_path, cube, geotransform=(300000.0, 2.0, 0.0, 6000000.0, 0.0, -2.0)):
     """A GeoTIFF with a custom CRS and a nodata stripe (rows 0-1), nodata -1."""
     cube = cube.copy()
@@ -68,8 +80,12 @@ def test_extra_nodata_value_masks_an_undeclared_fill(hsad_plugin, tmp_path, cube
     cube[0:3, :, :] = -9999.0
     src = write_cube(tmp_path / "scene.tif", cube)  # no nodata declared
     asked, plain = str(tmp_path / "asked.tif"), str(tmp_path / "plain.tif")
-    processing.run("hsad:detect", {"INPUT": src, "METHOD": RX, "NODATA": -9999, "OUTPUT": asked})
-    processing.run("hsad:detect", {"INPUT": src, "METHOD": RX, "OUTPUT": plain})
+    warned, quiet = WarningFeedback(), WarningFeedback()
+    processing.run("hsad:detect", {"INPUT": src, "METHOD": RX, "NODATA": -9999, "OUTPUT": asked},
+                   feedback=quiet)
+    processing.run("hsad:detect", {"INPUT": src, "METHOD": RX, "OUTPUT": plain}, feedback=warned)
+    assert quiet.warnings == []
+    assert len(warned.warnings) == 1 and "Extra nodata value" in warned.warnings[0]
     for path, masked_rows in ((asked, 3), (plain, 0)):
         ds = gdal.Open(path)
         band = ds.GetRasterBand(1)
