@@ -31,6 +31,16 @@ def labelled_scenes(folder: str) -> dict:
     return out
 
 
+def labelled_scenes_for(command: str, folder: str) -> Optional[dict]:
+    """The labelled scenes an analysis command scores, or None after a one-line error."""
+    import sys
+    scenes = labelled_scenes(folder)
+    if not scenes:
+        print(f"{command}: no labelled scenes in {folder}", file=sys.stderr)
+        return None
+    return scenes
+
+
 def rx_original(cube: np.ndarray) -> np.ndarray:
     """Global RX on the scene's own bands (the baseline every table starts from)."""
     x = cube.reshape(-1, cube.shape[2]).astype(np.float64)

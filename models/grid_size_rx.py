@@ -18,13 +18,13 @@ from .training_data import DEFAULT_REAL
 GRID_SIZES = (16, 24, 32, 48, 64, 96)
 
 
-def grid_rx_table(real_dir: str, sizes: Sequence[int] = GRID_SIZES) -> dict:
+def grid_rx_table(scenes: dict, sizes: Sequence[int] = GRID_SIZES) -> dict:
     """{row: {scene: ROC AUC}}: ``native`` and one row per grid size."""
     from ..engine.metrics import auc_roc
-    from .evaluation import labelled_scenes, rx_original
+    from .evaluation import rx_original
     from .spectral_grid import BandGrid
     table: dict = {"native": {}, **{str(n): {} for n in sizes}}
-    for name, (cube, truth) in labelled_scenes(real_dir).items():
+    for name, (cube, truth) in scenes.items():
         table["native"][name] = auc_roc(rx_original(cube), truth)
         pixels = cube.reshape(-1, cube.shape[2]).astype(np.float64)
         for n in sizes:
@@ -49,11 +49,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--real", default=DEFAULT_REAL)
     args = parser.parse_args(argv)
-    from .evaluation import labelled_scenes
-    if not labelled_scenes(args.real):
-        print(f"grid_size_rx: no labelled scenes in {args.real}", file=sys.stderr)
+    from .evaluation import labelled_scenes_for
+    scenes = labelled_scenes_for("grid_size_rx", args.real)
+    if scenes is None:
         return 2
-    print(markdown(grid_rx_table(args.real)))
+    print(markdown(grid_rx_table(scenes)))
     return 0
 
 

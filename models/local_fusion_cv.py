@@ -20,16 +20,16 @@ from .training_data import DEFAULT_REAL
 OPTIONS = ("global additive (shipped)", "local additive", "local spectral")
 
 
-def local_fusion_table(real_dir: str, model_dir: Optional[str] = None) -> dict:
+def local_fusion_table(scenes: dict, model_dir: Optional[str] = None) -> dict:
     """{option: {scene: ROC AUC}} for the shipped (or ``model_dir``) networks, plus ``rx``."""
     from ..engine.detectors.local_rx import DEFAULT_INNER, DEFAULT_OUTER, local_rx
     from ..engine.metrics import auc_roc
     from .detector import TwoBranchDetector
-    from .evaluation import labelled_scenes, rx_original, scene_feature_fit
+    from .evaluation import rx_original, scene_feature_fit
     from .weights_io import load_weights
     model, manifest = load_weights(model_dir)
     table: dict = {name: {} for name in OPTIONS + ("rx",)}
-    for name, (cube, truth) in labelled_scenes(real_dir).items():
+    for name, (cube, truth) in scenes.items():
         detector = TwoBranchDetector(model, manifest, "cpu", native_weight=0.0)
         feats = scene_feature_fit(detector, cube)
         valid = np.ones(cube.shape[:2], bool)
@@ -48,12 +48,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--real", default=DEFAULT_REAL)
     parser.add_argument("--weights", help="a weights folder other than the shipped one")
     args = parser.parse_args(argv)
-    from .evaluation import labelled_scenes
-    if not labelled_scenes(args.real):
-        print(f"local_fusion_cv: no labelled scenes in {args.real}", file=sys.stderr)
-        return 2
     from .cv_report import loso_markdown
-    print(loso_markdown(local_fusion_table(args.real, args.weights)))
+    from .evaluation import labelled_scenes_for
+    scenes = labelled_scenes_for("local_fusion_cv", args.real)
+    if scenes is None:
+        return 2
+    print(loso_markdown(local_fusion_table(scenes, args.weights)))
     return 0
 
 

@@ -56,16 +56,16 @@ def residual(distiller, grid_cube: np.ndarray) -> np.ndarray:
     return r[0].permute(1, 2, 0).double().numpy()
 
 
-def residual_table(real_dir: str, background: str) -> dict:
+def residual_table(scenes: dict, background: str) -> dict:
     """{option: {scene: ROC AUC}} plus ``rx``."""
     from ..engine.metrics import auc_roc
     from .detector import TwoBranchDetector
-    from .evaluation import labelled_scenes, rx_original, scene_feature_fit
+    from .evaluation import rx_original, scene_feature_fit
     from .weights_io import load_weights
     distiller = shipped_distiller(background)
     model, manifest = load_weights()
     table: dict = {name: {} for name in OPTIONS + ("rx",)}
-    for name, (cube, truth) in labelled_scenes(real_dir).items():
+    for name, (cube, truth) in scenes.items():
         detector = TwoBranchDetector(model, manifest, "cpu", native_weight=0.0)
         feats = scene_feature_fit(detector, cube)
         table[OPTIONS[0]][name] = auc_roc(detector.fusion_scorer("additive").score(feats), truth)
@@ -82,12 +82,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--real", default=DEFAULT_REAL)
     parser.add_argument("--background", default=DEFAULT_BACKGROUND)
     args = parser.parse_args(argv)
-    from .evaluation import labelled_scenes
     from .cv_report import loso_markdown
-    if not labelled_scenes(args.real):
-        print(f"residual_cv: no labelled scenes in {args.real}", file=sys.stderr)
+    from .evaluation import labelled_scenes_for
+    scenes = labelled_scenes_for("residual_cv", args.real)
+    if scenes is None:
         return 2
-    print(loso_markdown(residual_table(args.real, args.background)))
+    print(loso_markdown(residual_table(scenes, args.background)))
     return 0
 
 

@@ -6,7 +6,7 @@ import scipy.io
 from hsad.engine.metrics import auc_roc
 from hsad.engine.statistics import GaussianAccumulator, inverse_covariance, mahalanobis_squared
 from hsad.models.detector import load_detector
-from hsad.models.evaluation import scene_feature_fit
+from hsad.models.evaluation import labelled_scenes, scene_feature_fit
 from hsad.models.local_fusion_cv import OPTIONS, local_fusion_table, main
 
 from .conftest import synthetic_cube
@@ -33,7 +33,7 @@ def test_global_rx_of_the_fused_vectors_is_the_fusion_score(tiny_weights):
 def test_table_compares_global_and_local_fusions_per_scene(tiny_weights, tmp_path):
     cube, truth = synthetic_cube(bands=30)
     scipy.io.savemat(tmp_path / "scene.mat", {"data": cube, "map": truth.astype(np.uint8)})
-    table = local_fusion_table(str(tmp_path), tiny_weights)
+    table = local_fusion_table(labelled_scenes(str(tmp_path)), tiny_weights)
     assert set(table) == set(OPTIONS) | {"rx"}
     detector = load_detector(device="cpu", weights=tiny_weights, native_weight=0.0)
     feats = scene_feature_fit(detector, cube.astype(np.float32))
