@@ -16,7 +16,7 @@ import numpy as np
 from .errors import InputError
 from .metrics import evaluate_scores, roc_curve
 from .pipeline import DetectParameters, score_scene
-from .raster import open_scene
+from .scenes.raster import open_scene
 
 
 @dataclass
@@ -39,7 +39,7 @@ class EvaluationRow:
 def read_truth(path: str, shape: Optional[tuple] = None, scene_path: str = "") -> np.ndarray:
     """A ground-truth map as bool (rows, cols): a raster (nonzero = anomaly) or a MATLAB file."""
     if path.lower().endswith(".mat"):
-        from .matfile import load_matlab_scene
+        from .scenes.matfile import load_matlab_scene
         found = load_matlab_scene(path)
         truth = found.truth
         if truth is None:

@@ -18,11 +18,11 @@ from .. import __version__
 from .detectors import create_detector, method_info
 from .detectors.base import Detector
 from .errors import InputError
-from .raster import GdalScene, open_scene
-from .scene import ArrayScene, Scene
+from .scenes.raster import GdalScene, open_scene
+from .scenes.scene import ArrayScene, Scene
 from .statistics import BandStatistics, BandStatisticsAccumulator
 from .tiling import Progress, ProgressSteps, tiles
-from .writer import ScoreSummary, ScoreWriter
+from .outputs.score_raster import ScoreSummary, ScoreWriter
 
 DEFAULT_TILE_SIZE = 256
 Log = Callable[[str], None]
@@ -75,7 +75,7 @@ def detect_scene(input_path: str, output_path: str, params: Optional[DetectParam
                  overwrite: bool = False, progress: Optional[Progress] = None,
                  log: Optional[Log] = None, write_style: bool = True) -> DetectionResult:
     """Score one scene file and write the score raster (atomically) with its style side-car."""
-    from .style import write_score_style
+    from .outputs.style import write_score_style
     params = params or DetectParameters()
     log = log or (lambda message: None)
     started = time.perf_counter()

@@ -6,7 +6,7 @@ so a result can be traced to what made it.
 """
 from __future__ import annotations
 
-from .raster import gdal
+from .gdal_env import gdal
 
 KEYS = {"HSAD_METHOD": "method", "HSAD_MODEL_VERSION": "model_version",
         "HSAD_DEVICE": "device", "HSAD_VERSION": "hsad_version", "HSAD_SOURCE": "source"}

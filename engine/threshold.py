@@ -25,7 +25,7 @@ import numpy as np
 from scipy import ndimage
 
 from .errors import HsadError, InputError
-from .raster import open_scene
+from .scenes.raster import open_scene
 from .tiling import Progress, ProgressSteps, tiles
 
 RULES = ("auto", "percentile", "value", "top")
@@ -196,7 +196,7 @@ def threshold_score_raster(score_path: str, mask_path: Optional[str], objects_pa
                            progress: Optional[Progress] = None, log: Optional[Log] = None,
                            tile_size: int = 256) -> ThresholdResult:
     """Read a score raster, find its anomaly objects, write the mask and/or the object polygons."""
-    from .threshold_outputs import check_outputs, write_mask, write_objects
+    from .outputs.threshold_files import check_outputs, write_mask, write_objects
     rule.check()
     log = log or (lambda message: None)
     check_outputs(score_path, mask_path, objects_path, overwrite)

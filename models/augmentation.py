@@ -16,7 +16,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..engine.spectral import resampling_matrix
+from ..engine.scenes.spectral import resampling_matrix
 
 
 @dataclass

@@ -16,8 +16,8 @@ import numpy as np
 from ..engine.detectors.rx import GlobalRX
 from ..engine.metrics import auc_roc
 from ..engine.pipeline import score_scene
-from ..engine.scene import ArrayScene
-from ..engine.spectral import SpectralInfo, resampling_matrix
+from ..engine.scenes.scene import ArrayScene
+from ..engine.scenes.spectral import SpectralInfo, resampling_matrix
 from .training_data import DEFAULT_REAL
 
 BAND_COUNTS = (64, 102, 190, 224)

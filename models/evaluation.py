@@ -13,9 +13,9 @@ from typing import Iterable, Optional
 
 import numpy as np
 
-from ..engine.matfile import load_matlab_scene
+from ..engine.scenes.matfile import load_matlab_scene
 from ..engine.metrics import auc_roc
-from ..engine.scene import ArrayScene
+from ..engine.scenes.scene import ArrayScene
 from ..engine.statistics import BandStatisticsAccumulator
 
 FUSION_CHOICES = ("additive", "product", "concat", "spectral", "spatial", "grid")

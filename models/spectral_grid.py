@@ -12,7 +12,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..engine.spectral import relative_positions, resampling_matrix
+from ..engine.scenes.spectral import relative_positions, resampling_matrix
 
 
 @dataclass(frozen=True)

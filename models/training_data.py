@@ -16,8 +16,8 @@ from typing import Optional
 import numpy as np
 
 from ..engine.checksums import sha256_file
-from ..engine.matfile import load_matlab_scene
-from ..engine.spectral import parse_number_list
+from ..engine.scenes.matfile import load_matlab_scene
+from ..engine.scenes.spectral import parse_number_list
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 DEFAULT_BACKGROUND = os.path.normpath(os.path.join(REPO_ROOT, "..", "shared", "data", "background"))
@@ -79,7 +79,7 @@ def load_background_cubes(folder: str) -> list:
 
 
 def _read_gdal(path: str, name: str) -> SourceCube:
-    from ..engine.raster import open_scene
+    from ..engine.scenes.raster import open_scene
     with open_scene(path) as scene:
         info = scene.info
         cube, valid = scene.read(0, 0, info.rows, info.cols)
@@ -91,7 +91,7 @@ def _read_gdal(path: str, name: str) -> SourceCube:
 
 def _mosaic(paths: list, name: str) -> SourceCube:
     """Tiles of one image put back in place by their geotransforms (gaps stay invalid)."""
-    from ..engine.raster import gdal
+    from ..engine.gdal_env import gdal
     parts = [_read_gdal(p, os.path.basename(p)) for p in sorted(paths)]
     transforms = [gdal().Open(p).GetGeoTransform() for p in sorted(paths)]
     px, py = transforms[0][1], transforms[0][5]

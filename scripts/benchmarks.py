@@ -170,7 +170,7 @@ MAX_LOADING = 1.0  # beyond this, local RX no longer whitens by the local covari
 def lrx_loading(args) -> None:
     """Local RX's diagonal loading chosen by leave-one-scene-out cross-validation."""
     from hsad.engine.detectors.local_rx import DEFAULT_INNER, DEFAULT_OUTER, LocalRX
-    from hsad.engine.matfile import load_matlab_scene
+    from hsad.engine.scenes.matfile import load_matlab_scene
     from hsad.engine.metrics import auc_roc
     from hsad.engine.pipeline import score_cube
     if not (REAL / "manifest.json").exists():
@@ -213,7 +213,7 @@ def threshold(args) -> None:
     """How many ground-truth objects each mask rule catches, and at what false-alarm rate."""
     from scipy import ndimage
     from hsad.engine.detectors import create_detector
-    from hsad.engine.matfile import load_matlab_scene
+    from hsad.engine.scenes.matfile import load_matlab_scene
     from hsad.engine.pipeline import score_cube
     from hsad.engine.threshold import ThresholdRule, choose_threshold
     if not (REAL / "manifest.json").exists():

@@ -116,7 +116,7 @@ def _looks_like_scene(path: str) -> bool:
         return True
     if lower.endswith(PICTURE_SUFFIXES):
         return False
-    from ..raster import gdal
+    from ..gdal_env import gdal
     g = gdal()
     try:
         return g.IdentifyDriverEx(path, g.OF_RASTER) is not None
@@ -145,7 +145,7 @@ def _is_score_raster(path: str) -> bool:
     stem, ext = os.path.splitext(os.path.basename(path))
     if ext.lower() != OUTPUT_EXTENSION or not stem.endswith(tuple(f"_{m}" for m in method_names())):
         return False
-    from ..raster import gdal
+    from ..gdal_env import gdal
     g = gdal()
     try:
         ds = g.OpenEx(path, g.OF_RASTER | g.OF_READONLY)

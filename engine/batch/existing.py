@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..writer import NODATA, PARTIAL_TAG, ScoreSummary
+from ..outputs.score_raster import NODATA, PARTIAL_TAG, ScoreSummary
 
 # DetectParameters fields that change the scores (tile size and device do not, by design).
 RESULT_SETTINGS = ("method", "bands", "drop_bad_bands", "inner", "outer", "nodata")
@@ -72,7 +72,7 @@ def inspect_output(output: str, scene: str, params) -> ExistingOutput:
     """Classify the file at ``output`` for a run of ``params`` on ``scene``."""
     if not os.path.lexists(output):
         return ExistingOutput(MISSING)
-    from ..raster import gdal
+    from ..gdal_env import gdal
     g = gdal()
     try:
         ds = g.OpenEx(output, g.OF_RASTER | g.OF_READONLY)

@@ -214,7 +214,7 @@ def _skipped(record: SceneRecord, job: SceneJob, existing, write_style: bool) ->
     summary = existing.summary
     style = os.path.splitext(job.output)[0] + ".qml"
     if write_style and not os.path.exists(style) and summary.valid_pixels:
-        from ..style import write_score_style
+        from ..outputs.style import write_score_style
         write_score_style(job.output, summary)
     record.status = SKIPPED
     record.model_version = existing.metadata.get("HSAD_MODEL_VERSION", "")

@@ -20,7 +20,7 @@ def add_parser(sub, common) -> None:
 
 def describe(path: str, drop_bad_bands: bool = True) -> dict:
     """A plain-data description of a scene (what `hsad info` prints)."""
-    from ..raster import open_scene
+    from ..scenes.raster import open_scene
     with open_scene(path, drop_bad_bands=drop_bad_bands) as scene:
         info = scene.info
         wl = info.file_spectral.wavelengths_nm

@@ -16,7 +16,7 @@ from typing import ClassVar, Optional
 
 import numpy as np
 
-from ..scene import SceneInfo
+from ..scenes.scene import SceneInfo
 from ..statistics import BandStatistics
 
 

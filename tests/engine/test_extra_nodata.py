@@ -9,7 +9,7 @@ import scipy.io
 from hsad.engine.batch import FAILED, plan_batch, run_batch
 from hsad.engine.errors import HsadError
 from hsad.engine.pipeline import DetectParameters, detect_scene
-from hsad.engine.writer import NODATA
+from hsad.engine.outputs.score_raster import NODATA
 from support import run_hsad, scene_with_targets, write_cube
 
 FILL = -9999.0

@@ -8,8 +8,8 @@ import pytest
 import scipy.io
 
 from hsad.engine.errors import InputError
-from hsad.engine.matfile import load_matlab_scene
-from hsad.engine.raster import open_scene
+from hsad.engine.scenes.matfile import load_matlab_scene
+from hsad.engine.scenes.raster import open_scene
 from support import BACKGROUND_DIR, REAL_DIR, needs_background_data, needs_real_data
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from hsad.engine.errors import Cancelled, HsadError
 from hsad.engine.pipeline import DetectParameters, detect_scene
-from hsad.engine.writer import NODATA
+from hsad.engine.outputs.score_raster import NODATA
 from support import custom_wkt, utm_wkt, write_cube
 
 RX = DetectParameters(method="rx", tile_size=16)
@@ -145,8 +145,8 @@ class _InterruptedMetadata(dict):
 
 @pytest.mark.parametrize("extension", [".tif", ".img"])
 def test_ctrl_c_while_the_output_is_created_leaves_no_file(tmp_path, extension):
-    from hsad.engine.scene import ArrayScene
-    from hsad.engine.writer import ScoreWriter
+    from hsad.engine.scenes.scene import ArrayScene
+    from hsad.engine.outputs.score_raster import ScoreWriter
     like = ArrayScene(np.ones((5, 4, 3), np.float32), path=str(tmp_path / "in.tif")).info
     with pytest.raises(KeyboardInterrupt):
         ScoreWriter(str(tmp_path / f"score{extension}"), like,
@@ -164,8 +164,8 @@ def test_a_write_leaves_other_processes_temporary_files_alone(tmp_path, cube_and
 
 
 def test_style_side_car_is_not_left_half_written(tmp_path, monkeypatch):
-    from hsad.engine import style
-    from hsad.engine.writer import ScoreSummary
+    from hsad.engine.outputs import style
+    from hsad.engine.outputs.score_raster import ScoreSummary
 
     def interrupted(low, high):
         raise KeyboardInterrupt

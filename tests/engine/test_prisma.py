@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from hsad.engine.errors import InputError
-from hsad.engine.raster import open_scene
+from hsad.engine.scenes.raster import open_scene
 from support import run_hsad
 
 h5py = pytest.importorskip("h5py")

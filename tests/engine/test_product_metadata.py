@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hsad.engine.errors import InputError
-from hsad.engine.raster import open_scene
+from hsad.engine.scenes.raster import open_scene
 from support import run_hsad, write_cube
 
 PRODUCT = "ENMAP01-____L2A-DT0000001867_20220724T104526Z_008_V010302_20230628T165614Z"

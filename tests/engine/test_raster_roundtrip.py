@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hsad.engine.raster import open_scene
+from hsad.engine.scenes.raster import open_scene
 from support import custom_wkt, write_cube
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hsad.engine.detectors import create_detector, method_names
-from hsad.engine.matfile import load_matlab_scene
+from hsad.engine.scenes.matfile import load_matlab_scene
 from hsad.engine.metrics import auc_roc
 from hsad.engine.pipeline import score_cube
 from support import REAL_DIR, needs_real_data

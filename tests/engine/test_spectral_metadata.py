@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from hsad.engine.errors import InputError
-from hsad.engine.raster import open_scene
-from hsad.engine.spectral import (normalise_wavelengths, relative_positions, resampling_matrix,
+from hsad.engine.scenes.raster import open_scene
+from hsad.engine.scenes.spectral import (normalise_wavelengths, relative_positions, resampling_matrix,
                                   wavelength_from_band_name)
 from support import BACKGROUND_DIR, needs_background_data, write_cube
 

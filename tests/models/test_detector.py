@@ -4,7 +4,7 @@ import pytest
 
 from hsad.engine.metrics import auc_roc
 from hsad.engine.pipeline import score_cube, score_scene
-from hsad.engine.scene import ArrayScene
+from hsad.engine.scenes.scene import ArrayScene
 from hsad.models.detector import load_detector
 from hsad.models.fusion import FusionScorer, combination
 
@@ -33,7 +33,7 @@ def test_scores_have_the_scene_shape_and_are_finite(tiny_weights):
     (None, "no wavelengths in the file: its bands are spread over the model's 8-band grid"),
     (np.linspace(450.0, 2300.0, 30), "by wavelength (450-2300 nm)")])
 def test_the_log_says_how_the_bands_meet_the_grid(tiny_weights, wavelengths, expected):
-    from hsad.engine.spectral import SpectralInfo
+    from hsad.engine.scenes.spectral import SpectralInfo
     cube, _ = synthetic_cube()
     scene = ArrayScene(cube, spectral=SpectralInfo(wavelengths_nm=wavelengths))
     lines = []

@@ -9,9 +9,9 @@ import os
 import numpy as np
 import pytest
 
-from hsad.engine.matfile import load_matlab_scene
+from hsad.engine.scenes.matfile import load_matlab_scene
 from hsad.engine.pipeline import DetectParameters, detect_scene
-from hsad.engine.writer import NODATA
+from hsad.engine.outputs.score_raster import NODATA
 from support import BACKGROUND_DIR, needs_background_data
 
 REAL_FILES = ["emit/emit20250324t221005_jpl_unmix_ex", "enmap/enmap_potsdam_tile_128_0.tif",

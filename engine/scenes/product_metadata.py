@@ -18,7 +18,7 @@ from typing import Optional
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 from .spectral import SpectralInfo, normalise_wavelengths
 
 _ENMAP_IMAGE = re.compile(r"^(?P<product>.+)-SPECTRAL_IMAGE(?:\.[A-Za-z]+)?$", re.IGNORECASE)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .errors import InputError
+from ..errors import InputError
 from .spectral import (SpectralInfo, normalise_wavelengths, parse_number_list,
                        wavelength_from_band_name)
 

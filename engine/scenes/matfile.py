@@ -15,7 +15,7 @@ from typing import Optional
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 from .scene import ArrayScene
 
 _TRUTH_HINTS = ("gt", "map", "truth", "ground", "label", "mask", "target", "anomal")

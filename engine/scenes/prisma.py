@@ -20,7 +20,7 @@ from typing import Optional
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 from .scene import IDENTITY_GEOTRANSFORM, Scene, SceneInfo
 from .spectral import normalise_wavelengths
 
@@ -48,7 +48,7 @@ class PrismaScene(Scene):
     """A PRISMA L2B/L2C/L2D product as a (rows, cols, bands) scene."""
 
     def __init__(self, path: str):
-        from .raster import gdal
+        from ..gdal_env import gdal
         g = gdal()
         try:
             container = g.Open(path)

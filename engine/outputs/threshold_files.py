@@ -14,15 +14,15 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .errors import Cancelled, OutputError
-from .raster import gdal
-from .writer import PARTIAL_TAG, check_output, driver_for
+from ..errors import Cancelled, OutputError
+from ..gdal_env import gdal
+from .score_raster import PARTIAL_TAG, check_output, driver_for
 
 MASK_NODATA = 255
 VECTOR_DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".geojson": "GeoJSON",
                   ".json": "GeoJSON", ".fgb": "FlatGeobuf", ".csv": "CSV"}
 LAYER_OPTIONS = {"CSV": ["GEOMETRY=AS_WKT"]}
-STYLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+STYLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                       "resources", "styles")
 MASK_STYLE = os.path.join(STYLES, "anomaly_mask.qml")
 OBJECTS_STYLE = os.path.join(STYLES, "anomaly_objects.qml")

@@ -11,20 +11,14 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .errors import HsadError, InputError
+from ..errors import HsadError, InputError
+from ..gdal_env import gdal
 from .prisma import PrismaScene, is_prisma_product
 from .scene import Scene, SceneInfo
 
 ENVI_DATA_EXTENSIONS = ("", ".img", ".dat", ".bsq", ".bil", ".bip", ".raw", ".envi")
 MATLAB_EXTENSIONS = (".mat",)
 RAW_DRIVERS = ("ENVI", "EHdr", "BT", "PAux", "GenBinTIFF", "ISCE", "ROI_PAC")
-
-
-def gdal():
-    """The GDAL module, with Python exceptions on (they carry GDAL's own message)."""
-    from osgeo import gdal as _gdal
-    _gdal.UseExceptions()
-    return _gdal
 
 
 def open_scene(path, bands: Optional[Sequence[int]] = None, drop_bad_bands: bool = True,

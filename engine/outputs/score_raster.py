@@ -14,10 +14,10 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .errors import OutputError
-from .raster import gdal
-from .scene import SceneInfo
-from .statistics import RandomSample
+from ..errors import OutputError
+from ..gdal_env import gdal
+from ..scenes.scene import SceneInfo
+from ..statistics import RandomSample
 
 NODATA = -9999.0
 GTIFF_EXTENSIONS = (".tif", ".tiff")

@@ -14,7 +14,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 _NANOMETRE_UNITS = {"nm", "nanometer", "nanometers", "nanometre", "nanometres"}
 _MICROMETRE_UNITS = {"um", "µm", "micrometer", "micrometers", "micrometre", "micrometres",
