@@ -87,7 +87,7 @@ bench-lrx-loading:
 	$(PY) scripts/benchmarks.py lrx-loading
 
 train:
-	$(PY) -m hsad.models.training
+	$(VENV)/bin/hsad train
 
 screenshots:
 	$(PY) scripts/screenshots.py

@@ -17,16 +17,8 @@ from dataclasses import asdict, dataclass
 from typing import Optional
 
 from .. import __version__
-from .checksums import sha256_file
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-WEIGHTS_DIR = os.path.join(PACKAGE_DIR, "models", "weights")
-TORCH_REQUIREMENT = "torch==2.13.0"  # the one pin every install hint names (as requirements-dev.txt)
-
-
-def torch_install_command() -> str:
-    """The command that installs PyTorch's CPU build into the Python running now."""
-    return f"{sys.executable or 'python3'} -m pip install {TORCH_REQUIREMENT}"
 
 # (module, label, Debian package, what needs it): imported here to read their versions.
 LIBRARIES = (
@@ -91,31 +83,36 @@ def collect(qgis_version: Optional[str] = None, timeout: float = 120.0) -> list:
                             "only the QGIS plugin needs it", "version" in found,
                             "" if "version" in found else "sudo apt-get install qgis python3-qgis"))
     checks += [_library_check(*entry) for entry in LIBRARIES]
-    checks += _torch_checks(_finish_probe(probes["torch"], timeout))
+    torch_found = _finish_probe(probes["torch"], timeout)
+    checks += _torch_checks(torch_found)
     checks.append(weights_check())
+    checks.append(inference_check(torch_found))
     return checks
 
 
-def weights_check(folder: str = WEIGHTS_DIR) -> Check:
+def weights_check(folder: Optional[str] = None) -> Check:
     """The shipped weights: present, and matching the sha256 their manifest records?"""
-    manifest_path = os.path.join(folder, "manifest.json")
-    fix = f"{sys.executable} -m hsad.models.training   (or: make train; or reinstall the plugin)"
-    if not os.path.isfile(manifest_path):
-        return Check("weights", f"not found ({manifest_path} is missing); the twobranch method "
-                     "is unavailable, rx and lrx work", False, fix)
+    from .pretrained.weights import archive_path, check_integrity, read_manifest
+    from .errors import DependencyError
+    fix = "reinstall the plugin, or rebuild the weights with: hsad train (needs PyTorch)"
     try:
-        with open(manifest_path, encoding="utf-8") as handle:
-            manifest = json.load(handle)
-        path = os.path.join(folder, manifest.get("weights_file", "twobranch.pt"))
-        digest = sha256_file(path)
-    except (OSError, ValueError, AttributeError) as exc:
-        return Check("weights", f"unreadable ({' '.join(str(exc).split())})", False, fix)
-    expected = manifest.get("weights_sha256")
-    verdict = "matches the manifest" if digest == expected else \
-        f"does NOT match the manifest's {str(expected)[:16]}... (corrupted or replaced)"
-    return Check("weights", f"{path}, sha256 {digest} ({verdict}), model "
-                 f"{manifest.get('model_version', 'unversioned')}", digest == expected,
-                 "" if digest == expected else fix)
+        manifest, path = check_integrity(folder)
+    except DependencyError as exc:
+        return Check("weights", f"{exc}; the twobranch method is unavailable, rx and lrx work",
+                     False, fix)
+    digest = manifest["weights_sha256"]
+    return Check("weights", f"{path}, sha256 {digest} (matches the manifest), model "
+                 f"{manifest.get('model_version', 'unversioned')}")
+
+
+def inference_check(torch_found: dict) -> Check:
+    """Which path the pretrained detector runs on here (what --device auto picks)."""
+    from .accelerator import gpu_present
+    if torch_found.get("cuda_available"):
+        return Check("inference", "twobranch runs in PyTorch on the GPU (cuda) with --device "
+                     "auto; --device cpu runs it in numpy")
+    note = "" if not gpu_present() else " (a GPU is present but PyTorch cannot use it)"
+    return Check("inference", f"twobranch runs in numpy on the CPU{note}; nothing to install")
 
 
 def format_report(checks: list) -> str:
@@ -155,11 +152,11 @@ def _library_check(module: str, label: str, debian: str, needed_for: Optional[st
 
 def _torch_checks(found: dict) -> list:
     if "version" not in found:
-        fix = torch_install_command()
-        return [Check("torch", f"not importable ({found.get('error')}); needed for twobranch",
-                      False, fix),
+        from .install_hints import torch_install_command
+        return [Check("torch", f"not importable ({found.get('error')}); only training, the GPU "
+                      "path and the ferd method need it", False, torch_install_command()),
                 Check("cuda", "unknown (no torch)"),
-                Check("device", "none for twobranch (no torch); rx and lrx run on the CPU")]
+                Check("device", "cpu (numpy) for every method")]
     if found.get("cuda_available"):
         gpus = found.get("gpus") or []
         cuda = f"{found.get('cuda_build')} with {len(gpus)} GPU(s): {', '.join(gpus)}"
@@ -172,7 +169,13 @@ def _torch_checks(found: dict) -> list:
 
 
 def _start_probe(code: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+    """Run ``code`` in the interpreter of this environment (inside QGIS, ``sys.executable`` is
+    QGIS itself, not Python)."""
+    from .install_hints import PythonSetup
+    python = PythonSetup.current().interpreter
+    if not os.path.isfile(python):
+        python = sys.executable
+    return subprocess.Popen([python, "-c", code], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 

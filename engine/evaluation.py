@@ -15,7 +15,8 @@ import numpy as np
 
 from .errors import InputError
 from .metrics import evaluate_scores, roc_curve
-from .pipeline import DetectParameters, score_scene
+from .pipeline import DetectParameters
+from .scoring import score_scene
 from .scenes.raster import open_scene
 
 
@@ -124,7 +125,8 @@ def summarise(rows: Sequence[EvaluationRow]) -> dict:
     return {"scenes": [r.as_dict() for r in rows], "mean_auc_roc": means}
 
 
-def plot_roc_curves(curves: dict, folder: str) -> list:
+def plot_roc_curves(curves: dict, folder: str, inputs: Sequence[str] = (),
+                    overwrite: bool = False) -> list:
     """One PNG per scene with the ROC curve of each method (log false-alarm axis).
 
     Drawn on a bare Agg canvas, not through pyplot: inside QGIS, switching matplotlib's global
@@ -132,7 +134,7 @@ def plot_roc_curves(curves: dict, folder: str) -> list:
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    os.makedirs(folder, exist_ok=True)
+    from .outputs.staging import write_with
     written = []
     for scene in dict.fromkeys(s for s, _ in curves):
         fig = Figure(figsize=(5, 4), dpi=110)
@@ -151,7 +153,7 @@ def plot_roc_curves(curves: dict, folder: str) -> list:
         ax.legend(loc="lower right")
         path = os.path.join(folder, os.path.splitext(os.path.basename(scene))[0] + "_roc.png")
         fig.tight_layout()
-        fig.savefig(path)
+        write_with(path, lambda temp: fig.savefig(temp, format="png"), inputs, overwrite)
         written.append(path)
     return written
 

@@ -1,13 +1,12 @@
 """One way through: a scene in, a detector run tile by tile, a score raster out.
 
 The Processing algorithms, the command line and batch workers all call :func:`detect_scene`;
-evaluation and training call :func:`score_scene` on scenes in memory. Memory is bounded by the
-tile size: no pass holds the whole scene, and features are cached on disk, not in memory.
+evaluation and research call :func:`~hsad.engine.scoring.score_scene` on open scenes. Memory is
+bounded by the tile size (:mod:`.scoring`).
 """
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Optional, Sequence
@@ -15,35 +14,46 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from .. import __version__
-from .detectors import create_detector, method_info
+from .detectors import DEFAULT_METHOD, create_detector, detector_class, method_options
 from .detectors.base import Detector
-from .errors import InputError
-from .scenes.raster import GdalScene, open_scene
-from .scenes.scene import ArrayScene, Scene
-from .statistics import BandStatistics, BandStatisticsAccumulator
-from .tiling import Progress, ProgressSteps, tiles
 from .outputs.score_raster import ScoreSummary, ScoreWriter
+from .provenance import Provenance
+from .scenes.raster import GdalScene, open_scene
+from .scoring import DEFAULT_TILE_SIZE, score_scene
+from .tiling import Progress
 
-DEFAULT_TILE_SIZE = 256
 Log = Callable[[str], None]
 
 
 @dataclass
 class DetectParameters:
-    """Everything a user can set for one detection run (shared by Processing and the CLI)."""
+    """Everything a user can set for one detection run (shared by Processing and the CLI).
 
-    method: str = "twobranch"
+    ``options`` holds the method's own options by name (local RX windows, a weights folder...),
+    as its detector class declares them; missing ones take their defaults.
+    """
+
+    method: str = DEFAULT_METHOD
     bands: Optional[Sequence[int]] = None  # 1-based file bands; None = all usable bands
     drop_bad_bands: bool = True
     tile_size: int = DEFAULT_TILE_SIZE
     device: str = "auto"
-    inner: Optional[int] = None  # local RX guard window
-    outer: Optional[int] = None  # local RX outer window
     nodata: Optional[float] = None  # a raw value that also means nodata (besides the file's)
+    options: dict = field(default_factory=dict)
+
+    def method_options(self) -> dict:
+        """This method's options, checked, with defaults filled in (other methods' dropped)."""
+        return method_options(self.method, self.options)
 
     def detector(self) -> Detector:
-        extra = {"device": self.device} if method_info(self.method).needs_torch else {}
-        return create_detector(self.method, inner=self.inner, outer=self.outer, **extra)
+        return create_detector(self.method, self.options, self.device)
+
+    def request(self) -> dict:
+        """What was asked, in plain JSON types: recorded with the output, compared by batches."""
+        return {"method": self.method, "bands": list(self.bands) if self.bands else None,
+                "drop_bad_bands": self.drop_bad_bands, "nodata": self.nodata,
+                "options": self.method_options(), "tile_size": self.tile_size,
+                "device": self.device}
 
 
 @dataclass
@@ -73,8 +83,11 @@ class DetectionResult:
 
 def detect_scene(input_path: str, output_path: str, params: Optional[DetectParameters] = None,
                  overwrite: bool = False, progress: Optional[Progress] = None,
-                 log: Optional[Log] = None, write_style: bool = True) -> DetectionResult:
-    """Score one scene file and write the score raster (atomically) with its style side-car."""
+                 log: Optional[Log] = None, write_style: bool = True,
+                 protect: Sequence[str] = ()) -> DetectionResult:
+    """Score one scene file and write the score raster (atomically) with its style side-car.
+
+    ``protect``: more files the output must never replace (a batch's other scenes)."""
     from .outputs.style import write_score_style
     params = params or DetectParameters()
     log = log or (lambda message: None)
@@ -89,18 +102,20 @@ def detect_scene(input_path: str, output_path: str, params: Optional[DetectParam
         if params.nodata is not None:
             log(f"a band holding {params.nodata:g} counts as nodata (as asked)")
         inputs = scene.file_list if isinstance(scene, GdalScene) else [input_path]
-        metadata = {"HSAD_VERSION": __version__, "HSAD_METHOD": params.method,
-                    "HSAD_SOURCE": os.path.abspath(input_path),
-                    "HSAD_REQUEST": asdict(params),  # what was asked: batch reruns compare it
-                    "HSAD_PARAMETERS": {**detector.parameters,
-                                        "bands": [b + 1 for b in info.band_indices]}}
-        with ScoreWriter(output_path, info, inputs=inputs, overwrite=overwrite,
-                         description=f"anomaly score ({params.method})", metadata=metadata) as writer:
+        provenance = Provenance(method=params.method, source=os.path.abspath(input_path),
+                                request=params.request(),
+                                parameters={**detector.parameters,
+                                            "bands": [b + 1 for b in info.band_indices]})
+        with ScoreWriter(output_path, info, inputs=list(inputs) + list(protect),
+                         overwrite=overwrite, description=f"anomaly score ({params.method})",
+                         metadata=provenance.metadata(), style=write_style) as writer:
             stats = score_scene(scene, detector, writer.write, tile_size=params.tile_size,
                                 progress=progress, log=log)
             notices = [undeclared_fill_notice(info, stats, params.nodata)]
-            writer.set_metadata("HSAD_MODEL_VERSION", detector.model_version or "")
-            writer.set_metadata("HSAD_DEVICE", detector.device)
+            provenance.model_version = detector.model_version or ""
+            provenance.device = detector.device
+            for key, value in provenance.metadata(final=True).items():
+                writer.set_metadata(key, value)
             summary = writer.commit()
     style = write_score_style(output_path, summary) if write_style and summary.valid_pixels else None
     notices = [n for n in notices if n]  # the caller shows them: a warning, not a log line
@@ -129,106 +144,6 @@ def undeclared_fill_notice(info, stats, extra_nodata: Optional[float]) -> str:
                     f"declare as nodata: if it is a fill value, those pixels were scored as data; "
                     f"run again with --nodata {value:g} (Processing: Extra nodata value)")
     return ""
-
-
-def score_scene(scene: Scene, detector: Detector, sink: Callable[[np.ndarray, int, int], None],
-                tile_size: int = DEFAULT_TILE_SIZE, progress: Optional[Progress] = None,
-                log: Optional[Log] = None) -> BandStatistics:
-    """Run a detector over a scene and hand each tile's scores (NaN = nodata) to ``sink``."""
-    passes = (1.0, 3.0, 3.0) if detector.needs_fit else (1.0, 6.0)
-    steps = ProgressSteps(progress, passes)
-    stats = band_statistics(scene, tile_size, steps)
-    detector.prepare(scene.info, stats)
-    if log is not None and detector.input_note():
-        log(detector.input_note())
-    grid = tiles(scene.info.rows, scene.info.cols, tile_size, detector.halo)
-    cache = _FeatureCache() if detector.needs_fit and detector.expensive_features else None
-    try:
-        if detector.needs_fit:
-            for tile in steps.walk(grid):
-                cube, valid = _read_filled(scene, tile, stats)
-                feats = detector.features(cube, valid)[tile.core]
-                detector.fit(feats, valid[tile.core])
-                if cache is not None:
-                    cache.put(tile, feats)
-            detector.finish_fit()
-        for tile in steps.walk(grid):
-            cube, valid = _read_filled(scene, tile, stats)
-            if cache is not None:
-                feats, core = cache.get(tile), (slice(None), slice(None))
-                valid = valid[tile.core]
-            else:
-                feats, core = detector.features(cube, valid), tile.core
-            scores = detector.score(feats, valid, core)
-            scores = np.where(valid[core], scores, np.nan).astype(np.float32)
-            sink(scores, tile.row, tile.col)
-    finally:
-        if cache is not None:
-            cache.close()
-    return stats
-
-
-def score_cube(cube: np.ndarray, detector: Detector, tile_size: int = 100000,
-               progress: Optional[Progress] = None) -> np.ndarray:
-    """Scores of an in-memory (rows, cols, bands) cube; NaN where a pixel is invalid."""
-    scene = ArrayScene(cube)
-    out = np.full(cube.shape[:2], np.nan, dtype=np.float32)
-
-    def sink(scores, row, col):
-        out[row:row + scores.shape[0], col:col + scores.shape[1]] = scores
-
-    score_scene(scene, detector, sink, tile_size=tile_size, progress=progress)
-    return out
-
-
-def band_statistics(scene: Scene, tile_size: int, steps: ProgressSteps) -> BandStatistics:
-    """Per-band statistics of every valid pixel (one read of the scene)."""
-    info = scene.info
-    acc = BandStatisticsAccumulator(info.bands)
-    for tile in steps.walk(tiles(info.rows, info.cols, tile_size, 0)):
-        cube, valid = scene.read(tile.row, tile.col, tile.rows, tile.cols)
-        acc.add(cube[valid])
-    stats = acc.result()
-    if stats.count == 0:
-        raise InputError(f"{info.path}: every pixel is nodata or not finite")
-    return stats
-
-
-def _read_filled(scene: Scene, tile, stats: BandStatistics) -> tuple:
-    """A tile with its halo, invalid pixels replaced by the band means (neutral for networks)."""
-    cube, valid = scene.read(tile.read_row, tile.read_col, tile.read_rows, tile.read_cols)
-    if not valid.all():
-        cube[~valid] = stats.mean.astype(np.float32)
-    return cube, valid
-
-
-class _FeatureCache:
-    """Tile-core features kept on disk between the fit and score passes.
-
-    Each tile's block is appended to one file and read back by explicit reads, not a memory
-    map: mapped pages count towards the process's resident memory (and a container's limit), so
-    a memory map of a large scene's features would grow to the size of the whole file.
-    """
-
-    def __init__(self):
-        self._dir = tempfile.TemporaryDirectory(prefix="hsad-features-")
-        self._file = open(os.path.join(self._dir.name, "features.f32"), "w+b")
-        self._blocks = {}  # (row, col) -> (offset in bytes, shape)
-
-    def put(self, tile, feats: np.ndarray) -> None:
-        block = np.ascontiguousarray(feats, dtype=np.float32)
-        self._file.seek(0, os.SEEK_END)
-        self._blocks[(tile.row, tile.col)] = (self._file.tell(), block.shape)
-        self._file.write(block.tobytes())
-
-    def get(self, tile) -> np.ndarray:
-        offset, shape = self._blocks[(tile.row, tile.col)]
-        self._file.seek(offset)
-        return np.fromfile(self._file, dtype=np.float32, count=int(np.prod(shape))).reshape(shape)
-
-    def close(self) -> None:
-        self._file.close()
-        self._dir.cleanup()
 
 
 def _describe_dropped(dropped: dict) -> str:

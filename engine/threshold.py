@@ -18,6 +18,7 @@ Rules:
 """
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Optional
 
@@ -25,6 +26,7 @@ import numpy as np
 from scipy import ndimage
 
 from .errors import HsadError, InputError
+from .provenance import Provenance
 from .scenes.raster import open_scene
 from .tiling import Progress, ProgressSteps, tiles
 
@@ -212,8 +214,9 @@ def threshold_score_raster(score_path: str, mask_path: Optional[str], objects_pa
     try:
         if mask_path:
             staged.append(write_mask(mask_path, found, info, _stage(steps, "mask"),
-                                     metadata={"HSAD_SOURCE": score_path,
-                                               "HSAD_RULE": rule.describe(found.threshold)}))
+                                     metadata=Provenance(
+                                         source=os.path.abspath(score_path),
+                                         rule=rule.describe(found.threshold)).metadata()))
         if objects_path:
             staged.append(write_objects(objects_path, found, info, _stage(steps, "objects")))
         for output in staged:

@@ -1,6 +1,6 @@
-"""Learned detectors for hsad: the pretrained two-branch (FERS-style) model.
+"""Everything in hsad that imports torch: the networks, their training, the optional GPU path.
 
-Nothing here imports torch at package import time: the engine imports
-:mod:`hsad.models.detector` only when the ``twobranch`` method is asked for, and that module
-imports torch lazily so a missing torch becomes a one-line :class:`DependencyError`.
+The engine runs the shipped model in numpy; it imports a module here only when a user asks for
+training or a GPU (``--device cuda``), through ``hsad.engine.accelerator``. Nothing here imports
+the engine, the plugin or QGIS: these modules take and return numpy arrays and plain dicts.
 """

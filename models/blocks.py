@@ -73,22 +73,6 @@ class SqueezeExcitation(nn.Module):
         return x * self.gates(x.mean(dim=(2, 3), keepdim=True))
 
 
-class ChannelAttention(SqueezeExcitation):
-    """The feature-restoration net's channel attention (same form as SE)."""
-
-
-class ResidualBlock(nn.Module):
-    """relu(bn(conv(relu(bn(conv(x))))) + x): the restoration net's block."""
-
-    def __init__(self, channels: int):
-        super().__init__()
-        self.body = nn.Sequential(ConvNormAct(channels, channels), ConvNormAct(channels, channels,
-                                                                               act=False))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(self.body(x) + x)
-
-
 def uniform_init(module: nn.Module, bound: float = 0.1) -> None:
     """The authors' init for new convolutions: weights U(-bound, bound)."""
     for m in module.modules():

@@ -155,16 +155,3 @@ class SpectralDistiller(nn.Module):
         branch.stage_a.load_state_dict(self.teacher.stage_a.state_dict())
         branch.projection.load_state_dict(self.projection.state_dict())
         return branch.eval()
-
-
-class SpectralEnsemble(nn.Module):
-    """Several spectral branches, each distilled around its own random teacher; F_spe is their
-    mean. A single random teacher is one draw: averaging several lowers how much the score
-    depends on which draw it was."""
-
-    def __init__(self, members: list):
-        super().__init__()
-        self.members = nn.ModuleList(members)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.stack([m(x) for m in self.members]).mean(dim=0)

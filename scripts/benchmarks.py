@@ -115,7 +115,7 @@ def _time(fn, repeat: int = 1) -> float:
 def speed(args) -> None:
     from hsad.engine.detectors import create_detector
     from hsad.engine.metrics import auc_roc
-    from hsad.engine.pipeline import score_cube
+    from hsad.engine.scoring import score_cube
     rng = np.random.default_rng(0)
     lines = ["## Speed", "", f"Command: `make bench-speed` (`python scripts/benchmarks.py speed`), "
              f"{datetime.date.today()}, {machine()}. Best of the runs shown; scenes are "
@@ -128,7 +128,7 @@ def speed(args) -> None:
     cube[truth] += rng.normal(scale=2.0, size=(truth.sum(), 200)).astype(np.float32)
     inner, outer = 5, 21
     ours = {}
-    t_ours = _time(lambda: ours.setdefault("s", score_cube(cube, create_detector("lrx", inner=inner, outer=outer))),
+    t_ours = _time(lambda: ours.setdefault("s", score_cube(cube, create_detector("lrx", {"inner": inner, "outer": outer}))),
                    repeat=2)
     lines += [f"### Local RX (guard {inner}, outer {outer}) on 100 x 100 x 200", "",
               "| implementation | seconds | AUC on implanted pixels |", "|---|---:|---:|",
@@ -137,7 +137,7 @@ def speed(args) -> None:
         import spectral
         spy = {}
         t_spy = _time(lambda: spy.setdefault("s", spectral.rx(cube.astype(np.float64), window=(inner, outer))))
-        same = score_cube(cube, create_detector("lrx", inner=inner, outer=outer, loading=1e-12))
+        same = score_cube(cube, LocalRX(inner, outer, loading=1e-12))
         border = outer // 2
         core = (slice(border, -border), slice(border, -border))
         diff = np.max(np.abs(spy["s"][core] - same[core]) / np.abs(spy["s"][core]))
@@ -172,7 +172,7 @@ def lrx_loading(args) -> None:
     from hsad.engine.detectors.local_rx import DEFAULT_INNER, DEFAULT_OUTER, LocalRX
     from hsad.engine.scenes.matfile import load_matlab_scene
     from hsad.engine.metrics import auc_roc
-    from hsad.engine.pipeline import score_cube
+    from hsad.engine.scoring import score_cube
     if not (REAL / "manifest.json").exists():
         print(f"skipped: {REAL} is absent")
         return
@@ -214,7 +214,7 @@ def threshold(args) -> None:
     from scipy import ndimage
     from hsad.engine.detectors import create_detector
     from hsad.engine.scenes.matfile import load_matlab_scene
-    from hsad.engine.pipeline import score_cube
+    from hsad.engine.scoring import score_cube
     from hsad.engine.threshold import ThresholdRule, choose_threshold
     if not (REAL / "manifest.json").exists():
         print(f"skipped: {REAL} is absent")

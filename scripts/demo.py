@@ -20,14 +20,14 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(REPO))  # `import hsad` also from a plain checkout
-METHOD_INDEX = {"twobranch": 0, "rx": 1, "lrx": 2}
+METHODS = ("twobranch", "rx", "lrx")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join(REPO, "build", "demo"),
                         help="output folder (default: build/demo)")
-    parser.add_argument("--method", choices=sorted(METHOD_INDEX), default="twobranch")
+    parser.add_argument("--method", choices=METHODS, default="twobranch")
     parser.add_argument("--size", type=int, default=256, help="scene rows and columns")
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
@@ -62,7 +62,7 @@ def main() -> int:
             os.remove(stale)
     started = time.perf_counter()
     report = qgis_process(["--json", "run", "hsad:detect", "--", f"INPUT={scene_path}",
-                           f"METHOD={METHOD_INDEX[method]}", f"OUTPUT={score_path}"], env)
+                           f"METHOD={method}", f"OUTPUT={score_path}"], env)
     seconds = time.perf_counter() - started
     for line in report.get("log", {}).get("info", []):
         if line.startswith(("device used", "hsad ")):

@@ -31,7 +31,7 @@ def main() -> int:
     scene = os.path.join(work, "harbour.bsq")
     write_envi(scene, make_scene(256, 256, bands=120, targets=12, seed=3))
     env = desktop_env(work)
-    env.update(HSAD_SHOT_SCENE=scene, HSAD_SHOT_OUT=work, HSAD_SHOT_METHOD=str(method_index()))
+    env.update(HSAD_SHOT_SCENE=scene, HSAD_SHOT_OUT=work, HSAD_SHOT_METHOD=shot_method())
     launcher = os.path.join(work, "launch.py")
     with open(launcher, "w") as handle:
         handle.write("import importlib.util\n"
@@ -59,14 +59,14 @@ def main() -> int:
     return 0
 
 
-def method_index() -> int:
-    """The pretrained detector (0) when it loads here, else global RX (1), as in the demo."""
+def shot_method() -> str:
+    """The pretrained detector when it loads here, else global RX, as in the demo."""
     try:
         from hsad.engine.detectors import create_detector
         create_detector("twobranch", device="cpu")
-        return 0
+        return "twobranch"
     except Exception:
-        return 1
+        return "rx"
 
 
 def desktop_env(work: str) -> dict:
@@ -105,7 +105,7 @@ def _run_and_capture() -> None:
     with open(os.path.join(out, "log.txt"), "w") as log:
         try:
             scene = _load_false_colour(os.environ["HSAD_SHOT_SCENE"])
-            score, objects = _run_hsad(scene, int(os.environ["HSAD_SHOT_METHOD"]), out)
+            score, objects = _run_hsad(scene, os.environ["HSAD_SHOT_METHOD"], out)
             log.write(f"score layer: {score.name()} ({score.renderer().type()}); "
                       f"objects layer: {objects.name()} ({objects.featureCount()} objects)\n")
         except Exception:  # written to the log: the driver prints it
@@ -179,13 +179,13 @@ def _band_near(layer, nm: float) -> int:
     return best
 
 
-def _run_hsad(scene, method: int, out: str):
+def _run_hsad(scene, method: str, out: str):
     import processing
     from qgis.core import QgsProject
     detect = processing.runAndLoadResults("hsad:detect", {
         "INPUT": scene, "METHOD": method, "OUTPUT": os.path.join(out, "harbour_score.tif")})
     processing.runAndLoadResults("hsad:threshold", {
-        "INPUT": detect["OUTPUT"], "RULE": 3, "TOP_N": 20, "OBJECTS": os.path.join(out, "harbour_objects.gpkg"),
+        "INPUT": detect["OUTPUT"], "RULE": "top", "TOP_N": 20, "OBJECTS": os.path.join(out, "harbour_objects.gpkg"),
         "MASK": None})
     layers = QgsProject.instance().mapLayers().values()
     score = next(layer for layer in layers if "anomaly score" in layer.name())

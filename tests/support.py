@@ -148,3 +148,79 @@ def needs_real_data():
 def needs_background_data():
     return pytest.mark.skipif(not (BACKGROUND_DIR / "manifest.json").exists(),
                               reason="../shared/data/background is not present")
+
+
+def dead_pid() -> int:
+    """The id of a process that has finished (what a kill -9 leaves in temporary names)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def partial_path(target, pid: int) -> Path:
+    """The temporary name process ``pid`` writes ``target`` under (the staging rule's)."""
+    from hsad.engine.outputs.staging import temporary_path
+    return Path(temporary_path(str(target), pid))
+
+
+def tiny_config(**changes):
+    """A small two-branch configuration (8 grid bands) for fast tests of the model code."""
+    from hsad.engine.pretrained.config import ModelConfig
+    from hsad.engine.pretrained.grid import BandGrid
+    base = dict(grid=BandGrid(bands=8), projected=8, spectral_widths=(8, 8, 8), code=8,
+                projection_hidden=8, rings=((3, 5), (5, 9)), trunk=8, head_hidden=8,
+                ring_mean_start=False)
+    base.update(changes)
+    return ModelConfig(**base)
+
+
+def random_arrays(config, seed: int = 0) -> dict:
+    """Random weights under the shipped model's parameter names (what a trained archive holds),
+    made without torch; the spatial head is live (non-zero) so every path is exercised."""
+    rng = np.random.default_rng(seed)
+    bands, width, hidden = config.bands, config.spectral_widths[0], config.projection_hidden
+    compressed = bands if config.ring_mean_start else 16
+    pooled = len(config.rings) * (compressed + config.trunk)
+    se = max(bands // 8, 2)
+    arrays = {}
+
+    def conv(name, outputs, inputs, bias=True):
+        arrays[f"{name}.weight"] = rng.uniform(-0.3, 0.3, (outputs, inputs, 1, 1)).astype(np.float32)
+        if bias:
+            arrays[f"{name}.bias"] = rng.uniform(-0.1, 0.1, outputs).astype(np.float32)
+
+    def norm(name, channels):
+        arrays[f"{name}.weight"] = rng.uniform(0.5, 1.5, channels).astype(np.float32)
+        arrays[f"{name}.bias"] = rng.uniform(-0.2, 0.2, channels).astype(np.float32)
+        arrays[f"{name}.running_mean"] = rng.uniform(-0.2, 0.2, channels).astype(np.float32)
+        arrays[f"{name}.running_var"] = rng.uniform(0.5, 2.0, channels).astype(np.float32)
+        arrays[f"{name}.num_batches_tracked"] = np.array(0, dtype=np.int64)
+
+    conv("spectral.band_projection", config.projected, bands, bias=False)
+    conv("spectral.stage_a.0.0", width, config.projected, bias=False)
+    norm("spectral.stage_a.0.1", width)
+    for k in (0, 1):
+        conv(f"spectral.stage_a.1.body.{k}.0", width, width, bias=False)
+        norm(f"spectral.stage_a.1.body.{k}.1", width)
+    conv("spectral.projection.conv1", hidden, width)
+    conv("spectral.projection.conv2", bands, hidden)
+    conv("spectral.projection.conv3", 1, bands)
+    conv("spatial.compress", compressed, bands)
+    conv("spatial.trunk.0.0", config.trunk, compressed, bias=False)
+    norm("spatial.trunk.0.1", config.trunk)
+    conv("spatial.trunk.1.0", config.trunk, config.trunk, bias=False)
+    norm("spatial.trunk.1.1", config.trunk)
+    conv("spatial.head.0", config.head_hidden, pooled)
+    conv("spatial.head.2", bands, config.head_hidden)
+    conv("spatial.linear", bands, pooled, bias=False)
+    conv("spatial.se.fc1", se, bands)
+    conv("spatial.se.fc2", bands, se)
+    return arrays
+
+
+def tiny_weights_folder(folder, config=None, seed: int = 0) -> str:
+    """A weights folder (archive + manifest) holding random tiny weights."""
+    from hsad.engine.pretrained.weights import save_weights
+    config = config or tiny_config()
+    save_weights(random_arrays(config, seed), str(folder), {"config": config.as_dict()})
+    return str(folder)

@@ -19,8 +19,8 @@ from .discovery import SceneJob, find_scenes, plan_batch, plan_outputs
 from .existing import ExistingOutput, inspect_output
 from .runner import process_scene, run_batch
 from .summary import (CANCELLED, DONE, FAILED, SKIPPED, BatchSummary, SceneRecord,
-                      write_summary)
+                      is_batch_summary, write_summary)
 
 __all__ = ["SceneJob", "find_scenes", "plan_batch", "plan_outputs", "ExistingOutput",
            "inspect_output", "process_scene", "run_batch", "BatchSummary", "SceneRecord",
-           "write_summary", "DONE", "SKIPPED", "FAILED", "CANCELLED"]
+           "write_summary", "is_batch_summary", "DONE", "SKIPPED", "FAILED", "CANCELLED"]

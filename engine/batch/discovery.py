@@ -14,12 +14,18 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Sequence
 
 from ..errors import InputError
+from ..outputs.staging import protected
 
 OUTPUT_EXTENSION = ".tif"
 # Files that describe or accompany a raster and are never scenes themselves.
 SIDE_CAR_SUFFIXES = (".hdr", ".aux.xml", ".aux", ".qml", ".ovr", ".msk", ".prj", ".tfw", ".tfwx",
                      ".tifw", ".wld", ".rrd", ".sta", ".xml", ".csv", ".json", ".txt", ".md",
                      ".log", ".pdf", ".html", ".partial")
+# Extensions of raster files: a file with one is a scene even when GDAL cannot identify it (a
+# damaged file is then reported as failed, not silently left out).
+RASTER_SUFFIXES = (".tif", ".tiff", ".he5", ".jp2", ".vrt")
+# ENVI data files: scenes when an ENVI header lies beside them, whether GDAL reads them or not.
+ENVI_SUFFIXES = ("", ".img", ".bsq", ".bil", ".bip", ".dat", ".envi", ".raw")
 # Quick-look pictures GDAL reads but that are not cubes (left out unless a pattern asks for them).
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp")
 MATLAB_SUFFIXES = (".mat",)
@@ -84,6 +90,13 @@ def plan_outputs(scenes: Iterable[str], input_dir: str, output_dir: str, method:
     clashes = [o for o, n in Counter(j.output for j in jobs).items() if n > 1]
     if clashes:
         raise InputError(f"{clashes[0]}: two scenes would be scored into this one output")
+    guarded = {os.path.realpath(p) for p in protected(scenes)}
+    for job in jobs:
+        for target in (job.output, os.path.splitext(job.output)[0] + ".qml"):
+            if os.path.realpath(target) in guarded:
+                raise InputError(f"{target}: is a scene of this batch (or a file beside one) and "
+                                 f"would be replaced by the scores of {job.scene}; choose another "
+                                 "output folder")
     return jobs
 
 
@@ -112,7 +125,10 @@ def _is_side_car(path: str) -> bool:
 
 def _looks_like_scene(path: str) -> bool:
     lower = path.lower()
-    if lower.endswith(MATLAB_SUFFIXES):
+    if lower.endswith(MATLAB_SUFFIXES + RASTER_SUFFIXES):
+        return True
+    if os.path.splitext(lower)[1] in ENVI_SUFFIXES and (
+            os.path.isfile(os.path.splitext(path)[0] + ".hdr") or os.path.isfile(path + ".hdr")):
         return True
     if lower.endswith(PICTURE_SUFFIXES):
         return False
@@ -145,10 +161,5 @@ def _is_score_raster(path: str) -> bool:
     stem, ext = os.path.splitext(os.path.basename(path))
     if ext.lower() != OUTPUT_EXTENSION or not stem.endswith(tuple(f"_{m}" for m in method_names())):
         return False
-    from ..gdal_env import gdal
-    g = gdal()
-    try:
-        ds = g.OpenEx(path, g.OF_RASTER | g.OF_READONLY)
-        return bool(ds.GetMetadataItem("HSAD_METHOD"))
-    except RuntimeError:
-        return False
+    from ..provenance import read_provenance
+    return read_provenance(path).made_by_hsad

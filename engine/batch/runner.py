@@ -20,10 +20,11 @@ from ..errors import Cancelled, DependencyError, HsadError, OutputError
 from ..pipeline import DetectParameters, detect_scene
 from ..tiling import Progress
 from .discovery import SceneJob
-from .existing import BROKEN, COMPLETE, MISSING, inspect_output, make_durable, remove_partials
+from ..outputs.staging import remove_leftovers
+from .existing import BROKEN, COMPLETE, DIFFERENT, FOREIGN, MISSING, inspect_output
 from .lock import output_lock
-from .summary import (CANCELLED, DONE, FAILED, SKIPPED, BatchSummary, SceneRecord,
-                      write_summary)
+from .summary import (CANCELLED, DONE, FAILED, SKIPPED, SUMMARY_NAMES, BatchSummary,
+                      SceneRecord, is_batch_summary, write_summary)
 
 Log = Callable[[str], None]
 
@@ -40,22 +41,23 @@ def process_scene(job: SceneJob, params: DetectParameters, overwrite: bool = Fal
     note = record.notes.append
     try:
         with output_lock(job.output):  # another batch on this output: OutputBusy, nothing touched
-            for path in remove_partials(job.output):
+            for path in remove_leftovers(job.output):
                 note(f"removed {path}, left by an interrupted run")
-            replace = overwrite
-            if not overwrite:
-                existing = inspect_output(job.output, job.scene, params)
-                if existing.state == COMPLETE:
-                    return _skipped(record, job, existing, write_style)
-                if existing.state == BROKEN:
-                    note(f"{job.output} {existing.reason}; scoring it again")
-                    replace = True
-                elif existing.state != MISSING:
-                    raise OutputError(f"{job.output}: {existing.reason} "
-                                      "(use overwrite to replace it)")
+            existing = inspect_output(job.output, job.scene, params)
+            replace = overwrite and existing.state != MISSING
+            if existing.state == FOREIGN:  # not this scene's hsad scores: never replaced
+                raise OutputError(f"{job.output}: {existing.reason}; it is left as it is "
+                                  "(move it, or choose another output folder)")
+            if existing.state == COMPLETE and not overwrite:
+                return _skipped(record, job, existing, write_style)
+            if existing.state == BROKEN:
+                note(f"{job.output} {existing.reason}; scoring it again")
+                replace = True
+            elif existing.state == DIFFERENT and not overwrite:
+                raise OutputError(f"{job.output}: {existing.reason} "
+                                  "(use overwrite to replace it)")
             result = detect_scene(job.scene, job.output, params, overwrite=replace,
                                   progress=progress, log=note, write_style=write_style)
-            make_durable([job.output, result.style])
             record.notes.extend(result.notices)
         record.status, record.model_version, record.device = DONE, result.model_version or "", \
             result.device
@@ -87,6 +89,11 @@ def run_batch(jobs: Sequence[SceneJob], output_dir: str, params: DetectParameter
     """
     log = log or (lambda message: None)
     debug = debug or (lambda message: None)
+    for name in SUMMARY_NAMES:  # before any scene: a summary of the user's own is never replaced
+        path = os.path.join(output_dir, name)
+        if os.path.lexists(path) and not is_batch_summary(path):
+            raise OutputError(f"{path}: exists and is not an hsad batch summary; move it away "
+                              "or choose another output folder")
     started = time.perf_counter()
     records: list = [SceneRecord(j.name, CANCELLED, j.output_name, params.method) for j in jobs]
     tracker = _Progress(progress, len(jobs))
@@ -130,7 +137,7 @@ def _remove_partials_unless_busy(output: str) -> None:
     """Clean up after a cancelled scene, unless another batch is writing that output now."""
     try:
         with output_lock(output):
-            remove_partials(output)
+            remove_leftovers(output)
     except HsadError:
         pass
 
@@ -142,11 +149,10 @@ def _finish(summary: BatchSummary, results, started: float, log: Log, interrupte
     summary.seconds = time.perf_counter() - started
     try:
         write_summary(summary)
-    except OSError as exc:
+    except HsadError as exc:
         if not interrupted:
-            raise OutputError(f"{summary.output_dir}: cannot write the summary "
-                              f"({exc.strerror or exc})") from None
-        log(f"the summary could not be written ({exc.strerror or exc})")
+            raise
+        log(f"the summary could not be written ({exc})")
 
 
 def _in_process(jobs, params, overwrite, tracker, write_style) -> Iterator[tuple]:
@@ -217,8 +223,8 @@ def _skipped(record: SceneRecord, job: SceneJob, existing, write_style: bool) ->
         from ..outputs.style import write_score_style
         write_score_style(job.output, summary)
     record.status = SKIPPED
-    record.model_version = existing.metadata.get("HSAD_MODEL_VERSION", "")
-    record.device = existing.metadata.get("HSAD_DEVICE", "")
+    record.model_version = existing.provenance.model_version
+    record.device = existing.provenance.device
     record.statistics = summary.as_dict()
     return record
 

@@ -7,12 +7,16 @@ summary of a resumed batch describes every scene, not just the ones computed thi
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Optional, Sequence
 
 from ... import __version__
+from ..errors import OutputError
+from ..outputs.staging import write_json, write_text
 
 DONE, SKIPPED, FAILED, CANCELLED = "done", "skipped", "failed", "cancelled"
 STATISTICS = ("valid_pixels", "min", "max", "mean", "p02", "p50", "p90", "p99", "p99_9")
@@ -85,38 +89,43 @@ class BatchSummary:
         return f"{len(self.records)} scene(s): " + (", ".join(parts) or "nothing to do")
 
 
-def write_summary(summary: BatchSummary) -> list:
-    """Write ``summary.csv`` and ``summary.json`` into the batch's output folder."""
+def write_summary(summary: BatchSummary, protect: Sequence[str] = ()) -> list:
+    """Write ``summary.csv`` and ``summary.json`` into the batch's output folder.
+
+    They replace the summaries of an earlier batch (a rerun resumes it), but never a file hsad
+    did not write: a ``summary.csv`` of the user's own stays and the batch says so.
+    """
     folder = summary.output_dir
-    os.makedirs(folder, exist_ok=True)
     csv_path, json_path = (os.path.join(folder, name) for name in SUMMARY_NAMES)
-    with _replacing(csv_path) as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
-        writer.writeheader()
-        for record in summary.records:
-            writer.writerow(record.row())
-    with _replacing(json_path) as handle:
-        json.dump(summary.as_dict(), handle, indent=2, default=str)
-        handle.write("\n")
+    for path in (csv_path, json_path):
+        if os.path.lexists(path) and not is_batch_summary(path):
+            raise OutputError(f"{path}: exists and is not an hsad batch summary; move it away "
+                              "or choose another output folder")
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    for record in summary.records:
+        writer.writerow(record.row())
+    write_text(csv_path, text.getvalue(), protect, overwrite=True)
+    write_json(json_path, summary.as_dict(), protect, overwrite=True, default=str)
     return [csv_path, json_path]
 
 
-class _replacing:
-    """Write a text file under a temporary name, then rename it over the target."""
-
-    def __init__(self, path: str):
-        self.path = path
-        self.temp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.partial")
-
-    def __enter__(self):
-        self.handle = open(self.temp, "w", encoding="utf-8", newline="")
-        return self.handle
-
-    def __exit__(self, exc_type, exc, tb):
-        try:
-            self.handle.close()
-            if exc_type is None:
-                os.replace(self.temp, self.path)
-        finally:
-            if os.path.exists(self.temp):  # a failed write, close or rename leaves nothing
-                os.remove(self.temp)
+def is_batch_summary(path: Optional[str]) -> bool:
+    """Whether ``path`` is a summary an hsad batch wrote (safe to replace on a rerun)."""
+    if not path or path == "-" or not os.path.isfile(path):
+        return False
+    try:
+        with open(path, encoding="utf-8") as handle:
+            head = handle.read(65536)
+    except (OSError, UnicodeDecodeError):
+        return False
+    if path.lower().endswith(".csv"):
+        return head.startswith(",".join(CSV_COLUMNS))
+    try:
+        document = json.loads(head) if len(head) < 65536 else None
+    except ValueError:
+        return False
+    if document is None:  # a long summary: check its opening only
+        return head.lstrip().startswith('{\n  "hsad_version"')
+    return isinstance(document, dict) and "hsad_version" in document and "scenes" in document

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from .common import (Messages, add_band_options, add_method_options, detect_parameters,
-                     positive_int, write_json)
+from .common import (Messages, add_band_options, add_method_options, check_json,
+                     detect_parameters, positive_int, write_json)
 
 EXAMPLES = """output names:
   INPUT_DIR/<dir>/<name>.<ext> is scored into OUTPUT_DIR/<dir>/<name>_<method>.tif (plus a .qml
@@ -59,12 +59,14 @@ def add_parser(sub, common) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="send the scenes to an existing Dask cluster, e.g. tcp://host:8786; its "
                    "workers read and write the same paths, so give paths they see")
-    p.add_argument("--json", metavar="OUT", help="also write the summary as JSON ('-' = stdout)")
+    p.add_argument("--json", metavar="OUT", help="also write the summary as JSON ('-' = stdout; "
+                   "an existing file is replaced only when it is an hsad batch summary, or with "
+                   "--overwrite)")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from ..batch import plan_batch, run_batch
+    from ..batch import is_batch_summary, plan_batch, run_batch
     from ..errors import HsadError
     if args.scheduler and args.workers:
         raise HsadError("--workers sets the size of a local cluster; a cluster given with "
@@ -78,6 +80,8 @@ def run(args) -> int:
         where = f"'{args.pattern}'" if args.pattern else "a raster"
         raise HsadError(f"{args.input_dir}: no file matches {where}"
                         + ("" if args.recursive else " (add --recursive to look in subfolders)"))
+    protected = [j.scene for j in jobs] + [j.output for j in jobs]
+    check_json(args.json, protected, args.overwrite or is_batch_summary(args.json))
     messages.info(f"{len(jobs)} scene(s) from {args.input_dir} to {args.output} ({args.method})")
     with messages.progress(f"{len(jobs)} scenes") as progress:
         summary = run_batch(jobs, args.output, params, overwrite=args.overwrite,
@@ -88,5 +92,5 @@ def run(args) -> int:
     for record in summary.failed if messages.quiet else ():
         messages.always(f"{record.scene}: failed: {record.error}")
     messages.info(f"{summary.describe()}; summary in {os.path.join(args.output, 'summary.csv')}")
-    write_json(summary.as_dict(), args.json)
+    write_json(summary.as_dict(), args.json, protected, True)
     return 0 if summary.ok else 1

@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Sequence
 
 from ..errors import HsadError
 
@@ -42,24 +42,38 @@ def positive_int(text: str) -> int:
 
 
 def add_method_options(parser: argparse.ArgumentParser, multiple: bool = False) -> None:
-    """--method, --device and the local RX windows, as every scoring command takes them."""
-    from ..detectors import method_names
-    from ..detectors.local_rx import DEFAULT_INNER, DEFAULT_OUTER
-    from ..pipeline import DEFAULT_TILE_SIZE
+    """--method, --device, --tile-size and every method's own options (from the registry)."""
+    from ..accelerator import DEVICES
+    from ..detectors import DEFAULT_METHOD, all_options, detector_class, method_names
+    from ..scoring import DEFAULT_TILE_SIZE
+    names = method_names()
+    described = "; ".join(f"{n}: {detector_class(n).label}" for n in names)
     if multiple:
-        parser.add_argument("--method", action="append", choices=method_names(), dest="methods",
-                            help="detector (repeat to compare several; default: rx and twobranch)")
+        parser.add_argument("--method", action="append", choices=names, dest="methods",
+                            help=f"detector (repeat to compare several; default: rx and "
+                            f"{DEFAULT_METHOD}). {described}")
     else:
-        parser.add_argument("--method", default="twobranch", choices=method_names(),
-                            help="detector (default: twobranch, the pretrained detector)")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
-                        help="where the pretrained network runs (default: auto = cuda if available)")
-    parser.add_argument("--inner", type=positive_int,
-                        help=f"local RX guard window, odd (default {DEFAULT_INNER})")
-    parser.add_argument("--outer", type=positive_int,
-                        help=f"local RX outer window, odd (default {DEFAULT_OUTER})")
+        parser.add_argument("--method", default=DEFAULT_METHOD, choices=names,
+                            help=f"detector (default: {DEFAULT_METHOD}). {described}")
+    parser.add_argument("--device", default="auto", choices=DEVICES,
+                        help="where networks run: cpu (numpy), cuda (PyTorch on a GPU), or auto "
+                        "(cuda when a GPU and PyTorch are both present) [auto]")
+    for option in all_options():
+        kind = {"int": int, "float": float}.get(option.kind, str)
+        extra = {"choices": list(option.choices)} if option.kind == "choice" else {}
+        default = f" (default {option.default})" if option.default is not None else ""
+        parser.add_argument(option.cli_flag, dest=option.name, type=kind,
+                            metavar=None if option.choices else option.kind.upper(),
+                            help=f"{option.help}{default}", **extra)
     parser.add_argument("--tile-size", type=positive_int, default=DEFAULT_TILE_SIZE,
                         help=f"pixels per tile side; bounds memory (default {DEFAULT_TILE_SIZE})")
+
+
+def method_option_values(args: argparse.Namespace) -> dict:
+    """The method options given on the command line (the ones left out take defaults)."""
+    from ..detectors import all_options
+    return {o.name: getattr(args, o.name) for o in all_options()
+            if getattr(args, o.name, None) is not None}
 
 
 def add_band_options(parser: argparse.ArgumentParser) -> None:
@@ -83,8 +97,8 @@ def detect_parameters(args: argparse.Namespace):
     from ..pipeline import DetectParameters
     return DetectParameters(method=args.method, bands=parse_band_list(args.bands),
                             drop_bad_bands=not args.keep_bad_bands, tile_size=args.tile_size,
-                            device=args.device, inner=args.inner, outer=args.outer,
-                            nodata=args.nodata)
+                            device=args.device, nodata=args.nodata,
+                            options=method_option_values(args))
 
 
 class Messages:
@@ -136,19 +150,24 @@ class Messages:
             bar.close()
 
 
-def write_json(payload, target: Optional[str]) -> None:
-    """Write JSON to a file, or to stdout for '-'."""
+def check_json(target: Optional[str], inputs: Sequence[str] = (),
+               overwrite: bool = False) -> None:
+    """Refuse a --json target that would replace an input or an existing file, before any work."""
+    if target and target != "-":
+        from ..outputs.staging import check_target
+        check_target(target, list(inputs), overwrite)
+
+
+def write_json(payload, target: Optional[str], inputs: Sequence[str] = (),
+               overwrite: bool = False) -> None:
+    """Write JSON to a file (by the staging rule), or to stdout for '-'."""
     if not target:
         return
-    text = json.dumps(payload, indent=2, default=_plain)
     if target == "-":
-        print(text)
+        print(json.dumps(payload, indent=2, default=_plain))
         return
-    try:
-        with open(target, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-    except OSError as exc:
-        raise HsadError(f"{target}: cannot write JSON ({exc.strerror})") from None
+    from ..outputs.staging import write_json as write
+    write(target, payload, inputs, overwrite, default=_plain)
 
 
 def _plain(value):

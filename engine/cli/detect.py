@@ -1,7 +1,8 @@
 """``hsad detect``: score one scene and write a georeferenced score raster."""
 from __future__ import annotations
 
-from .common import Messages, add_band_options, add_method_options, detect_parameters, write_json
+from .common import (Messages, add_band_options, add_method_options, check_json,
+                     detect_parameters, write_json)
 
 EXAMPLES = """examples:
   hsad detect scene.bsq -o scene_score.tif
@@ -21,7 +22,8 @@ def add_parser(sub, common) -> None:
     p.add_argument("-o", "--output", required=True, help="score raster (.tif GeoTIFF, .img/.bsq ENVI)")
     add_method_options(p)
     add_band_options(p)
-    p.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing output (and an existing --json file)")
     p.add_argument("--no-style", action="store_true", help="do not write the .qml style side-car")
     p.add_argument("--json", metavar="OUT", help="write a JSON summary of the run ('-' = stdout)")
     p.set_defaults(run=run)
@@ -31,6 +33,7 @@ def run(args) -> int:
     from ..pipeline import detect_scene
     messages = Messages(args)
     params = detect_parameters(args)
+    check_json(args.json, [args.scene, args.output], args.overwrite)
     with messages.progress(f"{args.method}") as progress:
         result = detect_scene(args.scene, args.output, params, overwrite=args.overwrite,
                               progress=progress, log=messages.debug, write_style=not args.no_style)
@@ -42,5 +45,5 @@ def run(args) -> int:
                   f"99.9th percentile {s.percentiles.get('p99_9', float('nan')):.4g}")
     for notice in result.notices:
         messages.info(f"note: {notice}")
-    write_json(result.as_dict(), args.json)
+    write_json(result.as_dict(), args.json, [args.scene, args.output], args.overwrite)
     return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import write_json
+from .common import check_json, write_json
 
 
 def add_parser(sub, common) -> None:
@@ -15,14 +15,16 @@ def add_parser(sub, common) -> None:
                        epilog="examples:\n  hsad doctor\n  hsad doctor --json report.json",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--json", metavar="OUT", help="write the report as JSON ('-' = stdout)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     from ..diagnostics import collect, format_report, report_dict, usable
+    check_json(args.json, (), args.overwrite)
     checks = collect()
     if args.json:
-        write_json(report_dict(checks), args.json)
+        write_json(report_dict(checks), args.json, (), args.overwrite)
     if args.json != "-":
         print(format_report(checks))
     return 0 if usable(checks) else 1

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from .common import Messages, add_method_options, add_nodata_option, parse_band_list, write_json
+from .common import (Messages, add_method_options, add_nodata_option, check_json,
+                     method_option_values, parse_band_list, write_json)
 
 EXAMPLES = """examples:
   hsad evaluate abu-airport-2.mat                               rx and twobranch on a MATLAB scene
@@ -26,6 +27,8 @@ def add_parser(sub, common) -> None:
     add_nodata_option(p)
     p.add_argument("--json", metavar="OUT", help="write results as JSON ('-' = stdout)")
     p.add_argument("--plot", metavar="DIR", help="write ROC curves as PNG files into DIR")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing --json file or ROC pictures")
     p.set_defaults(run=run)
 
 
@@ -36,17 +39,19 @@ def run(args) -> int:
     if args.truth and len(args.scenes) != 1:
         raise HsadError("--truth applies to one SCENE; evaluate several rasters one at a time")
     messages = Messages(args)
+    inputs = list(args.scenes) + ([args.truth] if args.truth else [])
+    check_json(args.json, inputs, args.overwrite)
     methods = args.methods or ["rx", "twobranch"]
     base = DetectParameters(bands=parse_band_list(args.bands), tile_size=args.tile_size,
-                            device=args.device, inner=args.inner, outer=args.outer,
-                            nodata=args.nodata)
+                            device=args.device, nodata=args.nodata,
+                            options=method_option_values(args))
     rows, curves = [], {} if args.plot else None
     for scene in args.scenes:
         with messages.progress(scene) as progress:
             rows += evaluate_scene(scene, methods, args.truth, base, progress, curves)
     document = summarise(rows)
     if args.json:
-        write_json(document, args.json)
+        write_json(document, args.json, inputs, args.overwrite)
     if args.json != "-":
         print(f"{'scene':28s} {'method':10s} {'AUC':>7s} {'AUC(Pd,t)':>9s} {'AUC(Pf,t)':>9s} "
               f"{'SNPR':>7s} {'seconds':>8s}")
@@ -56,6 +61,6 @@ def run(args) -> int:
         for method, mean in document["mean_auc_roc"].items():
             print(f"mean AUC {method}: {mean:.4f} over {sum(r.method == method for r in rows)} scenes")
     if args.plot:
-        for path in plot_roc_curves(curves, args.plot):
+        for path in plot_roc_curves(curves, args.plot, inputs, args.overwrite):
             messages.debug(f"wrote {path}")
     return 0

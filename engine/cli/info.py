@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import write_json
+from .common import check_json, write_json
 
 
 def add_parser(sub, common) -> None:
@@ -15,6 +15,7 @@ def add_parser(sub, common) -> None:
     p.add_argument("scene", help="input scene (the ENVI data file, not the .hdr)")
     p.add_argument("--keep-bad-bands", action="store_true", help="count bands flagged bad as used")
     p.add_argument("--json", metavar="OUT", help="write the description as JSON ('-' = stdout)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
     p.set_defaults(run=run)
 
 
@@ -39,9 +40,10 @@ def describe(path: str, drop_bad_bands: bool = True) -> dict:
 
 
 def run(args) -> int:
+    check_json(args.json, [args.scene], args.overwrite)
     d = describe(args.scene, drop_bad_bands=not args.keep_bad_bands)
     if args.json:
-        write_json(d, args.json)
+        write_json(d, args.json, [args.scene], args.overwrite)
         if args.json == "-":  # the JSON is the output; to a file, the text is printed too
             return 0
     wl = d["wavelength_range_nm"]

@@ -1,79 +1,81 @@
-"""Detectors by name: the one list that Processing, the command line and benchmarks all show.
+"""The registry of detection methods: the one list that Processing, the command line, batch and
+benchmarks all show.
 
-Adding a detector is one module plus one line in ``_FACTORIES``. Learned detectors live in
-``models/`` and are imported only when asked for, so RX works without torch.
+Each entry names a :class:`~.base.Detector` class, which is the single definition of its method
+(name, label, options, needs). Adding a method is one module with one class plus one line in
+``_ENTRIES``; the order is the order users see, and Processing stores the name, not the
+position, so reordering changes nothing saved. Classes are imported when first asked for; the
+ones that need PyTorch import it only when a detector is built.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+import importlib
+from typing import List, Optional, Type
 
 from ..errors import HsadError
 from .base import Detector
 
-
-@dataclass(frozen=True)
-class MethodInfo:
-    name: str
-    label: str
-    needs_torch: bool
-    description: str
-
-
-def _rx(**params) -> Detector:
-    from .rx import GlobalRX
-    return GlobalRX()
-
-
-def _lrx(inner: int = None, outer: int = None, loading: float = None, **params) -> Detector:
-    from .local_rx import DEFAULT_INNER, DEFAULT_LOADING, DEFAULT_OUTER, LocalRX
-    return LocalRX(DEFAULT_INNER if inner is None else inner,
-                   DEFAULT_OUTER if outer is None else outer,
-                   DEFAULT_LOADING if loading is None else loading)
-
-
-def _twobranch(**params) -> Detector:
-    from ...models.detector import load_detector
-    return load_detector(**params)
-
-
-METHODS = (
-    MethodInfo("twobranch", "Two-branch pretrained detector (FERS)", True,
-               "RX on the scene enhanced by a pretrained spectral and spatial network; "
-               "no per-scene training"),
-    MethodInfo("rx", "Global RX", False,
-               "Squared Mahalanobis distance to the scene mean and covariance (Reed-Xiaoli)"),
-    MethodInfo("lrx", "Local RX (dual window)", False,
-               "Mahalanobis distance to the background in a ring around each pixel"),
+# (method name, "module:Class" relative to hsad.engine), in the order users see them.
+_ENTRIES = (
+    ("twobranch", "pretrained.detector:TwoBranchDetector"),
+    ("rx", "detectors.rx:GlobalRX"),
+    ("lrx", "detectors.local_rx:LocalRX"),
+    ("ferd", "detectors.ferd:FerdDetector"),
 )
-_FACTORIES: dict = {"rx": _rx, "lrx": _lrx, "twobranch": _twobranch}
+DEFAULT_METHOD = "twobranch"
 
 
-def method_names() -> list:
-    return [m.name for m in METHODS]
+def method_names() -> List[str]:
+    return [name for name, _ in _ENTRIES]
 
 
-def method_info(name: str) -> MethodInfo:
-    for m in METHODS:
-        if m.name == name:
-            return m
+def detector_class(name: str) -> Type[Detector]:
+    """The class of a method, or a one-line HsadError listing the methods."""
+    for entry, where in _ENTRIES:
+        if entry == name:
+            module, cls = where.split(":")
+            return getattr(importlib.import_module(f"{__package__.rsplit('.', 1)[0]}.{module}"),
+                           cls)
     raise HsadError(f"unknown method '{name}' (choose from {', '.join(method_names())})")
 
 
-def installed_model_version(name: str) -> str:
-    """The model version a method's detector records, read without loading the model ('' for
-    a method without a model, or when the model is not installed)."""
-    if not method_info(name).needs_torch:
-        return ""
-    from ...models.weights_io import read_manifest  # no torch at module level
-    try:
-        return read_manifest().get("model_version", "")
-    except HsadError:
-        return ""
+def detector_classes() -> List[Type[Detector]]:
+    return [detector_class(name) for name in method_names()]
 
 
-def create_detector(name: str, **params) -> Detector:
+def all_options() -> list:
+    """Every method's options, each once, in registry order (for Processing's dialog)."""
+    seen, out = set(), []
+    for cls in detector_classes():
+        for option in cls.options:
+            if option.name not in seen:
+                seen.add(option.name)
+                out.append(option)
+    return out
+
+
+def method_options(name: str, given: Optional[dict] = None) -> dict:
+    """A method's options with the given values checked and defaults filled in; options of
+    other methods are dropped (Processing sends every method's)."""
+    cls = detector_class(name)
+    given = given or {}
+    return {o.name: o.check(given.get(o.name), name) for o in cls.options}
+
+
+def create_detector(name: str, options: Optional[dict] = None, device: str = "auto") -> Detector:
     """A fresh detector for one scene (detectors keep per-scene state)."""
-    method_info(name)
-    factory: Callable[..., Detector] = _FACTORIES[name]
-    return factory(**{k: v for k, v in params.items() if v is not None})
+    cls = detector_class(name)
+    kwargs = method_options(name, options)
+    if cls.uses_device:
+        kwargs["device"] = device
+    return cls(**kwargs)
+
+
+def method_problem(name: str) -> str:
+    """'' when the method can run here; otherwise why not (with the fix)."""
+    return detector_class(name).problem()
+
+
+def installed_model_version(name: str, options: Optional[dict] = None) -> str:
+    """The model version a method records, read without building its detector."""
+    return detector_class(name).installed_model_version(options)

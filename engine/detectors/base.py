@@ -21,14 +21,39 @@ from ..statistics import BandStatistics
 
 
 class Detector(ABC):
-    """An anomaly detector: features per pixel, optional scene-wide fit, a score per pixel."""
+    """An anomaly detector: features per pixel, optional scene-wide fit, a score per pixel.
+
+    The class attributes are the one definition of a method: its name (CLI ``--method``,
+    Processing's METHOD value), label, one-line summary, options (:mod:`.options`), whether it
+    runs networks on a device, and :meth:`problem` (what keeps it from running here).
+    """
 
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
+    summary: ClassVar[str] = ""  # one sentence for help texts
+    options: ClassVar[tuple] = ()  # Option, ...
+    uses_device: ClassVar[bool] = False  # takes --device (cpu, cuda, auto)
     min_bands: ClassVar[int] = 2
     needs_fit: ClassVar[bool] = False
     expensive_features: ClassVar[bool] = False  # worth caching between the fit and score passes
-    halo: int = 0
+    fit_passes: int = 1  # fit passes over the scene (when needs_fit)
+    halo: int = 0  # context pixels each tile is read with, on every side
+    edge_mode: str = ""  # "reflect": tiles are also extended past the scene edge by reflection
+    tile_multiple: int = 1  # tile sides are rounded down to a multiple of this (block methods)
+
+    @classmethod
+    def problem(cls) -> str:
+        """'' when this method can run here; otherwise why not and how to fix it (one line)."""
+        return ""
+
+    @classmethod
+    def check_options(cls, options: dict) -> None:
+        """Raise a one-line HsadError for option values that cannot go together."""
+
+    @classmethod
+    def installed_model_version(cls, options: Optional[dict] = None) -> str:
+        """The model version a run would record, without building the detector ('' if none)."""
+        return ""
 
     def prepare(self, info: SceneInfo, stats: BandStatistics) -> None:
         """Learn what the scene looks like before any tile is seen (default: nothing)."""
@@ -40,6 +65,15 @@ class Detector(ABC):
     def features(self, cube: np.ndarray, valid: np.ndarray) -> np.ndarray:
         """(rows, cols, k) float32 per-pixel features of a tile; invalid pixels come pre-filled."""
         return cube
+
+    def begin_pass(self, number: int) -> None:
+        """Called before each fit pass (0, 1, ...; most detectors have one)."""
+
+    def fit_window(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> None:
+        """A fit pass's look at one tile: the whole window read (halo included) and the slices of
+        its core. By default :meth:`fit` on the core; detectors whose statistics need the
+        neighbourhood (block methods) override it."""
+        self.fit(features[core], valid[core])
 
     def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
         """Accumulate scene-wide statistics from a tile core's features (valid pixels only)."""

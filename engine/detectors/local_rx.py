@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .base import Detector
+from .options import Option
 
 DEFAULT_INNER = 5
 DEFAULT_OUTER = 21
@@ -33,11 +34,26 @@ DEFAULT_OUTER = 21
 DEFAULT_LOADING = 1.0
 
 
+WINDOWS_HELP = ("guard (inner) and outer window sizes in pixels, odd numbers; the background is "
+                "the outer window minus the guard window (local RX only)")
+
+
 class LocalRX(Detector):
     """Dual-window RX with a guard window; exact, streaming by tiles with a halo."""
 
     name = "lrx"
     label = "Local RX (dual window)"
+    summary = "Mahalanobis distance to the background in a ring around each pixel"
+    options = (
+        Option("inner", "Local RX guard window (pixels)", "int", DEFAULT_INNER, WINDOWS_HELP,
+               minimum=1, maximum=99, odd=True, parameter="INNER_WINDOW"),
+        Option("outer", "Local RX outer window (pixels)", "int", DEFAULT_OUTER, WINDOWS_HELP,
+               minimum=3, maximum=201, odd=True, parameter="OUTER_WINDOW"),
+    )
+
+    @classmethod
+    def check_options(cls, options: dict) -> None:
+        check_windows(options["inner"], options["outer"])
 
     def __init__(self, inner: int = DEFAULT_INNER, outer: int = DEFAULT_OUTER,
                  loading: float = DEFAULT_LOADING, threads: int = 0):

@@ -45,6 +45,7 @@ class GlobalRX(Detector):
 
     name = "rx"
     label = "Global RX"
+    summary = "Squared Mahalanobis distance to the scene mean and covariance (Reed-Xiaoli)"
     needs_fit = True
 
     def __init__(self):

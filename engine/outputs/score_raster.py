@@ -1,12 +1,11 @@
-"""Writing score rasters safely: the input's grid, a temporary file, then one rename.
+"""Score rasters: float32 on the input's exact grid, written tile by tile by the staging rule.
 
-A crash or a cancel leaves no half-written file at the target; an input is never overwritten
-(by the same path, a hard link or another name for the same file); an existing output is kept
-unless the caller asks to overwrite it.
+A crash, a cancel or a full disk leaves no half-written file at the target; an input or its
+side-cars are never overwritten (by the same path, a hard link or another name for the same
+file); an existing output is kept unless the caller asks to overwrite it.
 """
 from __future__ import annotations
 
-import glob
 import json
 import os
 from dataclasses import dataclass, field
@@ -16,13 +15,14 @@ import numpy as np
 
 from ..errors import OutputError
 from ..gdal_env import gdal
+from ..provenance import statistics_metadata
 from ..scenes.scene import SceneInfo
 from ..statistics import RandomSample
+from .staging import StagedFile, check_target
 
 NODATA = -9999.0
 GTIFF_EXTENSIONS = (".tif", ".tiff")
 ENVI_EXTENSIONS = (".img", ".bsq", ".dat", ".envi")
-PARTIAL_TAG = ".hsad-partial"
 
 
 @dataclass
@@ -51,55 +51,38 @@ def driver_for(path: str) -> str:
                       "(use .tif for GeoTIFF or .img/.bsq/.dat for ENVI)")
 
 
-def side_cars(path: str) -> list:
-    """Files written beside an output: the ENVI header, and the QGIS style."""
+def side_cars(path: str, style: bool = True) -> list:
+    """Files written beside a score raster: its ENVI header, and its QGIS style."""
     stem = os.path.splitext(path)[0]
-    cars = [stem + ".qml"]
+    cars = [stem + ".qml"] if style else []
     if driver_for(path) == "ENVI":
         cars.append(stem + ".hdr")
     return cars
 
 
-def check_output(path: str, inputs: Sequence[str], overwrite: bool) -> None:
-    """Refuse outputs that would clobber an input, overwrite silently, or cannot be written."""
+def check_output(path: str, inputs: Sequence[str], overwrite: bool, style: bool = True) -> None:
+    """Refuse, before any work, an output that would clobber an input, overwrite silently, or
+    cannot be written (the same checks :class:`ScoreWriter` makes; for callers that check
+    early, such as a Processing algorithm before a long run)."""
     driver_for(path)
-    for target in [path] + side_cars(path):
-        real = os.path.realpath(target)
-        for source in inputs:
-            if not source or not os.path.exists(source):
-                continue
-            same = os.path.realpath(source) == real or (
-                os.path.exists(target) and os.path.samefile(source, target))
-            if same:
-                what = "is an input file" if target == path else f"would replace the input file {source}"
-                raise OutputError(f"{path}: {what}; choose another output name")
-    if os.path.exists(path):
-        if os.path.isdir(path):
-            raise OutputError(f"{path}: is a folder; give a file name for the output")
-        if not overwrite:
-            raise OutputError(f"{path}: already exists (use overwrite to replace it)")
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{folder}: cannot create the output folder ({exc.strerror})") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"{folder}: output folder is not writable")
+    check_target(path, inputs, overwrite, side_cars(path, style))
 
 
 class ScoreWriter:
-    """A float32 single-band raster on the input's grid, written tile by tile, then renamed."""
+    """A float32 single-band raster on the input's grid, written tile by tile, checked, renamed.
+
+    The file and its ENVI header are staged under a temporary name (:mod:`.staging`); ``commit``
+    flushes it (a flush or close error is an error, never a renamed half file), reads it back to
+    check that every block decodes and the valid pixels add up, then renames it into place.
+    """
 
     def __init__(self, path: str, like: SceneInfo, inputs: Sequence[str] = (),
                  overwrite: bool = False, description: str = "anomaly score",
-                 metadata: Optional[dict] = None):
-        check_output(path, list(inputs) + [like.path], overwrite)
+                 metadata: Optional[dict] = None, style: bool = True):
         self.path = path
         self.driver = driver_for(path)
-        stem, ext = os.path.splitext(path)
-        folder, name = os.path.split(stem)
-        self._temp = os.path.join(folder, f".{name}{PARTIAL_TAG}-{os.getpid()}{ext}")
-        self._cleanup()
+        self._staged = StagedFile(path, list(inputs) + [like.path], overwrite,
+                                  side_cars(path, style))
         options = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE",
                    "PREDICTOR=3", "BIGTIFF=IF_SAFER"] if self.driver == "GTiff" else ["INTERLEAVE=BSQ"]
         self._ds = self._band = None
@@ -107,7 +90,7 @@ class ScoreWriter:
             self._create(like, options, description, metadata or {})
         except RuntimeError as exc:
             self.abort()
-            raise OutputError(f"{path}: cannot create the output ({exc})") from None
+            raise OutputError(f"{path}: cannot create the output ({_gdal_reason(exc)})") from None
         except BaseException:  # Ctrl-C between creating the file and entering 'with'
             self.abort()
             raise
@@ -115,7 +98,7 @@ class ScoreWriter:
     def _create(self, like: SceneInfo, options: list, description: str, metadata: dict) -> None:
         g = gdal()
         self._ds = g.GetDriverByName(self.driver).Create(
-            self._temp, like.cols, like.rows, 1, g.GDT_Float32, options=options)
+            self._staged.temp, like.cols, like.rows, 1, g.GDT_Float32, options=options)
         if like.crs_wkt:
             self._ds.SetProjection(like.crs_wkt)
         if like.has_georeference:
@@ -137,49 +120,72 @@ class ScoreWriter:
         """Write a block of scores; NaN (and non-finite values) become nodata."""
         block = np.where(np.isfinite(scores), scores, NODATA).astype(np.float32)
         self._summary.add(scores[np.isfinite(scores)])
-        self._band.WriteArray(block, col, row)
+        try:
+            self._band.WriteArray(block, col, row)
+        except RuntimeError as exc:
+            raise OutputError(f"{self.path}: cannot be written ({_gdal_reason(exc)})") from None
 
     def commit(self) -> ScoreSummary:
-        """Finish the file and move it into place; returns statistics of what was written."""
+        """Finish the file, check it, move it into place; returns statistics of what was written."""
         summary = self._summary.result()
-        for key, value in summary.as_dict().items():
-            text = str(int(value)) if key == "valid_pixels" else f"{value:.6g}"  # counts exact
-            self._ds.SetMetadataItem(f"HSAD_SCORE_{key.upper()}", text)
-        self._band.FlushCache()
-        self._ds = self._band = None
-        for temp in self._temp_files():
-            final = temp.replace(self._partial_stem(), os.path.splitext(self.path)[0], 1)
-            if temp == self._temp:
-                continue
-            os.replace(temp, final)
-        os.replace(self._temp, self.path)
+        try:
+            for key, text in statistics_metadata(summary.as_dict()).items():
+                self._ds.SetMetadataItem(key, text)
+            self._band.FlushCache()
+            self._ds.FlushCache()
+        except RuntimeError as exc:
+            self.abort()
+            raise OutputError(f"{self.path}: cannot be written ({_gdal_reason(exc)})") from None
+        self._ds = self._band = None  # closes the file
+        self._staged.commit(verify=lambda temp: _check_complete(temp, self.path,
+                                                                summary.valid_pixels))
         return summary
 
     def abort(self) -> None:
         """Drop the partial file; the target is left as it was."""
         self._ds = self._band = None
-        self._cleanup()
+        self._staged.discard()
 
     def __enter__(self) -> "ScoreWriter":
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None or self._ds is not None:
+        if exc_type is not None or not self._staged.committed:
             self.abort()
 
-    def _partial_stem(self) -> str:
-        return os.path.splitext(self._temp)[0]
 
-    def _temp_files(self) -> list:
-        stem = self._partial_stem()
-        return sorted(set(glob.glob(glob.escape(stem) + ".*")))  # not another PID's temp files
+def _check_complete(temp: str, path: str, expected_valid: int, strip_rows: int = 256) -> None:
+    """Read a written score raster back: every block decodes, the valid pixels add up."""
+    problem = valid_pixel_problem(temp, expected_valid, strip_rows)
+    if problem:
+        raise OutputError(f"{path}: the written file is incomplete ({problem}); is the disk full?")
 
-    def _cleanup(self) -> None:
-        for leftover in self._temp_files():
-            try:
-                os.remove(leftover)
-            except OSError:
-                pass
+
+def valid_pixel_problem(path: str, expected_valid: int, strip_rows: int = 256) -> str:
+    """'' when every block of band 1 decodes and its valid pixels add up; else what is wrong."""
+    g = gdal()
+    try:
+        ds = g.OpenEx(path, g.OF_RASTER | g.OF_READONLY)
+        band = ds.GetRasterBand(1)
+        valid = 0
+        for row in range(0, ds.RasterYSize, strip_rows):
+            rows = min(strip_rows, ds.RasterYSize - row)
+            block = band.ReadAsArray(0, row, ds.RasterXSize, rows)
+            valid += int(np.count_nonzero(np.isfinite(block) & (block != NODATA)))
+    except RuntimeError as exc:
+        return f"cannot be read back ({_gdal_reason(exc)})"
+    finally:
+        ds = band = None
+    if valid != expected_valid:
+        return f"holds {valid} valid pixels but recorded {expected_valid}"
+    return ""
+
+
+def _gdal_reason(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    if "No space left" in text or "ENOSPC" in text:
+        return "no space left on the device"
+    return text[:200] or "GDAL gave no reason"
 
 
 class _SummaryAccumulator:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from xml.sax.saxutils import quoteattr
 
+from .staging import write_text
+
 # (fraction along the stretch, RGB, alpha) - magma, with opacity growing with the score.
 RAMP = (
     (0.00, (0, 0, 4), 0),
@@ -80,17 +82,11 @@ def score_style_qml(low: float, high: float, opacity: float = 1.0) -> str:
 """
 
 
-def write_score_style(raster_path: str, summary) -> str:
-    """Write ``<raster stem>.qml`` beside the raster (atomically) and return its path."""
+def write_score_style(raster_path: str, summary, overwrite: bool = True) -> str:
+    """Write ``<raster stem>.qml`` beside the raster (by the staging rule) and return its path.
+
+    The score's writer checked the style's name with the raster's before any work, so by
+    default an existing style (of the raster just replaced) is replaced."""
     low, high = stretch_from(summary)
     target = os.path.splitext(raster_path)[0] + ".qml"
-    temp = target + ".partial"
-    try:
-        with open(temp, "w", encoding="utf-8") as handle:
-            handle.write(score_style_qml(low, high))
-        os.replace(temp, target)
-    except BaseException:  # a failed write or Ctrl-C leaves no half side-car
-        if os.path.exists(temp):
-            os.remove(temp)
-        raise
-    return target
+    return write_text(target, score_style_qml(low, high), overwrite=overwrite)

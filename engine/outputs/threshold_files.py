@@ -7,7 +7,6 @@ object labels, with the same pixel connectivity as the labelling.
 """
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 from typing import Callable, Optional
@@ -16,7 +15,8 @@ import numpy as np
 
 from ..errors import Cancelled, OutputError
 from ..gdal_env import gdal
-from .score_raster import PARTIAL_TAG, check_output, driver_for
+from .score_raster import check_output, driver_for
+from .staging import StagedFile, check_target
 
 MASK_NODATA = 255
 VECTOR_DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".geojson": "GeoJSON",
@@ -34,34 +34,6 @@ FIELDS = (("object_id", "OFTInteger", "object_id"), ("pixels", "OFTInteger", "pi
 Report = Callable[[float], None]
 
 
-class StagedFile:
-    """An output (and its side files) written under a hidden name, then renamed into place."""
-
-    def __init__(self, path: str):
-        self.path = path
-        folder, name = os.path.split(os.path.abspath(path))
-        stem, ext = os.path.splitext(name)
-        self._final_stem = os.path.join(folder, stem)
-        self._temp_stem = os.path.join(folder, f".{stem}{PARTIAL_TAG}-{os.getpid()}")
-        self.temp = self._temp_stem + ext
-        self.discard()
-
-    def side_car(self, suffix: str) -> str:
-        return self._temp_stem + suffix
-
-    def commit(self) -> str:
-        for temp in self._files():
-            os.replace(temp, self._final_stem + temp[len(self._temp_stem):])
-        return self.path
-
-    def discard(self) -> None:
-        for temp in self._files():
-            remove_quietly(temp)
-
-    def _files(self) -> list:
-        return sorted(glob.glob(glob.escape(self._temp_stem) + ".*"))
-
-
 def vector_driver_for(path: str) -> str:
     """The OGR driver for an objects file, by extension."""
     ext = os.path.splitext(path)[1].lower()
@@ -71,25 +43,23 @@ def vector_driver_for(path: str) -> str:
     return VECTOR_DRIVERS[ext]
 
 
+SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg")
+
+
+def objects_side_cars(path: str) -> list:
+    """Files an objects layer has beside it: its style, and a shapefile's other parts."""
+    stem = os.path.splitext(path)[0]
+    parts = SHAPEFILE_PARTS if vector_driver_for(path) == "ESRI Shapefile" else ()
+    return [stem + ".qml"] + [stem + p for p in parts]
+
+
 def check_outputs(score_path: str, mask_path: Optional[str], objects_path: Optional[str],
                   overwrite: bool) -> None:
     """Refuse, before any work, outputs that clobber the input or exist, or cannot be written."""
     if mask_path:
         check_output(mask_path, [score_path], overwrite)
     if objects_path:
-        vector_driver_for(objects_path)
-        if os.path.exists(objects_path) and os.path.samefile(objects_path, score_path):
-            raise OutputError(f"{objects_path}: is an input file; choose another output name")
-        if os.path.exists(objects_path) and not overwrite:
-            raise OutputError(f"{objects_path}: already exists (use overwrite to replace it)")
-        folder = os.path.dirname(os.path.abspath(objects_path))
-        try:
-            os.makedirs(folder, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"{folder}: cannot create the output folder "
-                              f"({exc.strerror})") from None
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise OutputError(f"{folder}: output folder is not writable")
+        check_target(objects_path, [score_path], overwrite, objects_side_cars(objects_path))
     if mask_path and objects_path and \
             os.path.splitext(os.path.abspath(mask_path))[0] == \
             os.path.splitext(os.path.abspath(objects_path))[0]:
@@ -101,7 +71,7 @@ def write_mask(path: str, found, info, report: Report, metadata: Optional[dict] 
                ) -> StagedFile:
     """Stage a uint8 mask on the score grid: 1 = anomaly, 0 = background, 255 = nodata."""
     g = gdal()
-    staged = StagedFile(path)
+    staged = StagedFile(path, overwrite=True, side_cars=[os.path.splitext(path)[0] + ".qml"])
     driver = driver_for(path)
     options = ["TILED=YES", "COMPRESS=DEFLATE"] if driver == "GTiff" else ["INTERLEAVE=BSQ"]
     try:
@@ -124,7 +94,7 @@ def write_mask(path: str, found, info, report: Report, metadata: Optional[dict] 
             block[found.invalid[row:row + step]] = MASK_NODATA
             band.WriteArray(block, 0, row)
         band = ds = None
-        shutil.copyfile(MASK_STYLE, staged.side_car(".qml"))
+        shutil.copyfile(MASK_STYLE, staged.temp_for(".qml"))
         report(1.0)
     except BaseException:
         band = ds = None
@@ -136,7 +106,7 @@ def write_mask(path: str, found, info, report: Report, metadata: Optional[dict] 
 def write_objects(path: str, found, info, report: Report) -> StagedFile:
     """Stage one polygon per object with its attributes (object 1 = highest peak score)."""
     from osgeo import ogr, osr
-    staged = StagedFile(path)
+    staged = StagedFile(path, overwrite=True, side_cars=objects_side_cars(path))
     layer_name = os.path.splitext(os.path.basename(path))[0]
     polygons = _polygonize(found, info, report)
     try:
@@ -171,7 +141,7 @@ def write_objects(path: str, found, info, report: Report) -> StagedFile:
             feature = None
         _check(layer.CommitTransaction(), path, "cannot finish writing the objects")
         layer = out = None
-        shutil.copyfile(OBJECTS_STYLE, staged.side_car(".qml"))
+        shutil.copyfile(OBJECTS_STYLE, staged.temp_for(".qml"))
         report(1.0)
     except BaseException:
         layer = out = None
@@ -222,10 +192,3 @@ def _polygonize(found, info, report: Report) -> dict:
         multi = polygons.setdefault(key, ogr.Geometry(ogr.wkbMultiPolygon))
         multi.AddGeometry(feature.GetGeometryRef())
     return polygons
-
-
-def remove_quietly(path: str) -> None:
-    try:
-        os.remove(path)
-    except OSError:
-        pass

@@ -6,12 +6,12 @@ import os
 from qgis.core import (QgsProcessingParameterBand, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer)
 
-from ...engine.detectors import method_info
+from ...engine.detectors import detector_class
 from ...engine.pipeline import detect_scene
 from ..styling import style_on_load
 from .base import HsadAlgorithm
-from .method_parameters import (ADVANCED_HELP, METHOD_HELP, add_advanced, add_method,
-                                detect_parameters, method_check)
+from .method_parameters import (ADVANCED_HELP, add_method, add_method_options, add_run_settings,
+                                detect_parameters, method_check, methods_help, option_help)
 
 SCORE_OPACITY = 0.9  # the ramp is already transparent for ordinary scores; peaks stay see-through
 
@@ -26,10 +26,10 @@ class DetectAlgorithm(HsadAlgorithm):
         ("Input scene", "A hyperspectral raster: a canvas layer or a file (ENVI data file, "
          "GeoTIFF or anything GDAL reads). Wavelengths, bad-band lists, nodata and scale factors "
          "are read from the file."),
-        METHOD_HELP,
+        methods_help(),
         ("Bands", "Optional subset of bands to use; empty uses every band the file does not "
          "flag as bad."),
-    ) + ADVANCED_HELP + (
+    ) + ADVANCED_HELP + option_help() + (
         ("Anomaly score", "The output raster (.tif GeoTIFF, or .img/.bsq ENVI). It loads styled: "
          "transparent where scores are ordinary, bright where they are unusual, named after the "
          "scene and the method."),
@@ -42,7 +42,8 @@ class DetectAlgorithm(HsadAlgorithm):
         add_method(self)
         self.add(QgsProcessingParameterBand("BANDS", "Bands", None, "INPUT", optional=True,
                                             allowMultiple=True), help_text=h["Bands"])
-        add_advanced(self)
+        add_run_settings(self)
+        add_method_options(self)
         self.add(QgsProcessingParameterRasterDestination("OUTPUT", "Anomaly score"),
                  help_text=h["Anomaly score"])
 
@@ -50,12 +51,15 @@ class DetectAlgorithm(HsadAlgorithm):
         ok, message = super().checkParameterValues(parameters, context)
         return method_check(self, parameters, context) if ok else (ok, message)
 
+    fixed_method = None  # a subclass that always runs one method sets it
+
     def execute(self, parameters, context, feedback) -> dict:
         source = self.raster_source(parameters, "INPUT", context)
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         params = detect_parameters(self, parameters, context,
-                                   self.parameterAsInts(parameters, "BANDS", context))
-        label = method_info(params.method).label
+                                   self.parameterAsInts(parameters, "BANDS", context),
+                                   method=self.fixed_method)
+        label = detector_class(params.method).label
         self.log_versions(feedback)
         feedback.pushInfo(f"{label} on {source}")
         result = detect_scene(source, output, params, overwrite=True,

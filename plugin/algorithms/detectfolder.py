@@ -9,13 +9,13 @@ from qgis.core import (QgsProcessingContext, QgsProcessingException, QgsProcessi
                        QgsProcessingParameterString, QgsProcessingUtils)
 
 from ...engine.batch import DONE, FAILED, SKIPPED, plan_batch, run_batch
-from ...engine.detectors import method_info
+from ...engine.detectors import detector_class
 from ...engine.errors import Cancelled
 from ..styling import style_on_load
 from .base import HsadAlgorithm
 from .detect import SCORE_OPACITY, score_layer_name
-from .method_parameters import (ADVANCED_HELP, METHOD_HELP, add_advanced, add_method,
-                                detect_parameters, method_check)
+from .method_parameters import (ADVANCED_HELP, add_method, add_method_options, add_run_settings,
+                                detect_parameters, method_check, methods_help, option_help)
 
 MAX_LAYERS_LOADED = 20  # more score layers than this would bury the map; the summary lists all
 
@@ -37,8 +37,8 @@ class DetectFolderAlgorithm(HsadAlgorithm):
          "(or on paths relative to the input folder when it holds a /). Empty takes every "
          "raster. With a pattern, a matching file hsad cannot read is reported as failed."),
         ("Include subfolders", "Also search the subfolders; the output folder mirrors them."),
-        METHOD_HELP,
-    ) + ADVANCED_HELP + (
+        methods_help(),
+    ) + ADVANCED_HELP + option_help() + (
         ("Recompute complete scores", "Score every scene again, replacing outputs that are "
          "already complete (by default they are kept and reported as skipped)."),
         ("Load score layers", f"Add the new score layers to the map, styled (at most "
@@ -58,7 +58,8 @@ class DetectFolderAlgorithm(HsadAlgorithm):
         self.add(QgsProcessingParameterBoolean("RECURSIVE", "Include subfolders", False),
                  help_text=h["Include subfolders"])
         add_method(self)
-        add_advanced(self)
+        add_run_settings(self)
+        add_method_options(self)
         self.add(QgsProcessingParameterBoolean("OVERWRITE", "Recompute complete scores", False),
                  advanced=True, help_text=h["Recompute complete scores"])
         self.add(QgsProcessingParameterBoolean("LOAD_LAYERS", "Load score layers", True),
@@ -85,7 +86,7 @@ class DetectFolderAlgorithm(HsadAlgorithm):
         if not jobs:
             raise QgsProcessingException(f"{folder}: no scene found (check the file pattern, or "
                                          "include subfolders)")
-        feedback.pushInfo(f"{method_info(params.method).label} on {len(jobs)} scene(s) "
+        feedback.pushInfo(f"{detector_class(params.method).label} on {len(jobs)} scene(s) "
                           f"from {folder} into {output}")
         try:
             summary = run_batch(jobs, output, params,
@@ -112,7 +113,7 @@ class DetectFolderAlgorithm(HsadAlgorithm):
         """Styled score layers of the scenes scored now, and the summary as a table."""
         if context.project() is None:
             return
-        label = method_info(method).label
+        label = detector_class(method).label
         new = [job for job, record in zip(jobs, summary.records) if record.status == DONE]
         for job in new[:MAX_LAYERS_LOADED]:
             name = score_layer_name(job.scene, label)

@@ -1,35 +1,38 @@
-"""The detector parameters that 'Detect anomalies' and its folder version share.
+"""The detection parameters that the detect algorithms share, derived from the method registry.
 
-One definition of METHOD, DEVICE, TILE_SIZE, the local RX windows and KEEP_BAD_BANDS (names,
-defaults, ranges and help), and one translation of them into the engine's DetectParameters, so
-the single-scene and folder algorithms cannot drift apart.
+METHOD and DEVICE store names ("rx", "cuda"), not positions in a list, so saved models, scripts
+and ``qgis_process`` calls keep their meaning when methods are added or reordered. Every
+method option (local RX windows, a weights folder, ...) becomes one parameter, named and
+described by the detector class that declares it (:mod:`hsad.engine.detectors.options`).
 """
 from __future__ import annotations
 
 from typing import Optional, Sequence
 
 from qgis.core import (QgsProcessingParameterBoolean, QgsProcessingParameterEnum,
-                       QgsProcessingParameterNumber)
+                       QgsProcessingParameterFile, QgsProcessingParameterNumber)
 
-from ...engine.detectors import METHODS, method_info
-from ...engine.detectors.local_rx import DEFAULT_INNER, DEFAULT_OUTER, check_windows
+from ...engine.accelerator import DEVICES
+from ...engine.detectors import (DEFAULT_METHOD, all_options, detector_class, method_names,
+                                 method_options)
 from ...engine.errors import HsadError
-from ...engine.pipeline import DEFAULT_TILE_SIZE, DetectParameters
-from ..dependencies import pretrained_problem
+from ...engine.pipeline import DetectParameters
+from ...engine.scoring import DEFAULT_TILE_SIZE
 
-DEVICES = ("auto", "cpu", "cuda")
 
-METHOD_HELP = ("Method", "Two-branch pretrained detector: RX on the scene enhanced by a "
-               "pretrained spectral and spatial network (no per-scene training; needs PyTorch). "
-               "Global RX: squared Mahalanobis distance to the scene mean and covariance. Local "
-               "RX: the same against a ring of background around each pixel.")
+def methods_help() -> tuple:
+    """(label, text) explaining each method by its name, as the dialog lists them."""
+    text = " ".join(f"{name}: {detector_class(name).label}, {detector_class(name).summary}."
+                    for name in method_names())
+    return ("Method", text)
+
+
 ADVANCED_HELP = (
-    ("Device", "Where the pretrained network runs: auto uses a CUDA GPU when one is usable, "
-     "otherwise the CPU. The log says which device was used."),
+    ("Device", "Where networks run: cpu (numpy, always available), cuda (PyTorch on an NVIDIA "
+     "GPU), or auto (cuda when a GPU and PyTorch are both present, else cpu). The log says "
+     "which was used."),
     ("Tile size", "Pixels per tile side. Memory use grows with its square; results do not "
      "depend on it. Progress and Cancel work tile by tile."),
-    ("Local RX windows", "Guard (inner) and outer window sizes in pixels, odd numbers; the "
-     "background is the outer window minus the guard window."),
     ("Use bad bands", "Also use bands the file flags as bad (ENVI bbl)."),
     ("Extra nodata value", "A raw file value that also means nodata, in any band, on top of "
      "what the file declares: for files that fill their borders with a value such as -9999 "
@@ -37,37 +40,61 @@ ADVANCED_HELP = (
 )
 
 
+def option_help() -> tuple:
+    """(label, help) of every method option, for the algorithms' help texts."""
+    return tuple((o.label, o.help) for o in all_options())
+
+
 def add_method(algorithm) -> None:
-    algorithm.add(QgsProcessingParameterEnum("METHOD", "Method",
-                                             options=[m.label for m in METHODS], defaultValue=0),
-                  help_text=METHOD_HELP[1])
+    algorithm.add(QgsProcessingParameterEnum("METHOD", "Method", options=method_names(),
+                                             defaultValue=DEFAULT_METHOD,
+                                             usesStaticStrings=True),
+                  help_text=methods_help()[1])
 
 
-def add_advanced(algorithm) -> None:
-    """DEVICE, TILE_SIZE, INNER_WINDOW, OUTER_WINDOW and KEEP_BAD_BANDS, under 'Advanced'."""
-    device, tile, windows, bad, nodata = (text for _, text in ADVANCED_HELP)
-    integer = QgsProcessingParameterNumber.Integer
+def add_run_settings(algorithm) -> None:
+    """DEVICE, TILE_SIZE, KEEP_BAD_BANDS and NODATA, under 'Advanced'."""
+    device, tile, bad, nodata = (text for _, text in ADVANCED_HELP)
     algorithm.add(QgsProcessingParameterEnum("DEVICE", "Device", options=list(DEVICES),
-                                             defaultValue=0), advanced=True, help_text=device)
-    algorithm.add(QgsProcessingParameterNumber("TILE_SIZE", "Tile size (pixels)", integer,
+                                             defaultValue="auto", usesStaticStrings=True),
+                  advanced=True, help_text=device)
+    algorithm.add(QgsProcessingParameterNumber("TILE_SIZE", "Tile size (pixels)",
+                                               QgsProcessingParameterNumber.Type.Integer,
                                                DEFAULT_TILE_SIZE, minValue=32, maxValue=4096),
                   advanced=True, help_text=tile)
-    algorithm.add(QgsProcessingParameterNumber("INNER_WINDOW", "Local RX guard window (pixels)",
-                                               integer, DEFAULT_INNER, minValue=1, maxValue=99),
-                  advanced=True, help_text=windows)
-    algorithm.add(QgsProcessingParameterNumber("OUTER_WINDOW", "Local RX outer window (pixels)",
-                                               integer, DEFAULT_OUTER, minValue=3, maxValue=201),
-                  advanced=True, help_text=windows)
     algorithm.add(QgsProcessingParameterBoolean("KEEP_BAD_BANDS", "Use bands flagged as bad",
                                                 False), advanced=True, help_text=bad)
-    add_nodata(algorithm, nodata)
-
-
-def add_nodata(algorithm, help_text: str = ADVANCED_HELP[4][1]) -> None:
-    """NODATA: the optional extra nodata value, under 'Advanced'."""
     algorithm.add(QgsProcessingParameterNumber("NODATA", "Extra nodata value",
-                                               QgsProcessingParameterNumber.Double, None,
-                                               optional=True), advanced=True, help_text=help_text)
+                                               QgsProcessingParameterNumber.Type.Double, None,
+                                               optional=True), advanced=True, help_text=nodata)
+
+
+def add_method_options(algorithm) -> None:
+    """One parameter per method option, under 'Advanced' (its help says which method uses it)."""
+    for option in all_options():
+        algorithm.add(_parameter(option), advanced=True, help_text=option.help)
+
+
+def _parameter(option):
+    name, label = option.processing_name, option.label
+    if option.kind in ("int", "float"):
+        kind = QgsProcessingParameterNumber.Type.Integer if option.kind == "int" else \
+            QgsProcessingParameterNumber.Type.Double
+        extra = {}
+        if option.minimum is not None:
+            extra["minValue"] = option.minimum
+        if option.maximum is not None:
+            extra["maxValue"] = option.maximum
+        return QgsProcessingParameterNumber(name, label, kind, option.default,
+                                            optional=option.default is None, **extra)
+    if option.kind == "choice":
+        return QgsProcessingParameterEnum(name, label, options=list(option.choices),
+                                          defaultValue=option.default, usesStaticStrings=True)
+    if option.kind == "folder":
+        return QgsProcessingParameterFile(name, label,
+                                          behavior=QgsProcessingParameterFile.Behavior.Folder,
+                                          optional=True)
+    raise ValueError(f"no Processing parameter for option kind {option.kind}")
 
 
 def extra_nodata(algorithm, parameters, context) -> Optional[float]:
@@ -79,32 +106,50 @@ def extra_nodata(algorithm, parameters, context) -> Optional[float]:
 
 
 def method_name(algorithm, parameters, context) -> str:
-    return METHODS[algorithm.parameterAsEnum(parameters, "METHOD", context)].name
+    return algorithm.parameterAsEnumString(parameters, "METHOD", context) or DEFAULT_METHOD
 
 
-def method_check(algorithm, parameters, context) -> tuple:
-    """(ok, message) before anything runs: the pretrained detector without PyTorch or its
-    weights, or local RX windows it cannot use (else every scene of a folder fails alike)."""
-    method = method_name(algorithm, parameters, context)
-    if method_info(method).needs_torch and pretrained_problem():
-        return False, pretrained_problem()
-    if method == "lrx":
-        try:
-            check_windows(algorithm.parameterAsInt(parameters, "INNER_WINDOW", context),
-                          algorithm.parameterAsInt(parameters, "OUTER_WINDOW", context))
-        except HsadError as exc:
-            return False, str(exc)
+def option_values(algorithm, parameters, context) -> dict:
+    """The method options as given (empty ones left out: they take their defaults)."""
+    values = {}
+    for option in all_options():
+        name = option.processing_name
+        raw = parameters.get(name)
+        if raw is None or raw == "" or (hasattr(raw, "isNull") and raw.isNull()):
+            continue
+        if option.kind == "int":
+            values[option.name] = algorithm.parameterAsInt(parameters, name, context)
+        elif option.kind == "float":
+            values[option.name] = algorithm.parameterAsDouble(parameters, name, context)
+        elif option.kind == "choice":
+            values[option.name] = algorithm.parameterAsEnumString(parameters, name, context)
+        else:
+            values[option.name] = algorithm.parameterAsFile(parameters, name, context) or None
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def method_check(algorithm, parameters, context, method: Optional[str] = None) -> tuple:
+    """(ok, message) before anything runs: a method that cannot run here (weights or PyTorch
+    missing), or options it cannot use (else every scene of a folder fails alike)."""
+    method = method or method_name(algorithm, parameters, context)
+    try:
+        cls = detector_class(method)
+        problem = cls.problem()
+        if problem:
+            return False, problem
+        cls.check_options(method_options(method, option_values(algorithm, parameters, context)))
+    except HsadError as exc:
+        return False, str(exc)
     return True, ""
 
 
-def detect_parameters(algorithm, parameters, context,
-                      bands: Optional[Sequence[int]] = None) -> DetectParameters:
+def detect_parameters(algorithm, parameters, context, bands: Optional[Sequence[int]] = None,
+                      method: Optional[str] = None) -> DetectParameters:
     """The engine's DetectParameters from the shared Processing parameters."""
     return DetectParameters(
-        method=method_name(algorithm, parameters, context), bands=bands or None,
+        method=method or method_name(algorithm, parameters, context), bands=bands or None,
         drop_bad_bands=not algorithm.parameterAsBool(parameters, "KEEP_BAD_BANDS", context),
         tile_size=algorithm.parameterAsInt(parameters, "TILE_SIZE", context),
-        device=DEVICES[algorithm.parameterAsEnum(parameters, "DEVICE", context)],
-        inner=algorithm.parameterAsInt(parameters, "INNER_WINDOW", context),
-        outer=algorithm.parameterAsInt(parameters, "OUTER_WINDOW", context),
-        nodata=extra_nodata(algorithm, parameters, context))
+        device=algorithm.parameterAsEnumString(parameters, "DEVICE", context) or "auto",
+        nodata=extra_nodata(algorithm, parameters, context),
+        options=option_values(algorithm, parameters, context))

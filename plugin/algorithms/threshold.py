@@ -8,15 +8,13 @@ from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutpu
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer, QgsProcessingParameterVectorDestination)
 
-from ...engine.detectors import method_info
+from ...engine.detectors import detector_class
 from ...engine.errors import HsadError
 from ...engine.provenance import describe_provenance, score_provenance
 from ...engine.threshold import RULES, ThresholdRule, threshold_score_raster
 from ..styling import style_on_load
 from .base import HsadAlgorithm
 
-RULE_LABELS = ("Automatic (median + K robust standard deviations)", "Percentile",
-               "Score value", "Top-N objects")
 MASK_OPACITY = 0.85
 
 
@@ -30,7 +28,7 @@ class ThresholdAlgorithm(HsadAlgorithm):
     help_items = (
         ("Anomaly score", "A score raster (from Detect anomalies, or any single-band raster "
          "where higher means more anomalous). Band 1 is used; nodata stays nodata."),
-        ("Rule", "Automatic: a pixel is anomalous when its score is at least the median plus "
+        ("Rule", "auto: a pixel is anomalous when its score is at least the median plus "
          "K robust standard deviations (1.4826 x the median absolute deviation) of all valid "
          "scores. Anomalies are rare, so the median and the MAD describe the background and "
          "barely move with the anomalies; the rule needs no labels and adapts to each scene "
@@ -39,10 +37,10 @@ class ThresholdAlgorithm(HsadAlgorithm):
          "Real backgrounds are not Gaussian: on 11 labelled airborne scenes, K = 6 on the "
          "pretrained detector's scores caught all 168 target objects while flagging 4 % of the "
          "background on average (global RX: 144 objects, 2 %; hsad's docs/benchmarks.md). "
-         "Raise K, or use Top-N, for fewer false objects. "
-         "Percentile: scores at or above that percentile of the valid scores (99.9 flags 0.1 % "
-         "of the pixels). Score value: scores at or above the given value. Top-N objects: "
-         "objects formed at the percentile threshold, keeping the N with the highest peak."),
+         "Raise K, or use top, for fewer false objects. "
+         "percentile: scores at or above that percentile of the valid scores (99.9 flags 0.1 % "
+         "of the pixels). value: scores at or above the given value. top: objects formed at "
+         "the percentile threshold, keeping the N with the highest peak."),
         ("Percentile", "Used by the Percentile and Top-N rules; between 0 and 100."),
         ("Score value", "Used by the Score value rule: the lowest anomalous score."),
         ("Number of objects (N)", "Used by the Top-N rule: how many objects to keep."),
@@ -62,8 +60,9 @@ class ThresholdAlgorithm(HsadAlgorithm):
         h = dict(self.help_items)
         self.add(QgsProcessingParameterRasterLayer("INPUT", "Anomaly score"),
                  help_text=h["Anomaly score"])
-        self.add(QgsProcessingParameterEnum("RULE", "Rule", options=list(RULE_LABELS),
-                                            defaultValue=0), help_text=h["Rule"])
+        self.add(QgsProcessingParameterEnum("RULE", "Rule", options=list(RULES),
+                                            defaultValue="auto", usesStaticStrings=True),
+                 help_text=h["Rule"])
         self.add(QgsProcessingParameterNumber("PERCENTILE", "Percentile",
                                               QgsProcessingParameterNumber.Double, 99.9,
                                               minValue=0.0, maxValue=99.99999),
@@ -96,7 +95,7 @@ class ThresholdAlgorithm(HsadAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("ANOMALY_PIXELS", "Number of anomaly pixels"))
 
     def rule(self, parameters, context) -> ThresholdRule:
-        kind = RULES[self.parameterAsEnum(parameters, "RULE", context)]
+        kind = self.parameterAsEnumString(parameters, "RULE", context) or "auto"
         value = parameters.get("VALUE")
         return ThresholdRule(
             kind=kind, percentile=self.parameterAsDouble(parameters, "PERCENTILE", context),
@@ -147,6 +146,6 @@ def layer_naming(score_path: str) -> tuple:
         return os.path.splitext(os.path.basename(score_path))[0], ""
     scene = os.path.splitext(os.path.basename(found["source"]))[0]
     try:
-        return scene, f" ({method_info(found['method']).label})"
+        return scene, f" ({detector_class(found['method']).label})"
     except HsadError:
         return scene, f" ({found['method']})" if found["method"] else ""

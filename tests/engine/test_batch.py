@@ -15,7 +15,7 @@ from hsad.engine.batch import (CANCELLED, DONE, FAILED, SKIPPED, find_scenes, in
 from hsad.engine.batch.existing import BROKEN, COMPLETE, DIFFERENT, FOREIGN, MISSING
 from hsad.engine.errors import Cancelled, InputError
 from hsad.engine.pipeline import DetectParameters
-from support import scene_with_targets, write_cube
+from support import dead_pid, partial_path, scene_with_targets, write_cube
 
 RX = DetectParameters(method="rx")
 
@@ -166,7 +166,7 @@ def test_rerun_skips_complete_outputs_and_repairs_what_an_interruption_left(tmp_
     jobs = plan_batch(root, out, "rx")
     run_batch(jobs, out, RX)
     kept = os.stat(jobs[0].output)
-    stale = out / ".s1_rx.hsad-partial-4242.tif"  # left by a kill -9
+    stale = partial_path(jobs[1].output, dead_pid())  # left by a kill -9
     stale.write_bytes(b"half")
     with open(jobs[1].output, "r+b") as handle:  # cut short by a power loss
         handle.truncate(100)
@@ -215,11 +215,12 @@ def test_window_settings_only_matter_for_local_rx_and_defaults_are_filled_in(tmp
     for method, spelled in (("lrx", dict(inner=5, outer=21)), ("rx", dict(inner=5, outer=21))):
         job = plan_outputs([scene], tmp_path, tmp_path / "out", method)[0]
         run_batch([job], tmp_path / "out", DetectParameters(method=method))
-        again = inspect_output(job.output, scene, DetectParameters(method=method, **spelled))
+        again = inspect_output(job.output, scene, DetectParameters(method=method, options=spelled))
         assert again.state == COMPLETE, again.reason
     job = plan_outputs([scene], tmp_path, tmp_path / "out", "lrx")[0]
-    other = inspect_output(job.output, scene, DetectParameters(method="lrx", inner=3, outer=9))
-    assert other.state == DIFFERENT and "inner 5 (now 3)" in other.reason
+    other = inspect_output(job.output, scene,
+                           DetectParameters(method="lrx", options={"inner": 3, "outer": 9}))
+    assert other.state == DIFFERENT and "'inner': 5" in other.reason and "'inner': 3" in other.reason
 
 
 def test_cancel_stops_the_batch_keeps_finished_scenes_and_writes_the_summary(tmp_path):

@@ -14,7 +14,7 @@ from hsad.engine.batch import DONE, FAILED, plan_batch, run_batch
 from hsad.engine.batch.lock import OutputBusy, lock_path, output_lock, process_alive
 from hsad.engine.batch.runner import _remove_partials_unless_busy
 from hsad.engine.pipeline import DetectParameters
-from support import scene_with_targets, write_cube
+from support import partial_path, scene_with_targets, write_cube
 
 RX = DetectParameters(method="rx")
 
@@ -71,7 +71,7 @@ def test_a_running_batch_keeps_its_scene_and_its_partial_file(one_scene, running
     jobs, out = one_scene
     output = jobs[0].output
     lock = _hold(output, running_process)
-    partial = out / f".s_rx.hsad-partial-{running_process}.tif"  # what that batch is writing
+    partial = partial_path(output, running_process)  # what that batch is writing
     partial.write_bytes(b"being written")
     summary = run_batch(jobs, out, RX)
     record = summary.records[0]
@@ -90,7 +90,7 @@ def test_the_lock_of_a_killed_batch_is_taken_over(one_scene):
     dead = _dead_pid()
     assert not process_alive(dead)
     _hold(jobs[0].output, dead)
-    leftover = out / f".s_rx.hsad-partial-{dead}.tif"
+    leftover = partial_path(jobs[0].output, dead)
     leftover.write_bytes(b"half")
     summary = run_batch(jobs, out, RX)
     assert summary.records[0].status == DONE

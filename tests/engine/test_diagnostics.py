@@ -1,32 +1,33 @@
 """The doctor's weights check and report text, on weights folders made here."""
 from __future__ import annotations
 
-import hashlib
 import json
 
+import numpy as np
+
 from hsad.engine.diagnostics import Check, format_report, report_dict, usable, weights_check
+from hsad.engine.pretrained.weights import save_weights
 
 
-def _weights(folder, payload=b"tensor bytes", recorded=None):
-    folder.mkdir()
-    (folder / "twobranch.pt").write_bytes(payload)
-    digest = recorded or hashlib.sha256(payload).hexdigest()
-    (folder / "manifest.json").write_text(json.dumps(
-        {"weights_file": "twobranch.pt", "weights_sha256": digest, "model_version": "tb-1+abc"}))
-    return digest
+def _weights(folder, recorded=None):
+    manifest = save_weights({"w": np.arange(6, dtype=np.float32)}, str(folder), {"config": {}})
+    if recorded:
+        manifest["weights_sha256"] = recorded
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+    return manifest
 
 
 def test_matching_weights_show_path_sha256_and_version(tmp_path):
-    digest = _weights(tmp_path / "w")
+    manifest = _weights(tmp_path / "w")
     check = weights_check(str(tmp_path / "w"))
-    assert check.ok and digest in check.value and "tb-1+abc" in check.value
-    assert "matches the manifest" in check.value
+    assert check.ok and manifest["weights_sha256"] in check.value
+    assert manifest["model_version"] in check.value and "matches the manifest" in check.value
 
 
 def test_altered_weights_are_flagged_with_the_fix(tmp_path):
     _weights(tmp_path / "w", recorded="0" * 64)
     check = weights_check(str(tmp_path / "w"))
-    assert not check.ok and "does NOT match" in check.value and "hsad.models.training" in check.fix
+    assert not check.ok and "does not match" in check.value and "hsad train" in check.fix
 
 
 def test_absent_weights_are_reported_not_raised(tmp_path):

@@ -4,10 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hsad.engine.detectors.local_rx import LocalRX
 from hsad.engine.detectors import create_detector
 from hsad.engine.detectors.local_rx import DEFAULT_LOADING, local_rx, window_ranges
 from hsad.engine.errors import HsadError
-from hsad.engine.pipeline import score_cube
+from hsad.engine.scoring import score_cube
 
 
 def reference_local_rx(cube, valid, inner, outer, loading=DEFAULT_LOADING):
@@ -68,8 +69,8 @@ def test_scene_smaller_than_outer_window():
 
 def test_tiled_run_equals_untiled_and_finds_the_targets(cube_and_truth):
     cube, truth = cube_and_truth
-    whole = score_cube(cube, create_detector("lrx", inner=3, outer=9), tile_size=100000)
-    tiled = score_cube(cube, create_detector("lrx", inner=3, outer=9), tile_size=11)
+    whole = score_cube(cube, create_detector("lrx", {"inner": 3, "outer": 9}), tile_size=100000)
+    tiled = score_cube(cube, create_detector("lrx", {"inner": 3, "outer": 9}), tile_size=11)
     np.testing.assert_allclose(tiled, whole, rtol=1e-6)
     # the default loading keeps the covariance in charge: the targets, not the borders, score top
     top = np.argsort(whole.ravel())[-int(truth.sum()):]
@@ -79,15 +80,15 @@ def test_tiled_run_equals_untiled_and_finds_the_targets(cube_and_truth):
 @pytest.mark.parametrize("inner, outer", [(4, 9), (3, 8), (9, 9), (11, 5)])
 def test_bad_windows_are_refused(inner, outer):
     with pytest.raises(HsadError, match="window"):
-        create_detector("lrx", inner=inner, outer=outer)
+        create_detector("lrx", {"inner": inner, "outer": outer})
 
 
 def test_registry_passes_the_loading_through():
     rng = np.random.default_rng(3)
     cube = (50 + rng.normal(size=(15, 17, 5))).astype(np.float32)
     valid = np.ones((15, 17), bool)
-    light = score_cube(cube, create_detector("lrx", inner=3, outer=9, loading=1e-6))
-    default = score_cube(cube, create_detector("lrx", inner=3, outer=9))
+    light = score_cube(cube, LocalRX(3, 9, loading=1e-6))
+    default = score_cube(cube, create_detector("lrx", {"inner": 3, "outer": 9}))
     np.testing.assert_allclose(light, local_rx(cube, valid, 3, 9, loading=1e-6), rtol=1e-6)
     np.testing.assert_allclose(default, local_rx(cube, valid, 3, 9), rtol=1e-6)
     assert not np.allclose(light, default, rtol=1e-3)

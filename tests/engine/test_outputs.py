@@ -10,7 +10,7 @@ import pytest
 from hsad.engine.errors import Cancelled, HsadError
 from hsad.engine.pipeline import DetectParameters, detect_scene
 from hsad.engine.outputs.score_raster import NODATA
-from support import custom_wkt, utm_wkt, write_cube
+from support import custom_wkt, partial_path, utm_wkt, write_cube
 
 RX = DetectParameters(method="rx", tile_size=16)
 
@@ -155,9 +155,9 @@ def test_ctrl_c_while_the_output_is_created_leaves_no_file(tmp_path, extension):
 
 
 def test_a_write_leaves_other_processes_temporary_files_alone(tmp_path, cube_and_truth):
-    """PID 12's clean-up must not match PID 123's temporary file (same prefix)."""
+    """The temporary file of another live process writing the same target is left alone."""
     src = write_cube(tmp_path / "scene.tif", cube_and_truth[0])
-    other = tmp_path / f".score.hsad-partial-{os.getpid()}7.tif"
+    other = partial_path(tmp_path / "score.tif", os.getppid())  # a live process
     other.write_bytes(b"another process is writing this")
     detect_scene(src, str(tmp_path / "score.tif"), DetectParameters(method="rx"))
     assert other.read_bytes() == b"another process is writing this"

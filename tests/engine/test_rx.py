@@ -9,7 +9,7 @@ import pytest
 from hsad.engine.detectors import create_detector, method_names
 from hsad.engine.scenes.matfile import load_matlab_scene
 from hsad.engine.metrics import auc_roc
-from hsad.engine.pipeline import score_cube
+from hsad.engine.scoring import score_cube
 from support import REAL_DIR, needs_real_data
 
 
@@ -21,7 +21,7 @@ def textbook_rx(cube):
 
 
 def test_registry_lists_the_methods():
-    assert method_names() == ["twobranch", "rx", "lrx"]
+    assert method_names() == ["twobranch", "rx", "lrx", "ferd"]
 
 
 @pytest.mark.parametrize("tile_size", [5, 64, 100000])

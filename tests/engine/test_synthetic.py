@@ -6,7 +6,7 @@ import pytest
 
 from hsad.engine.detectors import create_detector
 from hsad.engine.metrics import auc_roc
-from hsad.engine.pipeline import score_cube
+from hsad.engine.scoring import score_cube
 from hsad.engine.synthetic import make_scene, write_envi, write_truth
 
 

@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 from qgis.core import QgsProcessingAlgorithm
 
+from hsad.engine.detectors import detector_class, method_names
 from plugin_helpers import write_raster
 from support import write_cube
 
-ALGORITHMS = ("hsad:detect", "hsad:detectfolder", "hsad:threshold", "hsad:evaluate")
+ALGORITHMS = ("hsad:detect", "hsad:detectpretrained", "hsad:detectfolder", "hsad:threshold",
+              "hsad:evaluate")
 
 
 def algorithm(algorithm_id):
@@ -30,6 +32,31 @@ def test_batch_cancel_and_help_for_every_parameter(hsad_plugin, algorithm_id):
         assert parameter.help().strip(), f"{algorithm_id} {parameter.name()} has no help"
         assert parameter.help() in help_text or parameter.help()[:40] in help_text
     assert alg.shortDescription()
+
+
+def test_the_contract_covers_every_algorithm_of_the_provider(hsad_plugin):
+    from qgis.core import QgsApplication
+    provider = QgsApplication.processingRegistry().providerById("hsad")
+    assert sorted(a.id() for a in provider.algorithms()) == sorted(ALGORITHMS)
+
+
+@pytest.mark.parametrize("method", method_names())
+def test_every_method_and_its_options_are_offered(hsad_plugin, method):
+    """METHOD stores the method's name; each of its options is a parameter of detect and of
+    detectfolder, with the detector class's default, and a flag of the command line."""
+    from hsad.engine.cli.main import build_parser
+    for algorithm_id in ("hsad:detect", "hsad:detectfolder"):
+        alg = algorithm(algorithm_id)
+        definition = alg.parameterDefinition("METHOD")
+        assert method in definition.options() and definition.usesStaticStrings()
+        for option in detector_class(method).options:
+            parameter = alg.parameterDefinition(option.processing_name)
+            assert parameter is not None, (algorithm_id, option.name)
+            assert parameter.defaultValue() == option.default
+            assert option.help in parameter.help()
+    detect_help = build_parser()._subparsers._group_actions[0].choices["detect"].format_help()
+    for option in detector_class(method).options:
+        assert option.cli_flag in detect_help
 
 
 @pytest.mark.parametrize("algorithm_id", ALGORITHMS)
@@ -56,12 +83,12 @@ def test_detect_then_threshold_as_a_model(hsad_plugin, tmp_path, cube_and_truth)
     detect = QgsProcessingModelChildAlgorithm("hsad:detect")
     detect.setChildId("detect")
     detect.addParameterSources("INPUT", [Source.fromModelParameter("scene")])
-    detect.addParameterSources("METHOD", [Source.fromStaticValue(1)])
+    detect.addParameterSources("METHOD", [Source.fromStaticValue("rx")])
     model.addChildAlgorithm(detect)
     outline = QgsProcessingModelChildAlgorithm("hsad:threshold")
     outline.setChildId("outline")
     outline.addParameterSources("INPUT", [Source.fromChildOutput("detect", "OUTPUT")])
-    outline.addParameterSources("RULE", [Source.fromStaticValue(3)])  # top-N
+    outline.addParameterSources("RULE", [Source.fromStaticValue("top")])  # top-N
     outline.addParameterSources("TOP_N", [Source.fromStaticValue(3)])
     outline.addParameterSources("PERCENTILE", [Source.fromStaticValue(99.0)])
     output = QgsProcessingModelOutput("objects", "Objects")

@@ -9,7 +9,7 @@ from qgis.core import QgsProcessingFeedback
 
 from support import custom_wkt, write_cube
 
-RX, LOCAL_RX = 1, 2
+RX, LOCAL_RX = "rx", "lrx"
 
 
 class RecordingFeedback(QgsProcessingFeedback):

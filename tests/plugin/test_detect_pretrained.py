@@ -1,4 +1,5 @@
-"""The one-click pretrained algorithm: greyed out with an explanation, or running with weights."""
+"""The one-click pretrained algorithm: runs in numpy with the shipped weights, and explains what
+is missing when they are not there."""
 from __future__ import annotations
 
 import numpy as np
@@ -17,25 +18,22 @@ def algorithm(qgis_processing):
     plugin.unload()
 
 
-def test_can_execute_reports_exactly_what_is_missing(algorithm):
-    from hsad.models.availability import pretrained_problem
-    problem = pretrained_problem()
+def test_can_execute_with_the_shipped_weights_and_explains_missing_ones(algorithm, tmp_path,
+                                                                        monkeypatch):
+    from hsad.engine.pretrained import weights
+    assert algorithm.canExecute() == (True, "")
+    monkeypatch.setattr(weights, "WEIGHTS_DIR", str(tmp_path))
     ok, message = algorithm.canExecute()
-    assert ok == (problem == "") and message == problem
-    if problem:
-        assert "hsad train" in problem or "pip install torch" in problem
+    assert not ok and str(tmp_path) in message and "hsad train" in message
 
 
 def test_runs_with_the_shipped_weights(algorithm, tmp_path, cube_and_truth):
     import processing
     import rasterio
-    from hsad.models.availability import pretrained_problem
-    if pretrained_problem():
-        pytest.skip(pretrained_problem())
     cube, truth = cube_and_truth
     src = write_cube(tmp_path / "scene.tif", cube, wavelengths=np.linspace(420, 2400, cube.shape[2]))
     out = str(tmp_path / "score.tif")
-    processing.run("hsad:detectpretrained", {"INPUT": src, "DEVICE": 1, "OUTPUT": out})
+    processing.run("hsad:detectpretrained", {"INPUT": src, "DEVICE": "cpu", "OUTPUT": out})
     with rasterio.open(out) as score, rasterio.open(src) as scene:
         assert score.crs == scene.crs and score.transform == scene.transform
         values = score.read(1)
@@ -47,14 +45,11 @@ def test_runs_with_the_shipped_weights(algorithm, tmp_path, cube_and_truth):
 def test_extra_nodata_value_reaches_the_pretrained_detector(algorithm, tmp_path, cube_and_truth):
     import processing
     import rasterio
-    from hsad.models.availability import pretrained_problem
-    if pretrained_problem():
-        pytest.skip(pretrained_problem())
     cube = cube_and_truth[0].copy()
     cube[:, :2, :] = -9999.0  # a fill the file does not declare
     src = write_cube(tmp_path / "scene.tif", cube)
     out = str(tmp_path / "score.tif")
-    processing.run("hsad:detectpretrained", {"INPUT": src, "DEVICE": 1, "NODATA": -9999,
+    processing.run("hsad:detectpretrained", {"INPUT": src, "DEVICE": "cpu", "NODATA": -9999,
                                              "OUTPUT": out})
     with rasterio.open(out) as score:
         values = score.read(1)

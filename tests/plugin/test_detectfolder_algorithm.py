@@ -35,7 +35,7 @@ def test_scores_every_scene_reports_the_failure_and_goes_on(hsad_plugin, tmp_pat
     import rasterio
     out = tmp_path / "scores"
     result = processing.run("hsad:detectfolder", {"INPUT": str(scene_folder), "PATTERN": "*.*",
-                                                  "RECURSIVE": True, "METHOD": 1,
+                                                  "RECURSIVE": True, "METHOD": "rx",
                                                   "OUTPUT": str(out)})
     assert (result["DONE"], result["SKIPPED"], result["FAILED"]) == (2, 0, 1)
     assert result["SUMMARY"] == str(out / "summary.csv")
@@ -54,7 +54,7 @@ def test_scores_every_scene_reports_the_failure_and_goes_on(hsad_plugin, tmp_pat
 def test_rerun_skips_complete_scores(hsad_plugin, tmp_path, scene_folder):
     import processing
     out = tmp_path / "scores"
-    params = {"INPUT": str(scene_folder), "PATTERN": "*.tif", "METHOD": 1, "OUTPUT": str(out)}
+    params = {"INPUT": str(scene_folder), "PATTERN": "*.tif", "METHOD": "rx", "OUTPUT": str(out)}
     processing.run("hsad:detectfolder", {**params, "PATTERN": "harbour.tif"})
     first = (out / "harbour_rx.tif").stat().st_mtime_ns
     result = processing.run("hsad:detectfolder", params)
@@ -71,7 +71,7 @@ def test_scores_and_summary_load_into_the_project(hsad_plugin, tmp_path, scene_f
     context.setProject(project)
     feedback = QgsProcessingFeedback()
     alg = QgsApplication.processingRegistry().algorithmById("hsad:detectfolder")
-    processing.run(alg, {"INPUT": str(scene_folder), "RECURSIVE": True, "METHOD": 1,
+    processing.run(alg, {"INPUT": str(scene_folder), "RECURSIVE": True, "METHOD": "rx",
                          "OUTPUT": str(tmp_path / "scores")}, context=context, feedback=feedback,
                    onFinish=lambda *a: None)
     try:
@@ -80,7 +80,7 @@ def test_scores_and_summary_load_into_the_project(hsad_plugin, tmp_path, scene_f
         for name in ("harbour anomaly score (Global RX)", "ridge anomaly score (Global RX)"):
             assert layers[name].renderer().type() == "singlebandpseudocolor"
         table = layers["scores batch summary"]
-        assert table.featureCount() == 2  # no pattern: the unreadable notes.tif is no scene
+        assert table.featureCount() == 3  # a .tif GDAL cannot read is reported, never left out
     finally:
         project.removeAllMapLayers()
 
@@ -97,7 +97,7 @@ def test_cancel_keeps_finished_scenes_and_writes_nothing_half_done(hsad_plugin, 
     feedback.progressChanged.connect(lambda p: feedback.cancel() if p >= 50.0 else None)
     out = tmp_path / "scores"
     with pytest.raises(QgsProcessingException, match="Cancelled"):
-        processing.run("hsad:detectfolder", {"INPUT": str(folder), "METHOD": 1, "TILE_SIZE": 32,
+        processing.run("hsad:detectfolder", {"INPUT": str(folder), "METHOD": "rx", "TILE_SIZE": 32,
                                              "OUTPUT": str(out)}, feedback=feedback)
     assert (out / "a_rx.tif").exists()  # finished before the cancel
     assert not (out / "b_rx.tif").exists() and not (out / "c_rx.tif").exists()
@@ -111,7 +111,7 @@ def test_empty_folder_is_refused_in_one_line(hsad_plugin, tmp_path):
     from qgis.core import QgsProcessingException
     (tmp_path / "empty").mkdir()
     with pytest.raises(QgsProcessingException, match="no scene found"):
-        processing.run("hsad:detectfolder", {"INPUT": str(tmp_path / "empty"), "METHOD": 1,
+        processing.run("hsad:detectfolder", {"INPUT": str(tmp_path / "empty"), "METHOD": "rx",
                                              "OUTPUT": str(tmp_path / "scores")})
 
 
@@ -120,7 +120,7 @@ def test_unusable_local_rx_windows_are_refused_before_any_scene(hsad_plugin, tmp
     import processing
     from qgis.core import QgsProcessingException
     with pytest.raises(QgsProcessingException, match="inner window .9. must be smaller"):
-        processing.run("hsad:detectfolder", {"INPUT": str(scene_folder), "METHOD": 2,
+        processing.run("hsad:detectfolder", {"INPUT": str(scene_folder), "METHOD": "lrx",
                                              "INNER_WINDOW": 9, "OUTER_WINDOW": 5,
                                              "OUTPUT": str(tmp_path / "scores")})
     assert not (tmp_path / "scores").exists()
@@ -130,7 +130,7 @@ def test_unusable_local_rx_windows_are_refused_before_any_scene(hsad_plugin, tmp
 def test_qgis_process_json_run(shared_qgis_process_env, tmp_path, scene_folder):
     out = tmp_path / "scores"
     done = run_qgis_process(["--json", "run", "hsad:detectfolder", "--",
-                             f"INPUT={scene_folder}", "PATTERN=*.tif", "METHOD=1",
+                             f"INPUT={scene_folder}", "PATTERN=*.tif", "METHOD=rx",
                              f"OUTPUT={out}"], shared_qgis_process_env)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     report = json.loads(done.stdout[done.stdout.index("{"):])

@@ -53,7 +53,7 @@ def test_processing_run_global_rx_on_envi_cube(plugin, tmp_path, cube_and_truth)
     src = write_cube(tmp_path / "scene.img", cube, driver="ENVI", interleave="BIL",
                      dtype="int16", wavelengths=np.linspace(400, 2400, cube.shape[2]))
     out = str(tmp_path / "score.tif")
-    result = processing.run("hsad:detect", {"INPUT": src, "METHOD": 1, "OUTPUT": out})
+    result = processing.run("hsad:detect", {"INPUT": src, "METHOD": "rx", "OUTPUT": out})
     assert result["OUTPUT"] == out
     with rasterio.open(out) as score, rasterio.open(src) as scene:
         assert score.dtypes == ("float32",)

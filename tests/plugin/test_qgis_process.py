@@ -30,7 +30,7 @@ def test_run_detect_rx_on_envi_cube_writes_georeferenced_score(qgis_process_env,
     cube, truth = cube_and_truth
     src = write_cube(tmp_path / "scene.bsq", cube, driver="ENVI", dtype="uint16")
     out = tmp_path / "score.tif"
-    done = run_qgis_process(["--json", "run", "hsad:detect", "--", f"INPUT={src}", "METHOD=1",
+    done = run_qgis_process(["--json", "run", "hsad:detect", "--", f"INPUT={src}", "METHOD=rx",
                              f"OUTPUT={out}"], qgis_process_env)
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout[done.stdout.index("{"):])
@@ -45,7 +45,7 @@ def test_run_detect_rx_on_envi_cube_writes_georeferenced_score(qgis_process_env,
 def test_run_reports_bad_input_in_one_line(qgis_process_env, tmp_path):
     bad = tmp_path / "notes.txt"
     bad.write_text("not a raster")
-    done = run_qgis_process(["run", "hsad:detect", "--", f"INPUT={bad}", "METHOD=1",
+    done = run_qgis_process(["run", "hsad:detect", "--", f"INPUT={bad}", "METHOD=rx",
                              f"OUTPUT={tmp_path / 'out.tif'}"], qgis_process_env)
     assert done.returncode != 0
     assert not (tmp_path / "out.tif").exists()

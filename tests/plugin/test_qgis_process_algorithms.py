@@ -25,7 +25,7 @@ def test_every_algorithm_is_listed_and_help_is_plain_text(shared_qgis_process_en
         set(listing.split())
     done = run_qgis_process(["help", "hsad:threshold"], shared_qgis_process_env)
     assert done.returncode == 0, done.stderr
-    assert "Rule: Automatic" in done.stdout and "Anomaly objects: " in done.stdout
+    assert "Rule: auto: " in done.stdout and "Anomaly objects: " in done.stdout
     assert "<p>" not in done.stdout and "<b>" not in done.stdout
 
 
@@ -35,7 +35,7 @@ def test_threshold_json_run_writes_georeferenced_mask_and_objects(shared_qgis_pr
     from osgeo import ogr
     path, scores = score_raster
     mask, objects = tmp_path / "mask.tif", tmp_path / "objects.gpkg"
-    report = run_json(["hsad:threshold", "--", f"INPUT={path}", "RULE=2", "VALUE=35",
+    report = run_json(["hsad:threshold", "--", f"INPUT={path}", "RULE=value", "VALUE=35",
                        f"MASK={mask}", f"OBJECTS={objects}"], shared_qgis_process_env)
     results = report["results"]
     assert results["OBJECT_COUNT"] == 3 and results["THRESHOLD"] == 35.0

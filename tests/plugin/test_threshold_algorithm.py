@@ -8,7 +8,7 @@ import pytest
 
 from plugin_helpers import pixel_centre
 
-AUTO, PERCENTILE, VALUE, TOP = 0, 1, 2, 3
+AUTO, PERCENTILE, VALUE, TOP = "auto", "percentile", "value", "top"
 
 
 def run_threshold(parameters, **kwargs):

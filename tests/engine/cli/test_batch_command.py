@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from support import hsad_command, run_hsad, scene_with_targets, write_cube
+from support import dead_pid, hsad_command, partial_path, run_hsad, scene_with_targets, write_cube
 
 
 def _folder(root, count, rows=24, cols=20, bands=12):
@@ -95,7 +95,7 @@ SLOW_SCENE = dict(rows=300, cols=240, bands=16)
 
 def _resume_computes_only_the_missing(args, out, survived):
     """Rerun an interrupted batch: survivors untouched and skipped, the rest computed once."""
-    (out / ".scene5_lrx.hsad-partial-1.tif").write_bytes(b"")  # as if a kill -9 left it
+    partial_path(out / "scene5_lrx.tif", dead_pid()).write_bytes(b"")  # as a kill -9 leaves it
     rerun = run_hsad(args + ["-v"])
     assert rerun.returncode == 0, rerun.stderr
     assert len(_outputs(out)) == 6
@@ -155,15 +155,22 @@ def test_bad_usage_and_bad_input_exit_2_with_one_line(tmp_path, args, message):
     assert not (tmp_path / "out").exists()
 
 
-def test_missing_dependency_is_one_error_before_any_scene(tmp_path):
+def test_without_torch_the_default_runs_and_a_torch_method_is_one_error_before_any_scene(
+        tmp_path):
     src = _folder(tmp_path / "in", 3)
     (tmp_path / "shadow").mkdir()
     (tmp_path / "shadow" / "torch.py").write_text("raise ImportError('hidden by the test')\n")
+    (tmp_path / "fen").mkdir()
     env = dict(os.environ, PYTHONPATH=str(tmp_path / "shadow"))
-    done = run_hsad(["batch", src, "-o", tmp_path / "out", "--method", "twobranch"], env=env)
+    done = run_hsad(["batch", src, "-o", tmp_path / "out", "-q"], env=env)
+    assert done.returncode == 0, done.stderr
+    assert len(_outputs(tmp_path / "out")) == 3
+    done = run_hsad(["batch", src, "-o", tmp_path / "out2", "--method", "ferd",
+                     "--fen-weights", tmp_path / "fen"], env=env)
     assert done.returncode == 2, done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1 and "torch" in done.stderr
-    assert not (tmp_path / "out").exists()
+    assert len(done.stderr.strip().splitlines()) == 1 and "PyTorch" in done.stderr
+    assert "pip install torch" in done.stderr or "apt install python3-torch" in done.stderr
+    assert not (tmp_path / "out2").exists()
 
 
 @pytest.mark.slow

@@ -36,7 +36,7 @@ def test_report_matches_this_machine():
         assert hashlib.sha256(weights.read_bytes()).hexdigest() in lines["weights"]
     else:
         assert "not found" in lines["weights"]
-        assert "  weights: " in done.stdout and "hsad.models.training" in done.stdout
+        assert "  weights: " in done.stdout and "hsad train" in done.stdout
 
 
 @pytest.mark.slow
@@ -53,7 +53,9 @@ def test_missing_torch_and_gdal_are_reported_with_install_commands(tmp_path):
     assert missing["gdal"]["required"] and missing["gdal"]["fix"] == \
         "sudo apt-get install python3-gdal gdal-bin"
     assert not missing["torch"]["required"]
-    assert missing["torch"]["fix"].endswith("-m pip install torch==2.13.0")
+    assert "-m pip install torch numpy==" in missing["torch"]["fix"]
+    assert "--index-url https://download.pytorch.org/whl/cpu" in missing["torch"]["fix"]
     checks = {c["name"]: c["value"] for c in json.loads(done.stdout)["checks"]}
     assert "hidden by the test" in checks["torch"] and "hidden by the test" in checks["gdal"]
-    assert checks["device"].startswith("none for twobranch")
+    assert checks["device"].startswith("cpu (numpy)")
+    assert checks["inference"].startswith("twobranch runs in numpy on the CPU")

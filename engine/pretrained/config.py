@@ -1,0 +1,64 @@
+"""The shipped model's configuration: everything needed to rebuild its networks from the weights.
+
+The configuration is stored in the weights manifest, so a loader never guesses an architecture.
+It is plain data: the numpy inference reads it here, and the torch networks under ``models/``
+are built from :meth:`ModelConfig.as_dict`.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from .grid import BandGrid
+
+ARCHITECTURE = "hsad-twobranch"
+ARCHITECTURE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture, band grid, scaling and score of one two-branch model."""
+
+    grid: BandGrid = field(default_factory=BandGrid)
+    # spectral branch: 1x1 band projection -> the teacher's per-pixel stage -> projection P
+    projected: int = 32
+    spectral_widths: tuple = (64, 64, 96)  # teacher stages a, b, c (b and c train only)
+    code: int = 96  # the distiller's bottleneck (training only)
+    projection_hidden: int = 64
+    # spatial (context) branch: rings of pixels around each pixel, never the pixel itself
+    rings: tuple = ((3, 9), (9, 17), (17, 33))
+    trunk: int = 32
+    head_hidden: int = 64
+    ring_mean_start: bool = True  # compression = identity, linear path = -(first ring mean)
+    scaling: str = "standard"
+    # The score: RX of X + F_spe + F_spa per degree of freedom, plus this weight times plain RX
+    # on the scene's own bands per degree of freedom (what the 32-band grid smooths away).
+    native_rx_weight: float = 2.0
+
+    @property
+    def bands(self) -> int:
+        return self.grid.bands
+
+    @property
+    def radius(self) -> int:
+        """Pixels of context the spatial branch reads on each side of a pixel."""
+        return max(outer for _, outer in self.rings) // 2
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["grid"] = self.grid.as_dict()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"unknown model configuration keys {unknown}")
+        d = dict(d)
+        d["grid"] = BandGrid.from_dict(d["grid"])
+        for key in ("spectral_widths",):
+            if key in d:
+                d[key] = tuple(d[key])
+        if "rings" in d:
+            d["rings"] = tuple(tuple(int(v) for v in r) for r in d["rings"])
+        return cls(**d)

@@ -1,0 +1,153 @@
+"""The ``twobranch`` method: the shipped two-branch model as an engine detector, in numpy.
+
+Per scene: ``prepare`` builds the band-grid matrix (by wavelength, or by relative position when
+the scene has none) and the scene scaling from the engine's exact band statistics; ``features``
+runs both branches on a tile (with a halo covering the spatial branch's rings) and returns
+``[X, F_spe, F_spa_ungated]`` per pixel; the fit pass accumulates their joint Gaussian;
+``finish_fit`` turns the scene-wide mean of F_spa into the SE gates and builds the fusion's RX;
+``score`` is a Mahalanobis distance. No per-scene training.
+
+The networks run in numpy (:mod:`.network`) on the CPU. With ``device='cuda'`` (or ``auto`` when
+a GPU and PyTorch are both present) the same networks run in PyTorch on the GPU instead
+(``models/torch_forward.py``), with the same scores to within float32 rounding.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from ..detectors.base import Detector
+from ..detectors.rx import GaussianScorer
+from ..errors import HsadError
+from ..statistics import GaussianAccumulator
+from .config import ModelConfig
+from .fusion import FUSIONS, FusionScorer
+from .network import TwoBranchNetwork
+from .scaling import scene_scaling
+from .weights import installed_model_version, load_weights, weights_problem
+
+
+class TwoBranchDetector(Detector):
+    """RX on the scene enhanced by the spectral (F_spe) and spatial (F_spa) branches."""
+
+    name = "twobranch"
+    label = "Pretrained two-branch detector (FERS)"
+    summary = ("RX on the scene enhanced by a pretrained spectral and spatial network (FERS: "
+               "Feature-Enhanced Rebellious Student, arXiv 2510.18781); no per-scene training")
+    uses_device = True
+    min_bands = 3
+    needs_fit = True
+    expensive_features = True
+
+    def __init__(self, device: str = "auto", weights: Optional[str] = None,
+                 fusion: str = "additive", native_weight: Optional[float] = None):
+        arrays, manifest = load_weights(weights)
+        try:
+            self.config = ModelConfig.from_dict(manifest["config"])
+        except (TypeError, ValueError, KeyError) as exc:
+            raise HsadError(f"{weights or 'the shipped weights'}: unusable model configuration "
+                            f"({exc})") from None
+        if fusion not in FUSIONS:
+            raise HsadError(f"unknown fusion '{fusion}' (choose from {', '.join(FUSIONS)})")
+        self._manifest = manifest
+        self.fusion = fusion
+        self.native_weight = float(self.config.native_rx_weight if native_weight is None
+                                   else native_weight)
+        self.network, self._device = _backend(arrays, self.config, device)
+        self.halo = int(np.ceil(self.config.radius / 8.0) * 8)
+        self._matrix = self._scaling = self._acc = self._wavelengths = None
+        self._native: Optional[GaussianScorer] = None
+        self.scorer: Optional[FusionScorer] = None
+
+    @classmethod
+    def problem(cls) -> str:
+        return weights_problem()
+
+    @classmethod
+    def installed_model_version(cls, options: Optional[dict] = None) -> str:
+        return installed_model_version()
+
+    @property
+    def model_version(self) -> Optional[str]:
+        return self._manifest.get("model_version")
+
+    @property
+    def device(self) -> str:
+        return self._device
+
+    @property
+    def parameters(self) -> dict:
+        return {"fusion": self.fusion, "native_rx_weight": self.native_weight,
+                "grid_bands": self.config.bands, "scaling": self.config.scaling,
+                "model_version": self.model_version}
+
+    def prepare(self, info, stats) -> None:
+        spectral = info.spectral
+        self._wavelengths = spectral.wavelengths_nm
+        self._matrix = self.config.grid.matrix(info.bands, spectral.wavelengths_nm,
+                                               spectral.fwhm_nm)
+        self._scaling = scene_scaling(self._matrix, stats.mean, stats.std, stats.minimum,
+                                      stats.maximum, self.config.scaling)
+        self._acc = GaussianAccumulator(3 * self.config.bands)
+        self._native = GaussianScorer() if self.native_weight > 0 else None
+
+    def input_note(self) -> str:
+        grid = self.config.grid
+        target = f"the model's {grid.bands}-band grid ({grid.start_nm:.0f}-{grid.end_nm:.0f} nm)"
+        if self._wavelengths is None:
+            return (f"no wavelengths in the file: its bands are spread over {target} by their "
+                    "position (first band at the grid's start, last at its end)")
+        return (f"bands placed on {target} by wavelength "
+                f"({np.min(self._wavelengths):.0f}-{np.max(self._wavelengths):.0f} nm)")
+
+    def grid_cube(self, cube: np.ndarray) -> np.ndarray:
+        """(rows, cols, grid bands) scaled grid spectra of a native tile."""
+        rows, cols, bands = cube.shape
+        grid = cube.reshape(-1, bands).astype(np.float64) @ self._matrix.T
+        return self._scaling.apply(grid).reshape(rows, cols, -1)
+
+    def features(self, cube: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        x = self.grid_cube(cube)
+        f_spe, f_spa = self.network(x)
+        parts = [x, f_spe, f_spa]
+        if self._native is not None:  # the scene's own bands ride along for the native RX term
+            parts.append(cube.astype(np.float32))
+        return np.concatenate(parts, axis=2)
+
+    def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
+        k = 3 * self.config.bands
+        self._acc.add(features[..., :k][valid])
+        if self._native is not None:
+            self._native.fit(features[..., k:], valid)
+
+    def finish_fit(self) -> None:
+        bands = self.config.bands
+        mean, cov = self._acc.mean, self._acc.covariance
+        gates = self.network.gates(mean[2 * bands:])
+        self.scorer = FusionScorer(self.fusion, mean, cov, gates)
+        if self._native is not None:
+            self._native.finish()
+
+    def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:
+        """The fused RX plus ``native_weight`` x RX on the scene's own bands, both per degree of
+        freedom (the mean score of the fitted pixels), so maps of 32-odd and of several hundred
+        dimensions are on one scale before they are added."""
+        feats = features[core]
+        k = 3 * self.config.bands
+        fused = self.scorer.score(feats[..., :k]).astype(np.float64) / self.scorer.degrees
+        if self._native is None:
+            return fused.astype(np.float32)
+        native = self._native.score(feats[..., k:]).astype(np.float64) / self._native.rank
+        return (fused + self.native_weight * native).astype(np.float32)
+
+
+def _backend(arrays: dict, config: ModelConfig, device: str) -> tuple:
+    """(network, device used): numpy on the CPU, or PyTorch on a GPU when asked or found."""
+    from ..accelerator import choose_device
+    chosen = choose_device(device)
+    if chosen == "cpu":
+        return TwoBranchNetwork(arrays, config), "cpu"
+    from ..accelerator import torch_module
+    forward = torch_module("torch_forward")
+    return forward.TorchTwoBranch(arrays, config.as_dict(), chosen), chosen

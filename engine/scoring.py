@@ -1,0 +1,158 @@
+"""Running a detector over a scene, tile by tile, in bounded memory: the passes of one score.
+
+1. band statistics of every valid pixel (always; one read of the scene);
+2. fit passes (``detector.fit_passes``, usually one): features of each tile, then
+   :meth:`Detector.fit` on the tile core; features a detector marks expensive are kept on disk
+   for the score pass when there is a single fit pass;
+3. the score pass: features again (or the kept ones), :meth:`Detector.score` on the core.
+
+Each tile is read with the halo the detector needs; with ``edge_mode = "reflect"`` the window is
+also extended past the scene edge by reflection (the padding some published networks apply to
+the whole scene), so every tile has the same shape and tiled runs equal whole-scene runs.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Callable, Optional
+
+import numpy as np
+
+from .detectors.base import Detector
+from .errors import InputError
+from .scenes.scene import ArrayScene, Scene
+from .statistics import BandStatistics, BandStatisticsAccumulator
+from .tiling import Progress, ProgressSteps, Tile, tiles
+
+DEFAULT_TILE_SIZE = 256
+Log = Callable[[str], None]
+Sink = Callable[[np.ndarray, int, int], None]
+
+
+def score_scene(scene: Scene, detector: Detector, sink: Sink,
+                tile_size: int = DEFAULT_TILE_SIZE, progress: Optional[Progress] = None,
+                log: Optional[Log] = None) -> BandStatistics:
+    """Run a detector over a scene and hand each tile's scores (NaN = nodata) to ``sink``."""
+    fit_passes = detector.fit_passes if detector.needs_fit else 0
+    steps = ProgressSteps(progress, (1.0,) + (3.0,) * fit_passes + (3.0 if fit_passes else 6.0,))
+    stats = band_statistics(scene, tile_size, steps)
+    detector.prepare(scene.info, stats)
+    if log is not None and detector.input_note():
+        log(detector.input_note())
+    size = max(detector.tile_multiple, tile_size - tile_size % detector.tile_multiple)
+    grid = tiles(scene.info.rows, scene.info.cols, size, detector.halo)
+    keep = fit_passes == 1 and detector.expensive_features
+    cache = FeatureCache() if keep else None
+    try:
+        for number in range(fit_passes):
+            detector.begin_pass(number)
+            for tile in steps.walk(grid):
+                cube, valid, core = read_window(scene, tile, stats, detector)
+                feats = detector.features(cube, valid)
+                detector.fit_window(feats, valid, core)
+                if cache is not None:
+                    cache.put(tile, feats[core])
+        if fit_passes:
+            detector.finish_fit()
+        for tile in steps.walk(grid):
+            cube, valid, core = read_window(scene, tile, stats, detector)
+            if cache is not None:
+                feats, valid, core = cache.get(tile), valid[core], (slice(None), slice(None))
+            else:
+                feats = detector.features(cube, valid)
+            scores = detector.score(feats, valid, core)
+            scores = np.where(valid[core], scores, np.nan).astype(np.float32)
+            sink(scores, tile.row, tile.col)
+    finally:
+        if cache is not None:
+            cache.close()
+    return stats
+
+
+def score_cube(cube: np.ndarray, detector: Detector, tile_size: int = 100000,
+               progress: Optional[Progress] = None) -> np.ndarray:
+    """Scores of an in-memory (rows, cols, bands) cube; NaN where a pixel is invalid."""
+    scene = ArrayScene(cube)
+    out = np.full(cube.shape[:2], np.nan, dtype=np.float32)
+
+    def sink(scores, row, col):
+        out[row:row + scores.shape[0], col:col + scores.shape[1]] = scores
+
+    score_scene(scene, detector, sink, tile_size=tile_size, progress=progress)
+    return out
+
+
+def band_statistics(scene: Scene, tile_size: int, steps: ProgressSteps) -> BandStatistics:
+    """Per-band statistics of every valid pixel (one read of the scene)."""
+    info = scene.info
+    acc = BandStatisticsAccumulator(info.bands)
+    for tile in steps.walk(tiles(info.rows, info.cols, tile_size, 0)):
+        cube, valid = scene.read(tile.row, tile.col, tile.rows, tile.cols)
+        acc.add(cube[valid])
+    stats = acc.result()
+    if stats.count == 0:
+        raise InputError(f"{info.path}: every pixel is nodata or not finite")
+    return stats
+
+
+def read_window(scene: Scene, tile: Tile, stats: BandStatistics, detector: Detector) -> tuple:
+    """(cube, valid, core slices) of a tile read with its halo, invalid pixels replaced by the
+    band means (neutral for networks); reflected past the scene edge when the detector asks."""
+    cube, valid = scene.read(tile.read_row, tile.read_col, tile.read_rows, tile.read_cols)
+    if not valid.all():
+        cube[~valid] = stats.mean.astype(np.float32)
+    if detector.edge_mode != "reflect":
+        return cube, valid, tile.core
+    halo = detector.halo
+    info = scene.info
+    pad = ((halo - (tile.row - tile.read_row), halo - (tile.read_row + tile.read_rows
+                                                      - tile.row - tile.rows)),
+           (halo - (tile.col - tile.read_col), halo - (tile.read_col + tile.read_cols
+                                                      - tile.col - tile.cols)))
+    if any(p > 0 for side in pad for p in side):
+        if min(info.rows, info.cols) <= halo:
+            raise InputError(f"{info.path}: {info.rows} x {info.cols} pixels is too small for "
+                             f"this method (it needs more than {halo} pixels each way)")
+        cube = np.pad(cube, pad + ((0, 0),), mode="reflect")
+        valid = np.pad(valid, pad, mode="constant", constant_values=False)
+    core = (slice(halo, halo + tile.rows), slice(halo, halo + tile.cols))
+    return cube, valid, core
+
+
+class FeatureCache:
+    """Tile-core features kept on disk between the fit and score passes.
+
+    Each tile's block is appended to one file and read back by explicit reads, not a memory
+    map: mapped pages count towards the process's resident memory (and a container's limit),
+    so a memory map of a large scene's features would grow to the size of the whole file. The
+    file is unlinked as soon as it is open (on POSIX), so even ``kill -9`` leaves nothing.
+    """
+
+    def __init__(self):
+        handle, path = tempfile.mkstemp(prefix="hsad-features-", suffix=".f32")
+        self._file = os.fdopen(handle, "w+b")
+        try:
+            os.remove(path)  # POSIX: the data lives until the file is closed
+            self._path = None
+        except OSError:  # Windows cannot remove an open file: remove it on close
+            self._path = path
+        self._blocks = {}  # (row, col) -> (offset in bytes, shape)
+
+    def put(self, tile: Tile, feats: np.ndarray) -> None:
+        block = np.ascontiguousarray(feats, dtype=np.float32)
+        self._file.seek(0, os.SEEK_END)
+        self._blocks[(tile.row, tile.col)] = (self._file.tell(), block.shape)
+        self._file.write(block.tobytes())
+
+    def get(self, tile: Tile) -> np.ndarray:
+        offset, shape = self._blocks[(tile.row, tile.col)]
+        self._file.seek(offset)
+        return np.fromfile(self._file, dtype=np.float32, count=int(np.prod(shape))).reshape(shape)
+
+    def close(self) -> None:
+        self._file.close()
+        if self._path is not None:
+            try:
+                os.remove(self._path)
+            except OSError:
+                pass
