@@ -17,7 +17,7 @@ export XDG_RUNTIME_DIR := $(RUNTIME)/xdg-runtime
 export QGIS_PLUGINPATH := $(RUNTIME)/plugins
 export PATH            := $(VENV)/bin:$(PATH)
 
-.PHONY: setup apt venv link check test test-fast demo bench bench-quality bench-speed bench-memory bench-threshold bench-lrx-loading train \
+.PHONY: setup apt venv link check test test-fast demo research bench bench-quality bench-speed bench-memory bench-threshold bench-lrx-loading train \
         screenshots package clean help
 
 help:
@@ -27,7 +27,8 @@ help:
 	@echo "make bench        every benchmark in docs/benchmarks.md (about 20 minutes)"
 	@echo "make train        retrain the shipped detector weights (CPU, about 2 minutes)"
 	@echo "make screenshots  regenerate docs/img/ from the real QGIS desktop under Xvfb"
-	@echo "make package      zip the plugin for QGIS's 'Install from ZIP'"
+	@echo "make package      dist/hsad-<version>.zip for QGIS's 'Install from ZIP'"
+	@echo "make research     the lab's experiments (python -m hsad.research EXPERIMENT)"
 
 setup: apt venv link check
 
@@ -44,13 +45,12 @@ venv:
 	@[ -x $(PY) ] || $(PY_SYS) -m venv --system-site-packages $(VENV)
 	$(PIP) install -q --disable-pip-version-check -c constraints.txt -r requirements-dev.txt
 
-# The package imports as `hsad` whatever this folder is called: link it into the venv,
-# give the venv an `hsad` command, and give QGIS a plugin folder holding `hsad`.
+# The package imports as `hsad` whatever this folder is called: install it editable into the
+# venv (pyproject.toml: the `hsad` command too), and give QGIS a plugin folder holding `hsad`.
 link:
 	@site=$$($(PY) -c "import sysconfig; print(sysconfig.get_paths()['purelib'])"); \
-	ln -sfn $(CURDIR) $$site/hsad; \
-	printf '#!%s\nimport sys\nfrom hsad.engine.cli.main import main\nif __name__ == "__main__":  # Dask workers re-import this file\n    sys.exit(main())\n' $(PY) > $(VENV)/bin/hsad; \
-	chmod +x $(VENV)/bin/hsad
+	if [ -L $$site/hsad ]; then rm $$site/hsad; fi  # the symlink of hsad 0.1 setups
+	$(PIP) install -q --disable-pip-version-check --no-build-isolation --no-deps -e .
 	@mkdir -p $(QGIS_PLUGINPATH) $(XDG_DATA_HOME) $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
 	@ln -sfn $(CURDIR) $(QGIS_PLUGINPATH)/hsad
 
@@ -61,6 +61,7 @@ check:
 	rasterio.__version__, '| torch', torch.__version__, '| numpy', numpy.__version__, '| hsad', hsad.__version__)"
 
 test:
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q tests
 
 test-fast:
@@ -89,15 +90,17 @@ bench-lrx-loading:
 train:
 	$(VENV)/bin/hsad train
 
+research:
+	$(PY) -m hsad.research --help
+
 screenshots:
 	$(PY) scripts/screenshots.py
 
+# The plugin zip for QGIS's "Install from ZIP": the version from metadata.txt, the plugin and
+# the engine, the shipped weights; no tests, lab, scripts or build files. Needs no .venv.
 package:
-	@mkdir -p build
-	git archive --format=zip --prefix=hsad/ -o build/hsad-$$($(PY) -c "import hsad; print(hsad.__version__)").zip HEAD \
-	  ':!tests' ':!scripts' ':!.ci' ':!docs/img' ':!Makefile' ':!constraints.txt' ':!requirements-dev.txt' ':!.gitignore' ':!pytest.ini'
-	@ls -l build/*.zip
+	$(PY_SYS) scripts/package.py
 
 clean:
-	rm -rf $(RUNTIME) build .pytest_cache
+	rm -rf $(RUNTIME) build dist .pytest_cache .import_linter_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +

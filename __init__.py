@@ -3,7 +3,7 @@
 QGIS loads this folder as the plugin ``hsad`` and calls :func:`classFactory`. Nothing heavy is
 imported here: the engine, numpy work and torch load only when an algorithm runs.
 """
-__version__ = "0.1.0"
+from .version import __version__  # noqa: F401 (hsad.__version__)
 
 
 def classFactory(iface):  # noqa: N802 (QGIS's name)

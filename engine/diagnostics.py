@@ -16,7 +16,7 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import Optional
 
-from .. import __version__
+from ..version import __version__
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 

@@ -13,7 +13,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from .. import __version__
+from ..version import __version__
 from .detectors import DEFAULT_METHOD, create_detector, detector_class, method_options
 from .detectors.base import Detector
 from .outputs.score_raster import ScoreSummary, ScoreWriter

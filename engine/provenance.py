@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields
 
-from .. import __version__
+from ..version import __version__
 from .gdal_env import gdal
 
 # metadata key -> field; dict-valued fields are stored as JSON text

@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Optional, Sequence
 
-from ... import __version__
+from ...version import __version__
 from ..errors import OutputError
 from ..outputs.staging import write_json, write_text
 

@@ -12,7 +12,7 @@ import sys
 import traceback
 from typing import Optional, Sequence
 
-from ... import __version__
+from ...version import __version__
 from ..errors import Cancelled, HsadError
 from . import batch, detect, doctor, evaluate, info, train
 

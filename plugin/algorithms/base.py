@@ -108,7 +108,7 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
     @staticmethod
     def log_versions(feedback) -> None:
         """The hsad version in every log, so a result can be traced to the code that made it."""
-        from ... import __version__
+        from ...version import __version__
         feedback.pushInfo(f"hsad {__version__}")
 
     @staticmethod

@@ -2,11 +2,16 @@
 # `make compat`: build (or reuse) each Debian root, run the checks with and without torch, and
 # regenerate docs/compatibility.md. "host" runs the same checks on this machine with .venv.
 # usage: run_all.sh [host] [trixie] [sid] ...   Exit status 1 when any check failed.
+# HSAD_COMPAT_REF=<commit> tests that commit everywhere instead of the working tree.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$here/../.." && pwd)
 OUT=${HSAD_COMPAT_OUT:-$REPO/build/compat}
 suites=("$@"); [ $# -gt 0 ] || suites=(host trixie sid)
+if [ -n "${HSAD_COMPAT_REF:-}" ]; then   # one commit for every row, even if HEAD moves meanwhile
+    HSAD_COMPAT_REF=$(git -C "$REPO" rev-parse --verify "$HSAD_COMPAT_REF^{commit}") || exit 2
+    export HSAD_COMPAT_REF
+fi
 mkdir -p "$OUT"
 errors=$(mktemp); trap 'rm -f "$errors"' EXIT
 status=0

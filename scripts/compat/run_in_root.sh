@@ -45,6 +45,19 @@ collect() {  # WORK DEST: keep the small result files, not the demo's rasters
         -exec cp {} "$2" \;
 }
 
+# On the host, .venv's `hsad` is the checkout itself; to test a snapshot, a throwaway venv on top
+# of .venv (its packages through a .pth) whose `hsad` is the snapshot, also for subprocesses.
+layered_venv() {  # DIR SRC
+    local site
+    /usr/bin/python3 -m venv --system-site-packages --without-pip "$1"
+    site=$("$1/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+    "$REPO/.venv/bin/python" -c "import sysconfig; print('import site; site.addsitedir(%r)' % sysconfig.get_paths()['purelib'])" \
+        > "$site/hsad-dot-venv.pth"
+    ln -s "$2" "$site/hsad"
+    printf '#!%s\nimport sys\nfrom hsad.engine.cli.main import main\nif __name__ == "__main__":\n    sys.exit(main())\n' \
+        "$1/bin/python" > "$1/bin/hsad" && chmod +x "$1/bin/hsad"
+}
+
 failed=0
 report() {  # one line per failed step; exit status 1 when there is one
     local mode name rc seconds
@@ -61,9 +74,13 @@ if [ "$SUITE" = host ]; then
     for mode in $MODES; do
         work=$(mktemp -d /tmp/hsad-compat.XXXXXX)
         src=$REPO
-        if [ -n "$REF" ] || [ "$SRC_DIR" != "$REPO" ]; then src=$work/src; snapshot "$src"; ln -s "$REPO/.venv" "$src/.venv"; fi
+        venv=$REPO/.venv
+        if [ -n "$REF" ] || [ "$SRC_DIR" != "$REPO" ]; then
+            src=$work/src venv=$work/venv
+            snapshot "$src" && layered_venv "$venv" "$src" && ln -s "$venv" "$src/.venv"
+        fi
         log "host, $mode"
-        env -i HOME=/root LANG=C.UTF-8 PATH=/usr/local/bin:/usr/bin:/bin SRC="$src" VENV="$REPO/.venv" \
+        env -i HOME=/root LANG=C.UTF-8 PATH=/usr/local/bin:/usr/bin:/bin SRC="$src" VENV="$venv" \
             WORK="$work" TORCH=$([ "$mode" = torch ] && echo on || echo off) \
             nice -n 10 bash "$here/steps.sh"
         collect "$work" "$OUT/host-$mode"; echo "$label" > "$OUT/host-$mode/source.txt"; rm -rf "$work"

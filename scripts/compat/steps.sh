@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The checks of one compatibility row, run where QGIS is (inside a root by run_in_root.sh, or on
-# the host): versions, the Processing tests, the engine tests, the demo (RX and default method), a qgis_process smoke
-# test. Each step's exit status and seconds go to $WORK/steps.tsv, its output to $WORK/<step>.log.
+# the host): versions, the Processing tests, the engine tests, the demo (RX and default method)
+# and a qgis_process smoke test. Each step's exit status and seconds go to $WORK/steps.tsv, its
+# output to $WORK/<step>.log.
 # Environment: SRC (the checkout), VENV (Python environment), WORK (empty folder), TORCH=on|off.
 set -uo pipefail   # no -e: a failing step is recorded and the next one runs
 trap 'echo "steps.sh: interrupted" >&2; exit 130' INT TERM
@@ -62,7 +63,7 @@ step engine 1800 bash -c "cd '$SRC' && exec '$PY' -X faulthandler -m pytest -q t
 # (b) the demo through qgis_process: global RX, then the default method (falls back to RX without torch)
 step demo-rx 900 "$PY" "$SRC/scripts/demo.py" --method rx --out "$WORK/demo-rx"
 step demo-default 900 "$PY" "$SRC/scripts/demo.py" --out "$WORK/demo-default"
-# (c) the smallest qgis_process check: enable hsad, run hsad:detect with METHOD=1 (RX) on a cube
+# (c) the smallest qgis_process check: enable hsad, run hsad:detect with global RX on a cube
 cat > smoke.sh <<SMOKE
 set -e
 '$PY' -c '
@@ -78,7 +79,9 @@ ds.SetProjection(srs.ExportToWkt()); ds.SetGeoTransform([500000, 30, 0, 4100000,
 ds.WriteRaster(0, 0, 36, 40, cube.tobytes()); ds = None
 '
 '$QP' plugins enable hsad
-'$QP' --json run hsad:detect -- INPUT=$WORK/smoke.bsq METHOD=1 OUTPUT=$WORK/smoke_rx.tif > smoke.json
+# METHOD by name (string-valued enum) or, for older hsad, by position (1 = global RX)
+'$QP' --json run hsad:detect -- INPUT=$WORK/smoke.bsq METHOD=rx OUTPUT=$WORK/smoke_rx.tif > smoke.json \\
+  || '$QP' --json run hsad:detect -- INPUT=$WORK/smoke.bsq METHOD=1 OUTPUT=$WORK/smoke_rx.tif > smoke.json
 '$PY' -c '
 import json, numpy as np
 from osgeo import gdal

@@ -58,77 +58,91 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list] = None) -> int:
-    """The command line; returns the exit code (2 for missing data or torch)."""
+    """The command line; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     from .recipe import RECIPE
-    folders = [(args.background, "background")] + ([(args.real, "real")] if RECIPE.use_real else [])
-    for folder, kind in folders:
-        if not os.path.isdir(folder):
-            print(f"{COMMAND}: {kind} folder {folder} not found: skipping it", file=sys.stderr)
-    present = [(f, kind) for f, kind in folders if os.path.isdir(f)]
-    if not any(kind == "background" for _, kind in present):
-        raise HsadError(f"{args.background}: no training data (background folder not found); "
-                        "pass --background DIR")
-    from ...accelerator import models_module
-    trainer = models_module("trainer", "training")
-    model, seconds, sources = train(args, present, trainer)
-    manifest = {
-        "config": RECIPE.model_config().as_dict(),
-        "training": {
-            "command": " ".join([COMMAND] + [shlex.quote(a) for a in argv]),
-            "seed": args.seed, "seconds": round(seconds, 1), "threads": args.threads,
-            "recipe": {**RECIPE.as_dict(),
-                       "stage1": asdict(RECIPE.stage1_settings(args.stage1_steps))},
-            "excluded_scenes": list(args.exclude),
-            "torch": trainer.torch_version(), "python": platform.python_version()},
-        "training_files": _training_files(sources),
-        "metrics": read_results(),
-    }
-    saved = save_weights(model, args.out, manifest)
-    print(f"{COMMAND}: wrote {args.out} ({saved['model_version']}) in {seconds / 60:.1f} min")
+    manifest = train_weights(RECIPE, args.out, args.background, args.real, seed=args.seed,
+                             stage1_steps=args.stage1_steps, exclude=args.exclude,
+                             threads=args.threads, quiet=args.quiet,
+                             command=" ".join([COMMAND] + [shlex.quote(a) for a in argv]))
+    seconds = manifest["training"]["seconds"]
+    print(f"{COMMAND}: wrote {args.out} ({manifest['model_version']}) in {seconds / 60:.1f} min")
     return 0
 
 
-def train(args, folders: list, trainer) -> tuple:
+def train_weights(recipe, out: str, background: str = DEFAULT_BACKGROUND,
+                  real: str = DEFAULT_REAL, seed: Optional[int] = None,
+                  stage1_steps: Optional[int] = None, exclude=(), threads: int = 1,
+                  quiet: bool = True, command: str = COMMAND, log=None) -> dict:
+    """Train ``recipe`` and write its archive, manifest and training.log into ``out``."""
+    seed = recipe.seed if seed is None else seed
+    folders = [(background, "background")] + ([(real, "real")] if recipe.use_real else [])
+    for folder, kind in folders:
+        if not os.path.isdir(folder):
+            (log or _stderr)(f"{COMMAND}: {kind} folder {folder} not found: skipping it")
+    present = [(f, kind) for f, kind in folders if os.path.isdir(f)]
+    if not any(kind == "background" for _, kind in present):
+        raise HsadError(f"{background}: no training data (background folder not found); "
+                        "pass --background DIR")
+    from ...accelerator import models_module
+    trainer = models_module("trainer", "training")
+    stage1 = recipe.stage1_settings(stage1_steps)
+    arrays, seconds, sources = _train(recipe, seed, stage1, present, exclude, threads, quiet,
+                                      out, trainer)
+    manifest = {
+        "config": recipe.model_config().as_dict(),
+        "training": {"command": command, "seed": seed, "seconds": round(seconds, 1),
+                     "threads": threads, "recipe": {**recipe.as_dict(), "seed": seed,
+                                                    "stage1": asdict(stage1)},
+                     "excluded_scenes": list(exclude), "torch": trainer.torch_version(),
+                     "python": platform.python_version()},
+        "training_files": _training_files(sources),
+        "metrics": read_results(),
+    }
+    return save_weights(arrays, out, manifest)
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _train(recipe, seed: int, stage1, folders: list, exclude, threads: int, quiet: bool,
+           out: str, trainer) -> tuple:
     """(numpy arrays of the trained model, seconds, the sources read), logging to training.log."""
     from .data import load_background_cubes, load_real_cubes
-    from .recipe import RECIPE
     from .sampler import PatchSampler
-    trainer.set_threads(max(1, args.threads))
-    os.makedirs(args.out, exist_ok=True)
+    trainer.set_threads(max(1, threads))
     started = time.time()
     lines = []
 
     def log(message: str) -> None:
         lines.append(f"[{time.time() - started:7.1f}s] {message}")
 
-    trainer.seed_everything(args.seed)
+    trainer.seed_everything(seed)
     sources = []
     for folder, kind in folders:
         loaded = load_background_cubes(folder) if kind == "background" else \
-            load_real_cubes(folder, exclude=tuple(args.exclude))
+            load_real_cubes(folder, exclude=tuple(exclude))
         log(f"{kind}: {len(loaded)} cubes from {folder}: " +
             ", ".join(f"{s.name} {s.cube.shape}" for s in loaded))
         sources += loaded
-    config = RECIPE.model_config()
-    sampler = PatchSampler(sources, config.grid, RECIPE.patch, config.scaling,
-                           RECIPE.sensor_strength, RECIPE.implant_probability, seed=args.seed)
-    stage1 = RECIPE.stage1_settings(args.stage1_steps)
+    config = recipe.model_config()
+    sampler = PatchSampler(sources, config.grid, recipe.patch, config.scaling,
+                           recipe.sensor_strength, recipe.implant_probability, seed=seed)
     log(f"config: {json.dumps(config.as_dict())}")
-    log(f"stage 1: {stage1}; seed {args.seed}; threads {args.threads}")
-    bar = not args.quiet and sys.stderr.isatty()  # no bar in logs, CI or pipes
+    log(f"stage 1: {stage1}; seed {seed}; threads {threads}")
     progress = None
-    if bar:
+    if not quiet and sys.stderr.isatty():  # no bar in logs, CI or pipes
         from tqdm import tqdm
 
         def progress(iterable, desc):
             return tqdm(iterable, desc=desc, unit="step")
-    arrays = trainer.train_arrays(config.as_dict(), sampler, stage1, log, progress, seed=args.seed)
+    arrays = trainer.train_arrays(config.as_dict(), sampler, stage1, log, progress, seed=seed)
     seconds = time.time() - started
     log(f"trained in {seconds:.0f} s")
     from ...outputs.staging import write_text
-    write_text(os.path.join(args.out, "training.log"), "\n".join(lines) + "\n", overwrite=True)
+    write_text(os.path.join(out, "training.log"), "\n".join(lines) + "\n", overwrite=True)
     return arrays, seconds, sources
 
 

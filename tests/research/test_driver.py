@@ -1,0 +1,30 @@
+"""The lab's one driver runs an experiment through the product's pipeline and records it."""
+from __future__ import annotations
+
+import json
+
+import scipy.io
+
+from hsad.research.__main__ import main
+from support import scene_with_targets
+
+
+def test_fusions_on_labelled_scenes_writes_its_results(tmp_path, capsys):
+    real = tmp_path / "real"
+    real.mkdir()
+    for seed in range(2):
+        cube, truth = scene_with_targets(seed=seed)
+        scipy.io.savemat(real / f"scene-{seed}.mat", {"data": cube, "map": truth.astype("uint8")})
+    out = tmp_path / "fusions.json"
+    assert main(["fusions", "--real", str(real), "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["command"].startswith("python -m hsad.research fusions")
+    assert set(result["table"]["rx"]) == {"scene-0", "scene-1"}
+    assert all(0.5 < v <= 1.0 for v in result["table"]["additive"].values())
+    assert "| additive |" in capsys.readouterr().out
+
+
+def test_an_empty_folder_is_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["seeds", "--real", str(tmp_path), "--json", str(tmp_path / "o.json")]) == 2
+    assert "no labelled scenes" in capsys.readouterr().err
+    assert not (tmp_path / "o.json").exists()
