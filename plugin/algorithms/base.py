@@ -3,15 +3,23 @@
 It turns engine errors into one-line ``QgsProcessingException``s, adapts QGIS feedback to the
 engine's plain progress callback (so Cancel stops within a tile), and builds help from
 (parameter, text) pairs: HTML in the dialog, plain text under ``qgis_process help``.
+
+An algorithm that cannot run here says so in the toolbox. QGIS's toolbox (3.22 to 3.44) never
+greys an entry and never asks ``canExecute()`` until one is opened; what it does show is each
+algorithm's name, icon and short description (the tooltip). So an algorithm with a
+:meth:`~HsadAlgorithm.problem` shows QGIS's own warning icon, ends its name with
+"(cannot run here)" and puts the reason and the fix first in its tooltip; ``canExecute()``
+repeats them when it is opened.
 """
 from __future__ import annotations
 
 import html
 from typing import Callable
 
-from qgis.core import (QgsProcessingAlgorithm, QgsProcessingException,
+from qgis.core import (QgsApplication, QgsProcessingAlgorithm, QgsProcessingException,
                        QgsProcessingParameterDefinition)
 from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
 
 from ...engine.errors import Cancelled, HsadError
 
@@ -25,13 +33,27 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
     summary = ""  # one or two sentences shown above the parameter help
     help_items: tuple = ()  # (parameter label, explanation) pairs
     keywords: tuple = ("hyperspectral", "anomaly", "detection", "rx")
+    UNAVAILABLE = " (cannot run here)"
 
     # -- identity -----------------------------------------------------------------------------
     def name(self) -> str:
         return self.algorithm_id
 
     def displayName(self) -> str:  # noqa: N802 (QGIS API)
-        return self.title
+        return self.title + (self.UNAVAILABLE if self.problem() else "")
+
+    def problem(self) -> str:
+        """'' when this algorithm can run here; otherwise why not and the fix (one line)."""
+        return ""
+
+    def canExecute(self):  # noqa: N802 (QGIS API)
+        problem = self.problem()
+        return (not problem), problem
+
+    def icon(self) -> QIcon:
+        if self.problem():
+            return QgsApplication.getThemeIcon("/mIconWarning.svg")
+        return super().icon()
 
     def group(self) -> str:
         return self.group_title
@@ -51,7 +73,8 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
 
     # -- help ---------------------------------------------------------------------------------
     def shortDescription(self) -> str:  # noqa: N802
-        return self.summary
+        problem = self.problem()
+        return f"Cannot run here: {problem}" if problem else self.summary
 
     def shortHelpString(self) -> str:  # noqa: N802
         if _plain_text_help():
@@ -65,8 +88,13 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
         return "https://github.com/hsad-project/hsad#readme"
 
     def add(self, parameter: QgsProcessingParameterDefinition, advanced: bool = False,
-            help_text: str = "") -> None:
-        """Add a parameter with its tooltip help, optionally under 'Advanced parameters'."""
+            help_text: str = "", decimals: int = 0) -> None:
+        """Add a parameter with its tooltip help, optionally under 'Advanced parameters'
+        (``decimals``: how many a number's box shows, for small rates)."""
+        if decimals:
+            metadata = parameter.metadata()
+            metadata.setdefault("widget_wrapper", {})["decimals"] = decimals
+            parameter.setMetadata(metadata)
         if advanced:
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
         if help_text and hasattr(parameter, "setHelp"):

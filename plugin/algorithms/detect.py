@@ -1,19 +1,15 @@
 """Detect anomalies: one scene in, a styled anomaly-score layer out."""
 from __future__ import annotations
 
-import os
-
 from qgis.core import (QgsProcessingParameterBand, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer)
 
-from ...engine.detectors import detector_class
 from ...engine.pipeline import detect_scene
+from ..layer_names import layer_name, method_description, scene_name, score_abstract
 from ..styling import style_on_load
 from .base import HsadAlgorithm
 from .method_parameters import (ADVANCED_HELP, add_method, add_method_options, add_run_settings,
                                 detect_parameters, method_check, methods_help, option_help)
-
-SCORE_OPACITY = 0.9  # the ramp is already transparent for ordinary scores; peaks stay see-through
 
 
 class DetectAlgorithm(HsadAlgorithm):
@@ -30,9 +26,10 @@ class DetectAlgorithm(HsadAlgorithm):
         ("Bands", "Optional subset of bands to use; empty uses every band the file does not "
          "flag as bad."),
     ) + ADVANCED_HELP + option_help() + (
-        ("Anomaly score", "The output raster (.tif GeoTIFF, or .img/.bsq ENVI). It loads styled: "
-         "transparent where scores are ordinary, bright where they are unusual, named after the "
-         "scene and the method."),
+        ("Anomaly score", "The output raster (.tif GeoTIFF, or .img/.bsq ENVI). It loads styled "
+         "to read on any map: transparent below the 99th percentile of the scores, opaque "
+         "magenta from the 99.9th (what Anomaly mask and objects flags by default), and named "
+         "'<scene> score · <method>'; its tooltip and properties say how it was made."),
     )
 
     def define(self) -> None:
@@ -59,9 +56,9 @@ class DetectAlgorithm(HsadAlgorithm):
         params = detect_parameters(self, parameters, context,
                                    self.parameterAsInts(parameters, "BANDS", context),
                                    method=self.fixed_method)
-        label = detector_class(params.method).label
         self.log_versions(feedback)
-        feedback.pushInfo(f"{label} on {source}")
+        feedback.pushInfo(f"method {method_description(params.method)}")
+        feedback.pushInfo(f"scene {source}")
         result = detect_scene(source, output, params, overwrite=True,
                               progress=self.progress_callback(feedback), log=feedback.pushInfo)
         for notice in result.notices:
@@ -71,10 +68,13 @@ class DetectAlgorithm(HsadAlgorithm):
                           f"{result.seconds:.1f} s; valid pixels: {result.summary.valid_pixels}")
         feedback.pushInfo("score percentiles: " + ", ".join(
             f"{k} {v:.4g}" for k, v in result.summary.percentiles.items()))
-        style_on_load(context, output, score_layer_name(source, label), SCORE_OPACITY)
+        load_score_layer(context, output, source, params.method)
         return {"OUTPUT": output}
 
 
-def score_layer_name(source: str, method_label: str) -> str:
-    """'<scene> anomaly score (<method>)': which scene and which detector, at a glance."""
-    return f"{os.path.splitext(os.path.basename(source))[0]} anomaly score ({method_label})"
+def load_score_layer(context, output: str, source: str, method: str) -> None:
+    """Name and describe a score layer Processing loads: '<scene> score · <method>'."""
+    scene = scene_name(source)
+    style_on_load(context, output, layer_name(scene, "score", method),
+                  abstract=score_abstract(output),
+                  title=layer_name(scene, "score", method, shorten=False))

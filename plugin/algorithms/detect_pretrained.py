@@ -1,7 +1,8 @@
 """Detect anomalies with the pretrained detector: the one-click version of 'Detect anomalies'.
 
 The same algorithm with the method fixed to ``twobranch``: it runs in numpy in every QGIS, and
-cannot run only when the shipped weights are missing or damaged, which ``canExecute`` explains.
+cannot run only when the shipped weights are missing or damaged; the toolbox entry then says so
+(name, warning icon, tooltip: see :mod:`.base`) and ``canExecute`` explains it.
 """
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ class DetectPretrainedAlgorithm(DetectAlgorithm):
     algorithm_id = "detectpretrained"
     title = "Detect anomalies (pretrained detector)"
     fixed_method = METHOD
-    summary = ("Scores every pixel with hsad's pretrained two-branch detector (FERS: a spectral "
-               "and a spatial network trained once on background data, then RX on the enhanced "
-               "scene): no per-scene training or tuning, nothing to install. Writes a float32 "
-               "score raster on the scene's grid; higher scores are more anomalous.")
+    summary = ("Scores every pixel with hsad's pretrained two-branch detector (method "
+               "twobranch, after FERS, the Feature-Enhanced Rebellious Student of arXiv "
+               "2510.18781: a spectral and a spatial network trained once on background data, "
+               "then RX on the enhanced scene): no per-scene training or tuning, nothing to "
+               "install. Writes a float32 score raster on the scene's grid; higher scores are "
+               "more anomalous.")
     help_items = (
         ("Input scene", "A hyperspectral raster: a canvas layer or a file (ENVI data file, "
          "GeoTIFF or anything GDAL reads). Its bands are resampled to the model's band grid by "
@@ -43,9 +46,8 @@ class DetectPretrainedAlgorithm(DetectAlgorithm):
         self.add(QgsProcessingParameterRasterDestination("OUTPUT", "Anomaly score"),
                  help_text=h["Anomaly score"])
 
-    def canExecute(self):  # noqa: N802 (QGIS API)
-        problem = detector_class(METHOD).problem()
-        return (not problem), problem
+    def problem(self) -> str:
+        return detector_class(METHOD).problem()
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API)
         ok, message = super(DetectAlgorithm, self).checkParameterValues(parameters, context)

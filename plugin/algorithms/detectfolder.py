@@ -9,11 +9,10 @@ from qgis.core import (QgsProcessingContext, QgsProcessingException, QgsProcessi
                        QgsProcessingParameterString, QgsProcessingUtils)
 
 from ...engine.batch import DONE, FAILED, SKIPPED, plan_batch, run_batch
-from ...engine.detectors import detector_class
 from ...engine.errors import Cancelled
-from ..styling import style_on_load
 from .base import HsadAlgorithm
-from .detect import SCORE_OPACITY, score_layer_name
+from ..layer_names import layer_name, method_description, scene_name
+from .detect import load_score_layer
 from .method_parameters import (ADVANCED_HELP, add_method, add_method_options, add_run_settings,
                                 detect_parameters, method_check, methods_help, option_help)
 
@@ -86,8 +85,8 @@ class DetectFolderAlgorithm(HsadAlgorithm):
         if not jobs:
             raise QgsProcessingException(f"{folder}: no scene found (check the file pattern, or "
                                          "include subfolders)")
-        feedback.pushInfo(f"{detector_class(params.method).label} on {len(jobs)} scene(s) "
-                          f"from {folder} into {output}")
+        feedback.pushInfo(f"method {method_description(params.method)}")
+        feedback.pushInfo(f"{len(jobs)} scene(s) from {folder} into {output}")
         try:
             summary = run_batch(jobs, output, params,
                                 self.parameterAsBool(parameters, "OVERWRITE", context),
@@ -113,13 +112,12 @@ class DetectFolderAlgorithm(HsadAlgorithm):
         """Styled score layers of the scenes scored now, and the summary as a table."""
         if context.project() is None:
             return
-        label = detector_class(method).label
         new = [job for job, record in zip(jobs, summary.records) if record.status == DONE]
         for job in new[:MAX_LAYERS_LOADED]:
-            name = score_layer_name(job.scene, label)
+            name = layer_name(scene_name(job.scene), "score", method)
             context.addLayerToLoadOnCompletion(job.output, QgsProcessingContext.LayerDetails(
                 name, context.project(), "OUTPUT", QgsProcessingUtils.LayerHint.Raster))
-            style_on_load(context, job.output, name, SCORE_OPACITY)
+            load_score_layer(context, job.output, job.scene, method)
         context.addLayerToLoadOnCompletion(summary_csv, QgsProcessingContext.LayerDetails(
             f"{os.path.basename(os.path.dirname(summary_csv))} batch summary", context.project(),
             "SUMMARY", QgsProcessingUtils.LayerHint.Vector))

@@ -42,9 +42,45 @@ def test_automatic_rule_ignores_a_few_huge_anomalies():
     assert abs(a - b) < 0.05 * abs(a)
 
 
-def test_constant_map_has_no_anomaly():
-    found = find_objects(np.full((5, 5), 3.0, np.float32), ThresholdRule("auto"))
+@pytest.mark.parametrize("kind", ["auto", "far"])
+def test_constant_map_has_no_anomaly(kind):
+    found = find_objects(np.full((5, 5), 3.0, np.float32), ThresholdRule(kind))
     assert found.objects == [] and not found.labels.any()
+
+
+def test_false_alarm_rate_is_the_default_rule():
+    assert ThresholdRule().kind == "far" and ThresholdRule().false_alarm_rate == 1e-3
+
+
+@pytest.mark.parametrize("tail", ["chi-square", "student-t", "lognormal"])
+def test_false_alarm_rule_keeps_its_promise_whatever_the_tail(tail):
+    """Background flagged <= the promise on light and heavy tails, with anomalies present."""
+    rng = np.random.default_rng(7)
+    background = {"chi-square": lambda: rng.chisquare(50, 200000),
+                  "student-t": lambda: rng.standard_t(2, 200000) ** 2,
+                  "lognormal": lambda: rng.lognormal(0.0, 1.5, 200000)}[tail]()
+    scores = np.concatenate([background, np.full(150, background.max() * 10)])
+    for rate in (1e-2, 1e-3, 1e-4):
+        threshold = choose_threshold(scores, ThresholdRule("far", false_alarm_rate=rate))
+        flagged = np.count_nonzero(background >= threshold) / background.size
+        assert flagged <= rate * scores.size / background.size
+        assert (scores[-150:] >= threshold).all() or rate * scores.size < 150
+
+
+def test_false_alarm_rule_flags_the_rate_of_a_pure_background():
+    scores = np.random.default_rng(3).chisquare(30, 100000)
+    threshold = choose_threshold(scores, ThresholdRule("far", false_alarm_rate=1e-3))
+    assert np.count_nonzero(scores >= threshold) == 100
+
+
+def test_false_alarm_rule_leaves_ties_out_but_keeps_the_highest_score():
+    scores = np.concatenate([np.zeros(980), np.full(10, 3.0), np.full(10, 5.0)])
+    threshold = choose_threshold(scores, ThresholdRule("far", false_alarm_rate=0.015))
+    assert np.count_nonzero(scores >= threshold) == 10  # the 10 at 3 would overspend 15
+    threshold = choose_threshold(scores, ThresholdRule("far", false_alarm_rate=0.005))
+    assert np.count_nonzero(scores >= threshold) == 10  # the highest score, though 10 > 5
+    small = np.arange(50, dtype=np.float64)  # 1e-3 of 50 pixels: still the highest one
+    assert np.count_nonzero(small >= choose_threshold(small, ThresholdRule("far"))) == 1
 
 
 def test_percentile_and_value_rules():
@@ -59,6 +95,8 @@ def test_percentile_and_value_rules():
     (ThresholdRule("percentile", percentile=100.0), "below 100"),
     (ThresholdRule("top", top_n=0), "at least 1"),
     (ThresholdRule("median"), "unknown threshold rule"),
+    (ThresholdRule("far", false_alarm_rate=0.0), "above 0 and below 1"),
+    (ThresholdRule("far", false_alarm_rate=1.0), "above 0 and below 1"),
     (ThresholdRule(min_pixels=0), "at least 1 pixel"),
 ])
 def test_impossible_rules_are_refused_in_one_line(rule, message):

@@ -14,10 +14,24 @@ from support import QGIS_PROCESS, qgis_env, run_qgis_process  # noqa: E402
 
 
 class FakeIface:
-    """What QGIS passes to classFactory; hsad only keeps it."""
+    """What QGIS passes to classFactory: hsad keeps it and adds its Plugins menu entries."""
+
+    def __init__(self):
+        self.menus: dict = {}
 
     def mainWindow(self):  # noqa: N802
         return None
+
+    def addPluginToMenu(self, menu, action):  # noqa: N802
+        self.menus.setdefault(menu, []).append(action)
+
+    def removePluginMenu(self, menu, action):  # noqa: N802
+        self.menus[menu].remove(action)
+
+
+@pytest.fixture
+def fake_iface():
+    return FakeIface()
 
 
 @pytest.fixture

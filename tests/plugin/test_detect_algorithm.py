@@ -120,7 +120,7 @@ def test_log_names_version_device_and_model(hsad_plugin, tmp_path, cube_and_trut
     assert feedback.progress and feedback.progress[-1] == 100.0
 
 
-def test_score_layer_loads_named_styled_and_partly_transparent(hsad_plugin, tmp_path,
+def test_score_layer_loads_named_styled_and_transparent_below_the_stretch(hsad_plugin, tmp_path,
                                                                cube_and_truth):
     import processing
     from processing.gui.Postprocessing import handleAlgorithmResults
@@ -138,10 +138,12 @@ def test_score_layer_loads_named_styled_and_partly_transparent(hsad_plugin, tmp_
     try:
         assert handleAlgorithmResults(alg, context, feedback)
         (layer,) = project.mapLayers().values()
-        assert layer.name() == "harbour anomaly score (Global RX)"
+        assert layer.name() == "harbour score · rx"
+        assert "harbour.tif" in layer.abstract() and "rx: Global RX" in layer.abstract()
+        assert layer.metadata().abstract() == layer.abstract()
         renderer = layer.renderer()
         assert renderer.type() == "singlebandpseudocolor"
-        assert 0.0 < renderer.opacity() < 1.0
+        assert renderer.opacity() == 1.0  # the highest scores are opaque
         shader = renderer.shader().rasterShaderFunction()
         items = shader.colorRampItemList()
         assert items[0].color.alpha() == 0 and items[-1].color.alpha() == 255

@@ -77,7 +77,7 @@ def test_scores_and_summary_load_into_the_project(hsad_plugin, tmp_path, scene_f
     try:
         assert handleAlgorithmResults(alg, context, feedback)
         layers = {layer.name(): layer for layer in project.mapLayers().values()}
-        for name in ("harbour anomaly score (Global RX)", "ridge anomaly score (Global RX)"):
+        for name in ("harbour score · rx", "ridge score · rx"):
             assert layers[name].renderer().type() == "singlebandpseudocolor"
         table = layers["scores batch summary"]
         assert table.featureCount() == 3  # a .tif GDAL cannot read is reported, never left out

@@ -10,10 +10,19 @@ from support import write_cube
 
 
 class FakeIface:
-    """What QGIS passes to classFactory; hsad only keeps it."""
+    """What QGIS passes to classFactory: hsad keeps it and adds its Plugins menu entries."""
+
+    def __init__(self):
+        self.menus: dict = {}
 
     def mainWindow(self):  # noqa: N802
         return None
+
+    def addPluginToMenu(self, menu, action):  # noqa: N802
+        self.menus.setdefault(menu, []).append(action)
+
+    def removePluginMenu(self, menu, action):  # noqa: N802
+        self.menus[menu].remove(action)
 
 
 @pytest.fixture

@@ -25,7 +25,8 @@ def test_every_algorithm_is_listed_and_help_is_plain_text(shared_qgis_process_en
         set(listing.split())
     done = run_qgis_process(["help", "hsad:threshold"], shared_qgis_process_env)
     assert done.returncode == 0, done.stderr
-    assert "Rule: auto: " in done.stdout and "Anomaly objects: " in done.stdout
+    assert "Rule: How scores become anomalies. far (default): " in done.stdout
+    assert "Anomaly objects: " in done.stdout and "False-alarm rate: Used by the far rule" in done.stdout
     assert "<p>" not in done.stdout and "<b>" not in done.stdout
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from plugin_helpers import pixel_centre
 
-AUTO, PERCENTILE, VALUE, TOP = "auto", "percentile", "value", "top"
+FAR, AUTO, PERCENTILE, VALUE, TOP = "far", "auto", "percentile", "value", "top"
 
 
 def run_threshold(parameters, **kwargs):
@@ -97,9 +97,35 @@ def test_automatic_rule_is_median_plus_k_robust_sd(hsad_plugin, tmp_path, score_
     valid = scores[np.isfinite(scores)]
     median = np.median(valid)
     expected = median + 6.0 * 1.4826 * np.median(np.abs(valid - median))
-    result = run_threshold({"INPUT": path, "MASK": str(tmp_path / "m.tif")})
+    result = run_threshold({"INPUT": path, "RULE": AUTO, "MASK": str(tmp_path / "m.tif")})
     assert result["THRESHOLD"] == pytest.approx(expected)
     assert result["ANOMALY_PIXELS"] == 11 and result["OBJECT_COUNT"] == 3
+
+
+def test_default_rule_flags_at_most_the_false_alarm_rate(hsad_plugin, tmp_path, score_raster):
+    path, scores = score_raster
+    valid = scores[np.isfinite(scores)]  # 2991 pixels: 1e-3 allows 2, 4e-3 allows 11
+    result = run_threshold({"INPUT": path, "MASK": str(tmp_path / "m.tif")})
+    # the 6 pixels tied at the top score are more than 2, but the highest score is always kept
+    assert result["ANOMALY_PIXELS"] == 6 and result["THRESHOLD"] == 100.0
+    result = run_threshold({"INPUT": path, "FALSE_ALARM_RATE": 4e-3,
+                            "MASK": str(tmp_path / "m2.tif"), "OBJECTS": str(tmp_path / "o.gpkg")})
+    assert result["ANOMALY_PIXELS"] == 11 and result["OBJECT_COUNT"] == 3
+    assert result["THRESHOLD"] == pytest.approx(np.sort(valid)[-11]) == 30.0
+
+
+def test_each_rule_parameter_says_which_rule_reads_it(hsad_plugin):
+    from qgis.core import QgsApplication, QgsProcessingParameterDefinition
+    alg = QgsApplication.processingRegistry().algorithmById("hsad:threshold")
+    labels = {p.name(): p.description() for p in alg.parameterDefinitions()}
+    for name, rule in (("FALSE_ALARM_RATE", "far"), ("PERCENTILE", "percentile"),
+                       ("VALUE", "value"), ("TOP_N", "top"), ("K", "auto")):
+        assert f"({rule} rule" in labels[name] or f"({rule} and" in labels[name]
+    advanced = {p.name() for p in alg.parameterDefinitions()
+                if p.flags() & QgsProcessingParameterDefinition.FlagAdvanced}
+    assert "FALSE_ALARM_RATE" not in advanced and "RULE" not in advanced
+    assert {"PERCENTILE", "VALUE", "TOP_N", "K"} <= advanced
+    assert alg.parameterDefinition("RULE").defaultValue() == FAR
 
 
 def test_outputs_load_styled_through_the_post_processor(hsad_plugin, tmp_path, score_raster):
@@ -121,11 +147,14 @@ def test_outputs_load_styled_through_the_post_processor(hsad_plugin, tmp_path, s
     try:
         assert handleAlgorithmResults(alg, context, feedback)
         layers = {layer.name(): layer for layer in project.mapLayers().values()}
-        mask = layers["scene_score anomaly mask"]
+        mask = layers["scene_score mask · rx"]
         assert mask.renderer().type() == "paletted"
         colours = {c.value: c.color for c in mask.renderer().classes()}
         assert colours[0].alpha() == 0 and colours[1].red() > 200 and colours[1].alpha() == 255
-        objects = layers["scene_score anomaly objects"]
+        objects = layers["scene_score objects · rx"]
+        assert "given value: score >= 35" in objects.abstract() and \
+            "rx: Global RX" in objects.abstract() and "3 objects" in objects.abstract()
+        assert mask.metadata().abstract().startswith("Anomaly mask (1 = anomaly)")
         assert objects.featureCount() == 3
         assert objects.renderer().type() == "singleSymbol"
         fill = objects.renderer().symbol().symbolLayer(0)

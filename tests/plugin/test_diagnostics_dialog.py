@@ -1,0 +1,57 @@
+"""Plugins > hsad > Diagnostics: the hsad doctor report in a dialog with a Copy button."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def plugin_with_menu(qgis_processing, fake_iface):
+    import hsad
+    iface = fake_iface
+    instance = hsad.classFactory(iface)
+    instance.initGui()
+    yield instance, iface
+    instance.unload()
+    assert iface.menus["hsad"] == []
+
+
+def test_the_plugins_menu_has_hsad_diagnostics(plugin_with_menu):
+    plugin, iface = plugin_with_menu
+    assert [action.text() for action in iface.menus["hsad"]] == ["Diagnostics"]
+    plugin.initGui()  # QGIS may call it again: still one entry
+    assert len(iface.menus["hsad"]) == 1
+
+
+def test_the_entry_opens_the_report(plugin_with_menu, monkeypatch):
+    from hsad.plugin import diagnostics_dialog
+    plugin, iface = plugin_with_menu
+    shown = []
+    monkeypatch.setattr(diagnostics_dialog, "diagnostics_report", lambda: "the report")
+    monkeypatch.setattr(diagnostics_dialog.DiagnosticsDialog, "exec",
+                        lambda dialog: shown.append(dialog.report()))
+    iface.menus["hsad"][0].trigger()
+    assert shown == ["the report"]
+
+
+def test_the_report_is_hsad_doctor_for_this_qgis(qgis_app):
+    from qgis.core import Qgis
+    from hsad.plugin.diagnostics_dialog import diagnostics_report
+    report = diagnostics_report()
+    assert report.startswith("hsad doctor report")
+    assert Qgis.QGIS_VERSION in report
+    assert "weights" in report and "missing" in report
+
+
+def test_copy_puts_the_whole_report_on_the_clipboard(qgis_app):
+    from qgis.PyQt.QtWidgets import QApplication, QDialogButtonBox
+    from hsad.plugin.diagnostics_dialog import DiagnosticsDialog
+    report = "hsad doctor report\nhsad   1.0\nmissing  nothing"
+    dialog = DiagnosticsDialog(report)
+    try:
+        assert dialog.report() == report and dialog.text.isReadOnly()
+        assert dialog.buttons.button(QDialogButtonBox.StandardButton.Close) is not None
+        QApplication.clipboard().clear()
+        dialog.copy_button.click()
+        assert QApplication.clipboard().text() == report
+    finally:
+        dialog.deleteLater()
