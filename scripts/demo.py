@@ -78,8 +78,8 @@ def main() -> int:
     print(f"hsad:detect ({method}) through qgis_process: {seconds:.1f} s")
     print(f"ROC AUC against the implanted targets: {row.auc_roc:.4f} "
           f"({row.anomalies} target pixels, {row.pixels} valid pixels)")
-    print(f"hsad:threshold (automatic rule): {int(found['OBJECT_COUNT'])} objects, "
-          f"{hits} of {len(scene.targets)} targets inside one")
+    print(f"hsad:threshold (default rule, false-alarm rate 0.001): "
+          f"{int(found['OBJECT_COUNT'])} objects, {hits} of {len(scene.targets)} targets inside one")
     print("files:")
     for label, path in (("scene (ENVI)", scene_path), ("ground truth", truth_path),
                         ("anomaly score", score_path), ("anomaly mask", mask_path),
