@@ -1,10 +1,15 @@
 """Running a detector over a scene, tile by tile, in bounded memory: the passes of one score.
 
-1. band statistics of every valid pixel (always; one read of the scene);
+1. band statistics of every valid pixel (always; one read of the scene). A detector whose fit
+   needs only the raw valid pixels (global RX) fits in this same pass;
 2. fit passes (``detector.fit_passes``, usually one): features of each tile, then
    :meth:`Detector.fit` on the tile core; features a detector marks expensive are kept on disk
    for the score pass when there is a single fit pass;
 3. the score pass: features again (or the kept ones), :meth:`Detector.score` on the core.
+
+A scene whose pixels fit the memory budget (``HSAD_MEMORY_BUDGET_MIB``, default 512 MiB) is
+read from its file once and kept in memory for the later passes; a larger one is read again
+for each pass, so memory stays bounded whatever the scene's size.
 
 Each tile is read with the halo the detector needs; with ``edge_mode = "reflect"`` the window is
 also extended past the scene edge by reflection (the padding some published networks apply to
@@ -25,6 +30,7 @@ from .statistics import BandStatistics, BandStatisticsAccumulator
 from .tiling import Progress, ProgressSteps, Tile, tiles
 
 DEFAULT_TILE_SIZE = 256
+DEFAULT_MEMORY_BUDGET_MIB = 512
 Log = Callable[[str], None]
 Sink = Callable[[np.ndarray, int, int], None]
 
@@ -33,10 +39,14 @@ def score_scene(scene: Scene, detector: Detector, sink: Sink,
                 tile_size: int = DEFAULT_TILE_SIZE, progress: Optional[Progress] = None,
                 log: Optional[Log] = None) -> BandStatistics:
     """Run a detector over a scene and hand each tile's scores (NaN = nodata) to ``sink``."""
-    fit_passes = detector.fit_passes if detector.needs_fit else 0
+    early = detector.needs_fit and detector.fits_during_statistics
+    fit_passes = detector.fit_passes if detector.needs_fit and not early else 0
     steps = ProgressSteps(progress, (1.0,) + (3.0,) * fit_passes + (3.0 if fit_passes else 6.0,))
-    stats = band_statistics(scene, tile_size, steps)
+    stats, scene = band_statistics(scene, tile_size, steps, detector if early else None,
+                                   keep=memory_budget() >= scene_bytes(scene))
     detector.prepare(scene.info, stats)
+    if early:
+        detector.finish_fit()
     if log is not None and detector.input_note():
         log(detector.input_note())
     size = max(detector.tile_multiple, tile_size - tile_size % detector.tile_multiple)
@@ -49,7 +59,7 @@ def score_scene(scene: Scene, detector: Detector, sink: Sink,
             for tile in steps.walk(grid):
                 cube, valid, core = read_window(scene, tile, stats, detector)
                 feats = detector.features(cube, valid)
-                detector.fit_window(feats, valid, core)
+                detector.fit_window(cube, feats, valid, core)
                 if cache is not None:
                     cache.put(tile, feats[core])
         if fit_passes:
@@ -57,10 +67,11 @@ def score_scene(scene: Scene, detector: Detector, sink: Sink,
         for tile in steps.walk(grid):
             cube, valid, core = read_window(scene, tile, stats, detector)
             if cache is not None:
-                feats, valid, core = cache.get(tile), valid[core], (slice(None), slice(None))
+                feats, cube, valid = cache.get(tile), cube[core], valid[core]
+                core = (slice(None), slice(None))
             else:
                 feats = detector.features(cube, valid)
-            scores = detector.score(feats, valid, core)
+            scores = detector.score_window(cube, feats, valid, core)
             scores = np.where(valid[core], scores, np.nan).astype(np.float32)
             sink(scores, tile.row, tile.col)
     finally:
@@ -82,17 +93,58 @@ def score_cube(cube: np.ndarray, detector: Detector, tile_size: int = 100000,
     return out
 
 
-def band_statistics(scene: Scene, tile_size: int, steps: ProgressSteps) -> BandStatistics:
-    """Per-band statistics of every valid pixel (one read of the scene)."""
+def band_statistics(scene: Scene, tile_size: int, steps: ProgressSteps,
+                    fitting: Optional[Detector] = None, keep: bool = False) -> tuple:
+    """(per-band statistics of every valid pixel, the scene to read from next): one read of
+    the scene, which ``fitting`` also fits on, and which is kept in memory when ``keep``."""
     info = scene.info
     acc = BandStatisticsAccumulator(info.bands)
+    kept = KeptScene(info) if keep else None
     for tile in steps.walk(tiles(info.rows, info.cols, tile_size, 0)):
         cube, valid = scene.read(tile.row, tile.col, tile.rows, tile.cols)
         acc.add(cube[valid])
+        if fitting is not None:
+            fitting.fit(cube, valid)
+        if kept is not None:
+            kept.put(tile, cube, valid)
     stats = acc.result()
     if stats.count == 0:
         raise InputError(f"{info.path}: every pixel is nodata or not finite")
-    return stats
+    return stats, (kept if kept is not None else scene)
+
+
+def memory_budget() -> int:
+    """Bytes of scene pixels kept in memory between passes (HSAD_MEMORY_BUDGET_MIB)."""
+    try:
+        mib = float(os.environ.get("HSAD_MEMORY_BUDGET_MIB", DEFAULT_MEMORY_BUDGET_MIB))
+    except ValueError:
+        mib = DEFAULT_MEMORY_BUDGET_MIB
+    return int(max(mib, 0.0) * 2 ** 20)
+
+
+def scene_bytes(scene: Scene) -> int:
+    info = scene.info
+    return info.rows * info.cols * (info.bands * 4 + 1)
+
+
+class KeptScene(Scene):
+    """A scene's pixels as read once (float32, validity), served to the later passes."""
+
+    def __init__(self, info):
+        self.info = info
+        self._cube = np.empty((info.rows, info.cols, info.bands), np.float32)
+        self._valid = np.empty((info.rows, info.cols), bool)
+
+    def put(self, tile: Tile, cube: np.ndarray, valid: np.ndarray) -> None:
+        self._cube[tile.row:tile.row + tile.rows, tile.col:tile.col + tile.cols] = cube
+        self._valid[tile.row:tile.row + tile.rows, tile.col:tile.col + tile.cols] = valid
+
+    def read_raw(self, row: int, col: int, rows: int, cols: int) -> np.ndarray:
+        return self._cube[row:row + rows, col:col + cols].copy()
+
+    def read(self, row: int, col: int, rows: int, cols: int) -> tuple:
+        return (self._cube[row:row + rows, col:col + cols].copy(),
+                self._valid[row:row + rows, col:col + cols].copy())
 
 
 def read_window(scene: Scene, tile: Tile, stats: BandStatistics, detector: Detector) -> tuple:

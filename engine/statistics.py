@@ -1,7 +1,11 @@
 """Streaming statistics: per-band summaries and the mean/covariance behind every RX score.
 
 Both accumulate in float64 block by block, so a scene never has to fit in memory, and both
-give the same numbers (to rounding) whatever the block size.
+give the same numbers (to rounding) whatever the block size. Speed comes from doing the
+per-pixel arithmetic in the input's own float32 around a shift (a correctly rounded difference
+keeps the full relative precision of what it is computing), and from the symmetric rank-k
+BLAS update for covariances (half the multiplications of ``x.T @ x``); the sums themselves are
+float64.
 """
 from __future__ import annotations
 
@@ -23,7 +27,6 @@ class BandStatistics:
     std: np.ndarray
     minimum: np.ndarray
     maximum: np.ndarray
-    sample: np.ndarray  # (n, bands) float32: a random sample of valid pixels for percentiles
 
 
 class RandomSample:
@@ -67,11 +70,10 @@ class RandomSample:
 class BandStatisticsAccumulator:
     """Accumulates :class:`BandStatistics` over blocks of (pixels, bands)."""
 
-    def __init__(self, bands: int, sample_size: int = 20000, seed: int = 0):
+    def __init__(self, bands: int):
         self._moments = GaussianAccumulator(bands, covariance=False)
         self._min = np.full(bands, np.inf)
         self._max = np.full(bands, -np.inf)
-        self._sample = RandomSample(sample_size, seed)
 
     def add(self, pixels: np.ndarray) -> None:
         if len(pixels) == 0:
@@ -79,17 +81,11 @@ class BandStatisticsAccumulator:
         self._moments.add(pixels)
         self._min = np.minimum(self._min, pixels.min(axis=0))
         self._max = np.maximum(self._max, pixels.max(axis=0))
-        self._sample.add(pixels.astype(np.float32))
 
     def result(self) -> BandStatistics:
-        count = self._moments.count
-        mean = self._moments.mean
         var = self._moments.variance
-        sample = self._sample.rows()
-        if sample is None:
-            sample = np.zeros((0, len(self._min)), np.float32)
-        return BandStatistics(count, mean, np.sqrt(np.maximum(var, 0.0)), self._min, self._max,
-                              sample)
+        return BandStatistics(self._moments.count, self._moments.mean,
+                              np.sqrt(np.maximum(var, 0.0)), self._min, self._max)
 
 
 class GaussianAccumulator:
@@ -106,20 +102,25 @@ class GaussianAccumulator:
         self._sum = np.zeros(dims)
         self._outer = np.zeros((dims, dims)) if covariance else None
         self._squares = np.zeros(dims)
+        self._buffer = Buffer()
 
     def add(self, pixels: np.ndarray) -> None:
         """Add a (n, dims) block of valid pixel vectors."""
         if len(pixels) == 0:
             return
-        x = np.asarray(pixels, dtype=np.float64)
         if self._shift is None:
-            self._shift = x.mean(axis=0)
-        x = x - self._shift
-        self.count += len(x)
+            self._shift = pixels.mean(axis=0, dtype=np.float64)
+        self.count += len(pixels)
+        if self._outer is None:  # per-band moments only: float32 is precise enough and fast
+            work = np.float32 if pixels.dtype == np.float32 else np.float64
+            x = np.subtract(pixels, self._shift.astype(work), dtype=work)
+            self._sum += x.sum(axis=0, dtype=np.float64)
+            self._squares += np.einsum("ij,ij->j", x, x, dtype=np.float64)
+            return
+        x = self._buffer.take(pixels.shape)
+        np.subtract(pixels, self._shift, out=x, casting="unsafe")
         self._sum += x.sum(axis=0)
-        self._squares += np.einsum("ij,ij->j", x, x)
-        if self._outer is not None:
-            self._outer += x.T @ x
+        self._outer += gram(x)
 
     @property
     def mean(self) -> np.ndarray:
@@ -132,7 +133,8 @@ class GaussianAccumulator:
         if self.count < 2:
             return np.zeros(self.dims)
         centred = self._sum / self.count
-        return (self._squares - self.count * centred ** 2) / (self.count - 1)
+        squares = self._squares if self._outer is None else np.diag(self._outer)
+        return (squares - self.count * centred ** 2) / (self.count - 1)
 
     @property
     def covariance(self) -> np.ndarray:
@@ -142,6 +144,27 @@ class GaussianAccumulator:
             return np.zeros((self.dims, self.dims))
         centred = self._sum / self.count
         return (self._outer - self.count * np.outer(centred, centred)) / (self.count - 1)
+
+
+def gram(x: np.ndarray) -> np.ndarray:
+    """x.T @ x for a (n, dims) float64 block, by the symmetric rank-k update (BLAS dsyrk)."""
+    from scipy.linalg.blas import dsyrk
+    upper = dsyrk(1.0, np.asarray(x, np.float64).T, trans=0)  # the transpose: no copy
+    return np.triu(upper) + np.triu(upper, 1).T
+
+
+class Buffer:
+    """One float64 work array reused block after block: fresh multi-megabyte arrays cost page
+    faults (system time) on every block."""
+
+    def __init__(self):
+        self._array = np.empty(0)
+
+    def take(self, shape: tuple) -> np.ndarray:
+        size = int(np.prod(shape))
+        if self._array.size < size:
+            self._array = np.empty(size)
+        return self._array[:size].reshape(shape)
 
 
 def inverse_covariance(covariance: np.ndarray, rcond: float = PINV_RCOND) -> np.ndarray:
@@ -154,6 +177,45 @@ def covariance_rank(covariance: np.ndarray, rcond: float = PINV_RCOND) -> int:
     exactly rank x (N - 1) / N, which makes RX maps of different dimension comparable."""
     eigenvalues = np.linalg.eigvalsh(covariance)
     return int((eigenvalues > rcond * max(eigenvalues.max(initial=0.0), 0.0)).sum())
+
+
+class MahalanobisScorer:
+    """Squared Mahalanobis distances to a Gaussian, with :func:`inverse_covariance`'s meaning.
+
+    A full-rank covariance is factored once (Cholesky, C = L L^T) and each block of pixels is
+    scored by one triangular product, ||L^-1 (x - mean)||^2 (BLAS dtrmm): half the
+    multiplications of ``(x - mean) P (x - mean)``. A rank-deficient one (more bands than
+    independent pixels, duplicated bands) is whitened by its kept eigenvectors instead, so
+    directions without variance score zero, exactly as with the pseudo-inverse.
+    """
+
+    def __init__(self, mean: np.ndarray, covariance: np.ndarray, rcond: float = PINV_RCOND):
+        self.mean = np.asarray(mean, np.float64)
+        values, vectors = np.linalg.eigh(covariance)
+        keep = values > rcond * max(values.max(initial=0.0), 0.0)
+        self.rank = int(keep.sum())
+        self._inverse_lower = None
+        self._buffer = Buffer()
+        if self.rank == len(values):
+            try:
+                from scipy.linalg import solve_triangular
+                lower = np.linalg.cholesky(covariance)
+                self._inverse_lower = solve_triangular(lower, np.eye(len(values)), lower=True)
+            except np.linalg.LinAlgError:
+                self._inverse_lower = None
+        if self._inverse_lower is None:
+            self._whiten = vectors[:, keep] / np.sqrt(values[keep])
+
+    def __call__(self, pixels: np.ndarray) -> np.ndarray:
+        """(n,) float64 scores of a (n, dims) block."""
+        centred = self._buffer.take(pixels.shape)
+        np.subtract(pixels, self.mean, out=centred, casting="unsafe")
+        if self._inverse_lower is not None:
+            from scipy.linalg.blas import dtrmm
+            whitened = dtrmm(1.0, self._inverse_lower, centred.T, lower=1, overwrite_b=1)
+            return np.einsum("ij,ij->j", whitened, whitened)
+        whitened = centred @ self._whiten
+        return np.einsum("ij,ij->i", whitened, whitened)
 
 
 def mahalanobis_squared(pixels: np.ndarray, mean: np.ndarray, precision: np.ndarray) -> np.ndarray:

@@ -37,6 +37,9 @@ class Detector(ABC):
     needs_fit: ClassVar[bool] = False
     expensive_features: ClassVar[bool] = False  # worth caching between the fit and score passes
     fit_passes: int = 1  # fit passes over the scene (when needs_fit)
+    # The fit needs only raw valid pixels (no features, no band statistics): it then happens
+    # during the statistics pass, one read of the scene fewer.
+    fits_during_statistics: ClassVar[bool] = False
     halo: int = 0  # context pixels each tile is read with, on every side
     edge_mode: str = ""  # "reflect": tiles are also extended past the scene edge by reflection
     tile_multiple: int = 1  # tile sides are rounded down to a multiple of this (block methods)
@@ -69,10 +72,11 @@ class Detector(ABC):
     def begin_pass(self, number: int) -> None:
         """Called before each fit pass (0, 1, ...; most detectors have one)."""
 
-    def fit_window(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> None:
-        """A fit pass's look at one tile: the whole window read (halo included) and the slices of
-        its core. By default :meth:`fit` on the core; detectors whose statistics need the
-        neighbourhood (block methods) override it."""
+    def fit_window(self, cube: np.ndarray, features: np.ndarray, valid: np.ndarray,
+                   core: tuple) -> None:
+        """A fit pass's look at one tile: the window read (halo included), its features and the
+        slices of its core. By default :meth:`fit` on the core's features; detectors that also
+        need the pixels themselves, or the neighbourhood (block methods), override it."""
         self.fit(features[core], valid[core])
 
     def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
@@ -80,6 +84,11 @@ class Detector(ABC):
 
     def finish_fit(self) -> None:
         """Called once after the fit pass."""
+
+    def score_window(self, cube: np.ndarray, features: np.ndarray, valid: np.ndarray,
+                     core: tuple) -> np.ndarray:
+        """Scores of a tile's core from its window (by default :meth:`score` on the features)."""
+        return self.score(features, valid, core)
 
     @abstractmethod
     def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:

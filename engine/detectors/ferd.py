@@ -133,7 +133,8 @@ class FerdDetector(Detector):
         if number == 1:  # the whole scene's statistics are known: the global SLRX term
             self._finish_scene_statistics()
 
-    def fit_window(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> None:
+    def fit_window(self, cube: np.ndarray, features: np.ndarray, valid: np.ndarray,
+                   core: tuple) -> None:
         if self._pass == 1:
             self._fit_maps(features, valid, core)
             return

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..statistics import (GaussianAccumulator, covariance_rank, inverse_covariance,
-                          mahalanobis_squared)
+from ..statistics import GaussianAccumulator, MahalanobisScorer
 from .base import Detector
 
 
@@ -19,8 +18,7 @@ class GaussianScorer:
 
     def __init__(self):
         self._acc = None
-        self.mean = None
-        self.precision = None
+        self._scorer = None
         self.rank = 0  # the expected score of a background pixel (degrees of freedom)
 
     def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
@@ -29,15 +27,12 @@ class GaussianScorer:
         self._acc.add(features[valid])
 
     def finish(self) -> None:
-        self.mean = self._acc.mean
-        covariance = self._acc.covariance
-        self.precision = inverse_covariance(covariance)
-        self.rank = max(covariance_rank(covariance), 1)
+        self._scorer = MahalanobisScorer(self._acc.mean, self._acc.covariance)
+        self.rank = max(self._scorer.rank, 1)
 
     def score(self, features: np.ndarray) -> np.ndarray:
         rows, cols, k = features.shape
-        flat = mahalanobis_squared(features.reshape(-1, k), self.mean, self.precision)
-        return flat.reshape(rows, cols).astype(np.float32)
+        return self._scorer(features.reshape(-1, k)).reshape(rows, cols).astype(np.float32)
 
 
 class GlobalRX(Detector):
@@ -47,6 +42,7 @@ class GlobalRX(Detector):
     label = "Global RX"
     summary = "Squared Mahalanobis distance to the scene mean and covariance (Reed-Xiaoli)"
     needs_fit = True
+    fits_during_statistics = True
 
     def __init__(self):
         self._scorer = GaussianScorer()

@@ -102,24 +102,25 @@ class TwoBranchDetector(Detector):
                 f"({np.min(self._wavelengths):.0f}-{np.max(self._wavelengths):.0f} nm)")
 
     def grid_cube(self, cube: np.ndarray) -> np.ndarray:
-        """(rows, cols, grid bands) scaled grid spectra of a native tile."""
+        """(rows, cols, grid bands) scaled grid spectra of a native tile (float32)."""
         rows, cols, bands = cube.shape
-        grid = cube.reshape(-1, bands).astype(np.float64) @ self._matrix.T
-        return self._scaling.apply(grid).reshape(rows, cols, -1)
+        return self._scaling.grid(cube.reshape(-1, bands), self._matrix).reshape(rows, cols, -1)
 
     def features(self, cube: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """[X, F_spe, F_spa ungated] per pixel of a tile: (rows, cols, 3 x grid bands)."""
         x = self.grid_cube(cube)
         f_spe, f_spa = self.network(x)
-        parts = [x, f_spe, f_spa]
-        if self._native is not None:  # the scene's own bands ride along for the native RX term
-            parts.append(cube.astype(np.float32))
-        return np.concatenate(parts, axis=2)
+        return np.concatenate([x, f_spe, f_spa], axis=2)
+
+    def fit_window(self, cube: np.ndarray, features: np.ndarray, valid: np.ndarray,
+                   core: tuple) -> None:
+        inside = valid[core]
+        self._acc.add(features[core][inside])
+        if self._native is not None:  # plain RX on the scene's own bands
+            self._native.fit(cube[core], inside)
 
     def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
-        k = 3 * self.config.bands
-        self._acc.add(features[..., :k][valid])
-        if self._native is not None:
-            self._native.fit(features[..., k:], valid)
+        self._acc.add(features[valid])
 
     def finish_fit(self) -> None:
         bands = self.config.bands
@@ -129,17 +130,19 @@ class TwoBranchDetector(Detector):
         if self._native is not None:
             self._native.finish()
 
-    def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:
+    def score_window(self, cube: np.ndarray, features: np.ndarray, valid: np.ndarray,
+                     core: tuple) -> np.ndarray:
         """The fused RX plus ``native_weight`` x RX on the scene's own bands, both per degree of
         freedom (the mean score of the fitted pixels), so maps of 32-odd and of several hundred
         dimensions are on one scale before they are added."""
-        feats = features[core]
-        k = 3 * self.config.bands
-        fused = self.scorer.score(feats[..., :k]).astype(np.float64) / self.scorer.degrees
+        fused = self.scorer.score(features[core]).astype(np.float64) / self.scorer.degrees
         if self._native is None:
             return fused.astype(np.float32)
-        native = self._native.score(feats[..., k:]).astype(np.float64) / self._native.rank
+        native = self._native.score(cube[core]).astype(np.float64) / self._native.rank
         return (fused + self.native_weight * native).astype(np.float32)
+
+    def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:
+        raise NotImplementedError("the two-branch score needs the tile's pixels: score_window")
 
 
 def _backend(arrays: dict, config: ModelConfig, device: str) -> tuple:

@@ -99,8 +99,9 @@ class ContextBranch:
             used |= np.abs(self.head_hidden.weight_t).sum(axis=1) > 0
         self.used = used
         self.needs_trunk = bool(used.reshape(len(self.rings), self.width)[:, compressed:].any())
-        windows = sorted({w for ring in self.rings for w in ring if w > 0})
-        self.windows = windows
+        kept = np.flatnonzero(used)  # the pooled channels any live weight reads
+        self._linear_used = self.linear.weight_t[kept]
+        self._head_used = None if self.head_out.is_zero else self.head_hidden.weight_t[kept]
 
     @property
     def radius(self) -> int:
@@ -116,18 +117,24 @@ class ContextBranch:
         else:
             z = c
         z = z.reshape(rows, cols, -1)
-        used = self.used.reshape(len(self.rings), self.width)[:, :z.shape[2]]
-        channels = np.flatnonzero(used.any(axis=0))
-        boxes = box_means(z[:, :, channels], self.windows)
-        pooled = np.zeros((rows * cols, len(self.rings) * self.width), np.float32)
-        for k, (inner, outer) in enumerate(self.rings):
-            big = boxes[outer] * float(outer * outer)
-            small = boxes[inner] * float(inner * inner) if inner > 0 else 0.0
-            ring = (big - small) / float(outer * outer - inner * inner)
-            pooled[:, k * self.width + channels] = ring.reshape(rows * cols, -1)
-        out = self.linear(pooled)
-        if not self.head_out.is_zero:
-            out += self.head_out(relu(self.head_hidden(pooled)))
+        used = self.used.reshape(len(self.rings), self.width)
+        pooled = np.empty((rows * cols, int(used.sum())), np.float32)
+        column = 0
+        for (inner, outer), channels in zip(self.rings, used):
+            channels = np.flatnonzero(channels)
+            if not len(channels):
+                continue
+            boxes = box_means(z[:, :, channels], [w for w in (inner, outer) if w > 0])
+            ring = boxes[outer] * float(outer * outer)
+            if inner > 0:
+                ring -= boxes[inner] * float(inner * inner)
+            ring /= float(outer * outer - inner * inner)
+            pooled[:, column:column + len(channels)] = ring.reshape(rows * cols, -1)
+            column += len(channels)
+        out = pooled @ self._linear_used
+        if self._head_used is not None:
+            hidden = relu(pooled @ self._head_used + self.head_hidden.bias)
+            out += self.head_out(hidden)
         return out.reshape(rows, cols, -1)
 
     def gates(self, spatial_mean: np.ndarray) -> np.ndarray:
@@ -140,25 +147,14 @@ class ContextBranch:
 def box_means(image: np.ndarray, windows: list) -> dict:
     """{w: mean over the w x w window centred on each pixel} with replicate edges.
 
-    One replicate padding by the largest half-window serves every window (a window that reaches
-    past the edge sees the same repeated edge values either way); the sums come from running
-    sums along rows then columns, accumulated in float64 so long strips lose no precision.
+    Separable running means (scipy.ndimage's uniform filter, double-precision accumulators),
+    with the edge replicated as the torch layers pad it ("nearest").
     """
-    rows, cols, _ = image.shape
-    half = max(windows) // 2
-    padded = np.pad(image, ((half, half), (half, half), (0, 0)), mode="edge")
-    down = np.cumsum(padded, axis=0, dtype=np.float64)
-    down = np.concatenate([np.zeros((1,) + down.shape[1:]), down], axis=0)
+    from scipy.ndimage import uniform_filter1d
     out = {}
     for w in windows:
-        h = w // 2
-        top = half - h
-        strip = down[top + w:top + w + rows] - down[top:top + rows]  # (rows, cols + 2 half, ch)
-        across = np.cumsum(strip, axis=1)
-        across = np.concatenate([np.zeros((rows, 1, across.shape[2])), across], axis=1)
-        left = half - h
-        total = across[:, left + w:left + w + cols] - across[:, left:left + cols]
-        out[w] = (total / float(w * w)).astype(np.float32)
+        rows = uniform_filter1d(image, w, axis=0, mode="nearest")
+        out[w] = uniform_filter1d(rows, w, axis=1, mode="nearest")
     return out
 
 

@@ -21,25 +21,41 @@ MODES = ("standard", "minmax")
 
 @dataclass
 class SceneScaling:
-    """``(grid_spectra - offset) / scale``, per scene."""
+    """``(grid_spectra - offset) / scale``, per scene.
+
+    Every grid band is a weighted mean of native bands (weights summing to one), so the offset
+    can be taken off the native spectra first: ``grid`` centres in float32 (a correctly rounded
+    difference keeps its full relative precision) and multiplies centred values, which is as
+    precise as float64 on uncentred ones and several times faster.
+    """
 
     offset: np.ndarray  # (grid bands,) float64
     scale: float
+    native_offset: np.ndarray  # (native bands,) float64, with matrix @ native_offset = offset
 
     def apply(self, grid_spectra: np.ndarray) -> np.ndarray:
         return ((grid_spectra - self.offset) / self.scale).astype(np.float32)
+
+    def grid(self, native_pixels: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+        """(n, grid bands) float32 scaled grid spectra of (n, native bands) pixels."""
+        centred = np.subtract(native_pixels, self.native_offset.astype(np.float32),
+                              dtype=np.float32)
+        weights = (matrix.T / self.scale).astype(np.float32)
+        return centred @ weights
 
 
 def scene_scaling(matrix: np.ndarray, band_mean: np.ndarray, band_std: np.ndarray,
                   band_min: np.ndarray, band_max: np.ndarray, mode: str = "standard") -> SceneScaling:
     """The scaling of one scene whose native bands map to the grid through ``matrix``."""
     if mode == "standard":
-        offset = matrix @ np.asarray(band_mean, np.float64)
+        native = np.asarray(band_mean, np.float64)
         scale = float(np.sqrt(np.mean(np.square(np.asarray(band_std, np.float64)))))
-        return SceneScaling(offset, scale if scale > 0 else 1.0)
+        return SceneScaling(matrix @ native, scale if scale > 0 else 1.0, native)
     if mode == "minmax":
         lo, hi = float(np.min(band_min)), float(np.max(band_max))
         span = hi - lo if hi > lo else 1.0
         # ((x - lo) / span * 2 - 1) * 0.1  ==  (x - (lo + span / 2)) / (span * 5)
-        return SceneScaling(np.full(matrix.shape[0], lo + span / 2.0), span * 5.0)
+        centre = lo + span / 2.0
+        return SceneScaling(np.full(matrix.shape[0], centre), span * 5.0,
+                            np.full(matrix.shape[1], centre))
     raise ValueError(f"unknown scaling mode '{mode}' (choose from {', '.join(MODES)})")
