@@ -14,8 +14,8 @@ Rules:
   of the background can never exceed the promise (rate x valid / background pixels), whatever
   the shape of the background's tail. Models of the tail do not hold it: RX scores are
   chi-square under a Gaussian background, but real backgrounds have heavy tails, and on the 11
-  labelled real scenes a chi-square, log-normal or median + K MAD threshold flagged 17 to 50
-  times the promised 1e-3, an exponential tail 1.6 to 1.8 times on average and up to 4.8 times
+  labelled real scenes a chi-square, log-normal or Gaussian (median + z MAD) threshold flagged
+  17 to 79 times the promised 1e-3 on average, an exponential tail 1.6 to 1.8 times on average and up to 4.8 times
   on one scene, while the quantile stayed at or below it on every scene and method
   (docs/benchmarks.md, ``make bench-threshold``).
 * ``auto`` - median + K robust standard deviations (1.4826 x MAD) of the valid scores. Anomalies

@@ -1,10 +1,11 @@
 """`make screenshots`: the real QGIS desktop, under Xvfb, running hsad from Processing.
 
 Starts QGIS with a throwaway profile in which hsad is installed and enabled, loads a generated
-scene in false colour, runs ``hsad:detect`` and ``hsad:threshold`` through Processing (so the
-outputs load the way they do for users: styled, named, on top), and saves the map canvas and the
-main window to ``docs/img/``. The same file is the script QGIS runs (``--code``): inside QGIS
-it does the GUI part, outside it prepares the profile and checks the pictures.
+scene in false colour, runs ``hsad:detect`` and ``hsad:threshold`` (default rule) through
+Processing (so the outputs load the way they do for users: styled, named, on top), and saves to
+``docs/img/`` the score overlay over the scene and over QGIS's white canvas side by side, and
+the main window. The same file is the script QGIS runs (``--code``): inside QGIS it does the
+GUI part, outside it prepares the profile and checks the pictures.
 """
 from __future__ import annotations
 
@@ -105,28 +106,44 @@ def _run_and_capture() -> None:
     with open(os.path.join(out, "log.txt"), "w") as log:
         try:
             scene = _load_false_colour(os.environ["HSAD_SHOT_SCENE"])
-            score, objects = _run_hsad(scene, os.environ["HSAD_SHOT_METHOD"], out)
-            log.write(f"score layer: {score.name()} ({score.renderer().type()}); "
-                      f"objects layer: {objects.name()} ({objects.featureCount()} objects)\n")
+            score, mask, objects = _run_hsad(scene, os.environ["HSAD_SHOT_METHOD"], out)
+            log.write(f"layers: {score.name()!r} ({score.renderer().type()}), {mask.name()!r}, "
+                      f"{objects.name()!r} ({objects.featureCount()} objects)\n")
         except Exception:  # written to the log: the driver prints it
             import traceback
             log.write(traceback.format_exc())
             os._exit(1)
     tree = QgsProject.instance().layerTreeRoot()
 
+    shown = {}
+
+    def visible(layer, on: bool) -> None:
+        tree.findLayer(layer.id()).setItemVisibilityChecked(on)
+
     def frame():  # after Processing has loaded its layers (which may zoom the canvas)
         window.setGeometry(0, 0, 1400, 900)
         iface.setActiveLayer(score)
         _show_toolbox()
-        tree.findLayer(objects.id()).setItemVisibilityChecked(False)
+        for layer in (objects, mask):
+            visible(layer, False)
+        tree.findLayer(mask.id()).setExpanded(False)
         canvas.setExtent(_zoom(scene.extent()))
         canvas.refresh()
-        QTimer.singleShot(SETTLE_MS, capture_canvas)
+        QTimer.singleShot(SETTLE_MS, over_scene)
 
-    def capture_canvas():  # the scene with the styled score overlay
+    def over_scene():  # the styled score overlay on the scene
         canvas.waitWhileRendering()
-        canvas.saveAsImage(os.path.join(out, CANVAS_PNG))
-        tree.findLayer(objects.id()).setItemVisibilityChecked(True)
+        shown["scene"] = canvas.grab().toImage()
+        visible(scene, False)
+        canvas.refresh()
+        QTimer.singleShot(SETTLE_MS, over_white)
+
+    def over_white():  # the same overlay on QGIS's white canvas, the scene switched off
+        canvas.waitWhileRendering()
+        shown["white"] = canvas.grab().toImage()
+        _side_by_side(shown["scene"], shown["white"], os.path.join(out, CANVAS_PNG))
+        visible(scene, True)
+        visible(objects, True)
         canvas.refresh()
         QTimer.singleShot(SETTLE_MS, capture_window)
 
@@ -136,6 +153,25 @@ def _run_and_capture() -> None:
         os._exit(0)  # QGIS 3.22 aborts on a scripted quit; the pictures are the result
 
     QTimer.singleShot(1000, frame)
+
+
+def _side_by_side(left, right, path: str) -> None:
+    """Two canvas pictures next to each other, each with a caption, saved as one PNG."""
+    from qgis.PyQt.QtCore import QRect, Qt
+    from qgis.PyQt.QtGui import QColor, QFont, QImage, QPainter
+    gap, caption = 12, 30
+    image = QImage(left.width() + gap + right.width(), max(left.height(), right.height()) + caption,
+                   QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.setFont(QFont("DejaVu Sans", 12))
+    for x, picture, text in ((0, left, "over the scene (false colour 860/650/550 nm)"),
+                             (left.width() + gap, right, "over a white map")):
+        painter.drawText(QRect(x, 0, picture.width(), caption),
+                         int(Qt.AlignmentFlag.AlignCenter), text)
+        painter.drawImage(x, caption, picture)
+    painter.end()
+    image.save(path)
 
 
 def _load_false_colour(path: str):
@@ -184,13 +220,12 @@ def _run_hsad(scene, method: str, out: str):
     from qgis.core import QgsProject
     detect = processing.runAndLoadResults("hsad:detect", {
         "INPUT": scene, "METHOD": method, "OUTPUT": os.path.join(out, "harbour_score.tif")})
-    processing.runAndLoadResults("hsad:threshold", {
-        "INPUT": detect["OUTPUT"], "RULE": "top", "TOP_N": 20, "OBJECTS": os.path.join(out, "harbour_objects.gpkg"),
-        "MASK": None})
+    processing.runAndLoadResults("hsad:threshold", {  # the default rule: 1e-3 false alarms
+        "INPUT": detect["OUTPUT"], "MASK": os.path.join(out, "harbour_mask.tif"),
+        "OBJECTS": os.path.join(out, "harbour_objects.gpkg")})
     layers = QgsProject.instance().mapLayers().values()
-    score = next(layer for layer in layers if "anomaly score" in layer.name())
-    objects = next(layer for layer in layers if "anomaly objects" in layer.name())
-    return score, objects
+    return tuple(next(layer for layer in layers if f" {kind} · " in layer.name())
+                 for kind in ("score", "mask", "objects"))
 
 
 def _show_toolbox() -> None:
