@@ -52,7 +52,7 @@ def score_scene(scene: Scene, detector: Detector, sink: Sink,
     size = max(detector.tile_multiple, tile_size - tile_size % detector.tile_multiple)
     grid = tiles(scene.info.rows, scene.info.cols, size, detector.halo)
     keep = fit_passes == 1 and detector.expensive_features
-    cache = FeatureCache() if keep else None
+    cache = FeatureCache(in_memory=isinstance(scene, KeptScene)) if keep else None
     try:
         for number in range(fit_passes):
             detector.begin_pass(number)
@@ -172,15 +172,20 @@ def read_window(scene: Scene, tile: Tile, stats: BandStatistics, detector: Detec
 
 
 class FeatureCache:
-    """Tile-core features kept on disk between the fit and score passes.
+    """Tile-core features kept between the fit and score passes: in memory for a scene kept in
+    memory, else on disk.
 
-    Each tile's block is appended to one file and read back by explicit reads, not a memory
-    map: mapped pages count towards the process's resident memory (and a container's limit),
-    so a memory map of a large scene's features would grow to the size of the whole file. The
-    file is unlinked as soon as it is open (on POSIX), so even ``kill -9`` leaves nothing.
+    On disk, each tile's block is appended to one file and read back by explicit reads, not a
+    memory map: mapped pages count towards the process's resident memory (and a container's
+    limit), so a memory map of a large scene's features would grow to the size of the whole
+    file. The file is unlinked as soon as it is open (on POSIX), so even ``kill -9`` leaves
+    nothing.
     """
 
-    def __init__(self):
+    def __init__(self, in_memory: bool = False):
+        self._memory = {} if in_memory else None
+        if in_memory:
+            return
         handle, path = tempfile.mkstemp(prefix="hsad-features-", suffix=".f32")
         self._file = os.fdopen(handle, "w+b")
         try:
@@ -192,16 +197,24 @@ class FeatureCache:
 
     def put(self, tile: Tile, feats: np.ndarray) -> None:
         block = np.ascontiguousarray(feats, dtype=np.float32)
+        if self._memory is not None:
+            self._memory[(tile.row, tile.col)] = block
+            return
         self._file.seek(0, os.SEEK_END)
         self._blocks[(tile.row, tile.col)] = (self._file.tell(), block.shape)
         self._file.write(block.tobytes())
 
     def get(self, tile: Tile) -> np.ndarray:
+        if self._memory is not None:
+            return self._memory[(tile.row, tile.col)]
         offset, shape = self._blocks[(tile.row, tile.col)]
         self._file.seek(offset)
         return np.fromfile(self._file, dtype=np.float32, count=int(np.prod(shape))).reshape(shape)
 
     def close(self) -> None:
+        if self._memory is not None:
+            self._memory.clear()
+            return
         self._file.close()
         if self._path is not None:
             try:

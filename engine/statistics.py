@@ -108,11 +108,11 @@ class GaussianAccumulator:
         """Add a (n, dims) block of valid pixel vectors."""
         if len(pixels) == 0:
             return
-        if self._shift is None:
-            self._shift = pixels.mean(axis=0, dtype=np.float64)
+        work = np.float32 if pixels.dtype == np.float32 and self._outer is None else np.float64
+        if self._shift is None:  # a shift representable in the working precision
+            self._shift = pixels.mean(axis=0, dtype=np.float64).astype(work).astype(np.float64)
         self.count += len(pixels)
         if self._outer is None:  # per-band moments only: float32 is precise enough and fast
-            work = np.float32 if pixels.dtype == np.float32 else np.float64
             x = np.subtract(pixels, self._shift.astype(work), dtype=work)
             self._sum += x.sum(axis=0, dtype=np.float64)
             self._squares += np.einsum("ij,ij->j", x, x, dtype=np.float64)

@@ -48,19 +48,32 @@ def test_gaussian_accumulator_matches_numpy_on_offset_data():
     np.testing.assert_allclose(acc.variance, x.var(axis=0, ddof=1), rtol=1e-9)
 
 
-def test_band_statistics_sample_is_bounded_and_drawn_from_the_data():
+def test_band_statistics_of_float32_blocks_match_numpy_in_float64():
     rng = np.random.default_rng(0)
-    acc = BandStatisticsAccumulator(3, sample_size=500)
-    blocks = [rng.normal(loc=i, size=(2000, 3)) for i in range(5)]
+    acc = BandStatisticsAccumulator(3)
+    blocks = [(1e3 + rng.normal(loc=i, size=(2000, 3))).astype(np.float32) for i in range(5)]
     for block in blocks:
-        acc.add(block.astype(np.float32))
+        acc.add(block)
     stats = acc.result()
-    everything = np.concatenate(blocks)
-    assert stats.count == 10000 and stats.sample.shape == (500, 3)
-    np.testing.assert_allclose(stats.mean, everything.mean(axis=0), rtol=1e-6)
-    np.testing.assert_allclose(stats.maximum, everything.max(axis=0), rtol=1e-6)
-    # the sample spans all blocks (uniform), not just the first
-    assert abs(stats.sample[:, 0].mean() - everything[:, 0].mean()) < 0.3
+    everything = np.concatenate(blocks).astype(np.float64)
+    assert stats.count == 10000
+    np.testing.assert_allclose(stats.mean, everything.mean(axis=0), rtol=1e-9)
+    np.testing.assert_allclose(stats.std, everything.std(axis=0, ddof=1), rtol=1e-5)
+    np.testing.assert_allclose(stats.maximum, everything.max(axis=0), rtol=1e-7)
+
+
+def test_mahalanobis_scorer_is_the_pseudo_inverse_distance():
+    from hsad.engine.statistics import MahalanobisScorer
+    rng = np.random.default_rng(4)
+    full = rng.normal(size=(400, 6)) @ rng.normal(size=(6, 6)) + 50
+    duplicated = np.concatenate([full, full[:, :2]], axis=1)  # rank 6 in 8 dimensions
+    for x in (full, duplicated):
+        mean, cov = x.mean(axis=0), np.cov(x, rowvar=False)
+        expected = np.einsum("ij,jk,ik->i", x - mean, np.linalg.pinv(cov, rcond=1e-10,
+                                                                      hermitian=True), x - mean)
+        scorer = MahalanobisScorer(mean, cov)
+        np.testing.assert_allclose(scorer(x.astype(np.float32)), expected, rtol=1e-4)
+        assert scorer.rank == 6
 
 
 def test_random_sample_holds_a_bounded_number_of_rows_whatever_the_stream_length():

@@ -1,0 +1,68 @@
+"""The fast paths (one read, float32 arithmetic around a shift, dsyrk, triangular products,
+tiles) give the scores of a plain whole-scene float64 implementation, within 1e-4 relative, on
+every labelled real scene. The networks themselves run in float32 in both (their numpy forward
+equals the torch forward: tests/engine/pretrained/test_network.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hsad.engine.detectors import create_detector
+from hsad.engine.scenes.matfile import load_matlab_scene
+from hsad.engine.scoring import score_cube
+from support import REAL_DIR, needs_real_data
+
+
+def plain_rx(pixels: np.ndarray) -> np.ndarray:
+    x = pixels.astype(np.float64)
+    d = x - x.mean(axis=0)
+    precision = np.linalg.pinv(np.cov(x, rowvar=False), rcond=1e-10, hermitian=True)
+    return np.einsum("ij,jk,ik->i", d, precision, d)
+
+
+def rank(pixels: np.ndarray) -> int:
+    values = np.linalg.eigvalsh(np.cov(pixels.astype(np.float64), rowvar=False))
+    return int((values > 1e-10 * values.max()).sum())
+
+
+def plain_twobranch(cube: np.ndarray) -> np.ndarray:
+    """The shipped score computed the plain way: float64 grid and statistics, the networks on
+    the whole scene at once, np.cov and pseudo-inverses."""
+    from hsad.engine.pretrained.config import ModelConfig
+    from hsad.engine.pretrained.fusion import combination
+    from hsad.engine.pretrained.network import TwoBranchNetwork
+    from hsad.engine.pretrained.weights import load_weights
+    arrays, manifest = load_weights()
+    config = ModelConfig.from_dict(manifest["config"])
+    rows, cols, bands = cube.shape
+    pixels = cube.reshape(-1, bands).astype(np.float64)
+    matrix = config.grid.matrix(bands)
+    mean, std = pixels.mean(axis=0), pixels.std(axis=0, ddof=1)
+    scale = np.sqrt(np.mean(std ** 2))
+    x = ((pixels @ matrix.T - matrix @ mean) / scale).astype(np.float32).reshape(rows, cols, -1)
+    network = TwoBranchNetwork(arrays, config)
+    f_spe, f_spa = network(x)
+    features = np.concatenate([x, f_spe, f_spa], axis=2).reshape(-1, 3 * config.bands)
+    gates = network.gates(features[:, 2 * config.bands:].astype(np.float64).mean(axis=0))
+    (a,) = combination("additive", config.bands, gates)
+    fused = features.astype(np.float64) @ a.T
+    total = plain_rx(fused) / rank(fused) + config.native_rx_weight * plain_rx(pixels) / rank(pixels)
+    return total.reshape(rows, cols)
+
+
+def close(scores: np.ndarray, expected: np.ndarray) -> None:
+    scale = np.abs(expected).max()
+    worst = np.max(np.abs(scores - expected) / np.maximum(np.abs(expected), 1e-3 * scale))
+    assert worst < 1e-4, worst
+
+
+@needs_real_data()
+@pytest.mark.slow
+@pytest.mark.parametrize("path", sorted(REAL_DIR.glob("*.mat")), ids=lambda p: p.stem)
+def test_rx_and_the_pretrained_detector_match_the_plain_computation(path):
+    cube = load_matlab_scene(str(path)).cube.astype(np.float32)
+    rows, cols, bands = cube.shape
+    close(score_cube(cube, create_detector("rx"), tile_size=64),
+          plain_rx(cube.reshape(-1, bands)).reshape(rows, cols))
+    close(score_cube(cube, create_detector("twobranch", device="cpu"), tile_size=64),
+          plain_twobranch(cube))
