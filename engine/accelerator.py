@@ -7,7 +7,6 @@ on the machines that have none.
 """
 from __future__ import annotations
 
-import ctypes.util
 import importlib
 import importlib.util
 import os
@@ -32,6 +31,7 @@ def gpu_present() -> bool:
     if sys.platform.startswith("linux"):
         return os.path.exists("/proc/driver/nvidia/version")
     if sys.platform.startswith("win"):
+        import ctypes.util  # not at import time: it costs every command's start
         return ctypes.util.find_library("nvcuda") is not None
     return False
 

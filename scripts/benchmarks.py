@@ -1,8 +1,8 @@
 """Benchmarks behind docs/benchmarks.md: quality, speed and memory (``make bench`` runs them all).
 
     python scripts/benchmarks.py quality      # every method on ../shared/data/real (make bench-quality)
-    python scripts/benchmarks.py speed        # timings, local RX against spectral.rx (make bench-speed)
-    python scripts/benchmarks.py memory       # peak memory of `hsad detect` on a 1 GiB scene (make bench-memory)
+    python scripts/benchmarks.py speed        # time and memory per scene size (make bench-speed)
+    python scripts/benchmarks.py memory       # the same table (make bench-memory)
     python scripts/benchmarks.py threshold    # what the mask rules find on the real scenes (make bench-threshold)
     python scripts/benchmarks.py lrx-loading  # local RX's loading by leave-one-scene-out CV (make bench-lrx-loading)
 
@@ -18,7 +18,6 @@ import os
 import platform
 import re
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -53,15 +52,9 @@ def replace_section(name: str, body: str) -> None:
 
 
 def available_methods() -> list:
-    from hsad.engine.detectors import method_names
-    methods = ["rx", "lrx"]
-    try:
-        from hsad.models.detector import load_detector
-        load_detector(device="cpu")
-        methods.append("twobranch")
-    except Exception as exc:  # noqa: BLE001 - report, don't fail the benchmark
-        print(f"twobranch skipped: {exc}", file=sys.stderr)
-    return [m for m in method_names() if m in methods]
+    """The methods that run here without options (ferd needs the authors' weights)."""
+    from hsad.engine.detectors import method_names, method_problem
+    return [m for m in method_names() if m != "ferd" and not method_problem(m)]
 
 
 def quality(args) -> None:
@@ -103,64 +96,14 @@ def quality(args) -> None:
     print(f"wrote {DOC}")
 
 
-def _time(fn, repeat: int = 1) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 def speed(args) -> None:
-    from hsad.engine.detectors import create_detector
-    from hsad.engine.metrics import auc_roc
-    from hsad.engine.scoring import score_cube
-    rng = np.random.default_rng(0)
-    lines = ["## Speed", "", f"Command: `make bench-speed` (`python scripts/benchmarks.py speed`), "
-             f"{datetime.date.today()}, {machine()}. Best of the runs shown; scenes are "
-             "synthetic (a low-rank background plus noise), float32.", ""]
-    # Local RX against the spectral package (SPy), same windows, same 100x100x200 cube.
-    cube = (rng.normal(size=(100, 100, 8)) @ rng.normal(size=(8, 200)) +
-            rng.normal(scale=0.5, size=(100, 100, 200)) + 50).astype(np.float32)
-    truth = np.zeros((100, 100), bool)
-    truth[rng.integers(5, 95, 12), rng.integers(5, 95, 12)] = True
-    cube[truth] += rng.normal(scale=2.0, size=(truth.sum(), 200)).astype(np.float32)
-    inner, outer = 5, 21
-    ours = {}
-    t_ours = _time(lambda: ours.setdefault("s", score_cube(cube, create_detector("lrx", {"inner": inner, "outer": outer}))),
-                   repeat=2)
-    lines += [f"### Local RX (guard {inner}, outer {outer}) on 100 x 100 x 200", "",
-              "| implementation | seconds | AUC on implanted pixels |", "|---|---:|---:|",
-              f"| hsad `lrx` | {t_ours:.2f} | {auc_roc(ours['s'], truth):.4f} |"]
-    try:
-        import spectral
-        spy = {}
-        t_spy = _time(lambda: spy.setdefault("s", spectral.rx(cube.astype(np.float64), window=(inner, outer))))
-        same = score_cube(cube, LocalRX(inner, outer, loading=1e-12))
-        border = outer // 2
-        core = (slice(border, -border), slice(border, -border))
-        diff = np.max(np.abs(spy["s"][core] - same[core]) / np.abs(spy["s"][core]))
-        lines += [f"| spectral {spectral.__version__} `rx(cube, window=({inner}, {outer}))` | "
-                  f"{t_spy:.2f} | {auc_roc(spy['s'], truth):.4f} |", "",
-                  f"hsad is **{t_spy / t_ours:.1f}x** faster. The same definition: with its loading "
-                  f"set to 1e-12 (spectral adds none), hsad's scores equal spectral's to a largest "
-                  f"relative difference of {diff:.1e} away from the image border (pixels at least "
-                  f"{border} from every edge). At the border the two differ by design: spectral "
-                  "shifts the guard window inwards like the outer one, hsad clips it, so the guard "
-                  "still covers exactly the pixel's own neighbours. hsad's timing uses its default "
-                  "loading (1 x the mean eigenvalue; see the cross-validation of the loading on this page)."]
-    except ImportError:
-        lines += ["", "spectral (SPy) is not installed: no comparison."]
-    # Global RX and the pretrained detector at the sizes of the targets.
-    lines += ["", "### Whole-scene timings (engine pipeline, CPU)", "",
-              "| method | 100 x 100 x 200 | 512 x 512 x 200 |", "|---|---:|---:|"]
-    big = (rng.normal(size=(512, 512, 8)) @ rng.normal(size=(8, 200)) + 50).astype(np.float32)
-    for method in [m for m in available_methods() if m != "lrx"]:
-        small_t = _time(lambda: score_cube(cube, create_detector(method)), repeat=3)
-        big_t = _time(lambda: score_cube(big, create_detector(method), tile_size=256), repeat=1)
-        lines.append(f"| {method} | {small_t:.2f} s | {big_t:.1f} s |")
-    replace_section("speed", "\n".join(lines))
+    """Whole-process time and peak memory of every scene size, and local RX per megapixel."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_speed
+    rows, lrx = bench_speed.scene_table(), bench_speed.lrx_table()
+    body = bench_speed.markdown(rows, lrx, machine(), str(datetime.date.today()),
+                                "make bench-speed (or make bench-memory)")
+    replace_section("speed", "## Speed and memory\n\n" + body)
     print(f"wrote {DOC}")
 
 
@@ -362,87 +305,6 @@ def threshold(args) -> None:
     print(f"wrote {DOC}")
 
 
-MEMORY_SCENE = (2048, 2048, 128)  # rows, cols, bands of int16: 1 GiB on disk
-
-
-def _write_large_envi(path: Path, shape: tuple) -> None:
-    """A georeferenced int16 ENVI cube written block by block, so this script never holds it."""
-    from osgeo import gdal, osr
-    rows, cols, bands = shape
-    rng = np.random.default_rng(0)
-    mixing = rng.uniform(200, 2000, size=(4, bands))
-    driver = gdal.GetDriverByName("ENVI")
-    ds = driver.Create(str(path), cols, rows, bands, gdal.GDT_Int16, options=["INTERLEAVE=BIL"])
-    ds.SetGeoTransform((500000.0, 2.0, 0.0, 5800000.0, 0.0, -2.0))
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32633)
-    ds.SetProjection(srs.ExportToWkt())
-    step = 128
-    for row in range(0, rows, step):
-        n = min(step, rows - row)
-        y, x = np.mgrid[row:row + n, 0:cols] / 300.0
-        abundance = np.stack([np.sin(y) ** 2, np.cos(x) ** 2, np.sin(x + y) ** 2,
-                              np.ones_like(x)], axis=-1)
-        block = abundance @ mixing + rng.normal(scale=10.0, size=(n, cols, bands))
-        block[::97, ::89] += rng.uniform(300, 600, size=bands)  # sparse targets
-        ds.WriteRaster(0, row, cols, n, np.ascontiguousarray(
-            block.astype(np.int16).transpose(2, 0, 1)).tobytes(), buf_type=gdal.GDT_Int16)
-    ds = None
-
-
-def _peak_rss_mib(command: list, env: dict = None) -> tuple:
-    """(peak resident memory in MiB, seconds) of one command run as a child process."""
-    import subprocess
-    probe = ("import resource, subprocess, sys, time; t = time.time(); "
-             "rc = subprocess.run(sys.argv[1:]).returncode; "
-             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "
-             "time.time() - t, rc)")
-    out = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True,
-                         text=True, check=True, env={**os.environ, **(env or {})}).stdout.split()
-    if out[2] != "0":
-        raise RuntimeError(f"{' '.join(command)} failed")
-    return float(out[0]), float(out[1])
-
-
-def memory(args) -> None:
-    """Peak memory of `hsad detect` on a scene far larger than one tile: bounded by tiles."""
-    work = REPO / "build" / "bench-memory"
-    work.mkdir(parents=True, exist_ok=True)
-    scene = work / "large.bil"
-    if not scene.exists():
-        _write_large_envi(scene, MEMORY_SCENE)
-    rows, cols, bands = MEMORY_SCENE
-    size_mib = rows * cols * bands * 2 / 2 ** 20
-    hsad = str(Path(sys.executable).with_name("hsad"))
-    lines = ["## Memory", "",
-             f"Command: `make bench-memory` (`python scripts/benchmarks.py memory`), "
-             f"{datetime.date.today()}, {machine()}.", "",
-             f"`hsad detect` as a separate process on a generated {rows} x {cols} x {bands} int16 "
-             f"ENVI cube (BIL, {size_mib:.0f} MiB on disk; {size_mib * 2:.0f} MiB as float32), "
-             "default tile size 256. Peak resident memory of the whole process (Python, GDAL and, "
-             "for `twobranch`, PyTorch included), with GDAL's default block cache (5 % of this "
-             "machine's RAM) and with `GDAL_CACHEMAX=64` (MiB):", "",
-             "| method | peak memory | seconds | peak, GDAL_CACHEMAX=64 | seconds |",
-             "|---|---:|---:|---:|---:|"]
-    for method in [m for m in available_methods() if m != "lrx"]:
-        out = work / f"large_{method}.tif"
-        command = [hsad, "detect", str(scene), "-o", str(out), "--method", method,
-                   "--overwrite", "-q"]
-        runs = [_peak_rss_mib(command), _peak_rss_mib(command, {"GDAL_CACHEMAX": "64"})]
-        lines.append(f"| {method} | " + " | ".join(f"{peak:.0f} MiB | {seconds:.0f}"
-                                                   for peak, seconds in runs) + " |")
-        print(method, runs, flush=True)
-    lines += ["", "Memory is bounded by the tile size, not the scene: statistics are accumulated "
-              "tile by tile, features wait on disk between the two passes (read back "
-              "explicitly, not memory-mapped), and scores are written tile by tile. Most of the "
-              "rest is GDAL's block cache, which keeps a band-interleaved strip of the file "
-              "between neighbouring tiles (a smaller cache re-reads it: slower, not larger); "
-              "`twobranch` adds PyTorch and one tile's network activations, about 1 GiB more "
-              "than `rx` at the default tile size (a smaller `--tile-size` lowers it)."]
-    replace_section("memory", "\n".join(lines))
-    print(f"wrote {DOC}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -452,7 +314,7 @@ def main() -> None:
     s = sub.add_parser("speed")
     s.set_defaults(run=speed)
     sub.add_parser("lrx-loading").set_defaults(run=lrx_loading)
-    sub.add_parser("memory").set_defaults(run=memory)
+    sub.add_parser("memory").set_defaults(run=speed)  # one table holds both
     sub.add_parser("threshold").set_defaults(run=threshold)
     args = parser.parse_args()
     args.run(args)
