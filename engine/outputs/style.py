@@ -55,7 +55,8 @@ def score_style_qml(low: float, high: float, opacity: float = 1.0) -> str:
     items = []
     for fraction, (r, g, b), alpha in RAMP:
         value = low + fraction * (high - low)
-        items.append(f'<item alpha="{alpha}" value="{value:.6g}" label="{escape(f'{value:.4g}')}" '
+        label = escape(f"{value:.4g}")
+        items.append(f'<item alpha="{alpha}" value="{value:.6g}" label="{label}" '
                      f'color="#{r:02x}{g:02x}{b:02x}"/>')
     first, last = RAMP[0], RAMP[-1]
     stops = ":".join(f"{f:g};{r},{g},{b},{a}" for f, (r, g, b), a in RAMP[1:-1])
