@@ -68,8 +68,8 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
         return type(self)()
 
     def flags(self):
-        return super().flags() | QgsProcessingAlgorithm.FlagSupportsBatch | \
-            QgsProcessingAlgorithm.FlagCanCancel
+        return super().flags() | QgsProcessingAlgorithm.Flag.FlagSupportsBatch | \
+            QgsProcessingAlgorithm.Flag.FlagCanCancel
 
     # -- help ---------------------------------------------------------------------------------
     def shortDescription(self) -> str:  # noqa: N802
@@ -96,7 +96,7 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
             metadata.setdefault("widget_wrapper", {})["decimals"] = decimals
             parameter.setMetadata(metadata)
         if advanced:
-            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         if help_text and hasattr(parameter, "setHelp"):
             parameter.setHelp(help_text)
         self.addParameter(parameter)

@@ -50,7 +50,7 @@ class DetectFolderAlgorithm(HsadAlgorithm):
     def define(self) -> None:
         h = dict(self.help_items)
         self.add(QgsProcessingParameterFile("INPUT", "Input folder",
-                                            behavior=QgsProcessingParameterFile.Folder),
+                                            behavior=QgsProcessingParameterFile.Behavior.Folder),
                  help_text=h["Input folder"])
         self.add(QgsProcessingParameterString("PATTERN", "File pattern", optional=True),
                  help_text=h["File pattern"])

@@ -17,11 +17,11 @@ from ...engine.provenance import describe_provenance, score_provenance
 from .base import HsadAlgorithm
 
 # (field name, field type) of the AUC table - one row per score raster
-COLUMNS = (("score_file", QVariant.String), ("method", QVariant.String),
-           ("model_version", QVariant.String), ("auc_roc", QVariant.Double),
-           ("auc_pd_tau", QVariant.Double), ("auc_pf_tau", QVariant.Double),
-           ("snpr", QVariant.Double), ("anomaly_pixels", QVariant.Int),
-           ("valid_pixels", QVariant.Int))
+COLUMNS = (("score_file", QVariant.Type.String), ("method", QVariant.Type.String),
+           ("model_version", QVariant.Type.String), ("auc_roc", QVariant.Type.Double),
+           ("auc_pd_tau", QVariant.Type.Double), ("auc_pf_tau", QVariant.Type.Double),
+           ("snpr", QVariant.Type.Double), ("anomaly_pixels", QVariant.Type.Int),
+           ("valid_pixels", QVariant.Type.Int))
 
 
 class EvaluateAlgorithm(HsadAlgorithm):
@@ -47,11 +47,11 @@ class EvaluateAlgorithm(HsadAlgorithm):
     def define(self) -> None:
         h = dict(self.help_items)
         self.add(QgsProcessingParameterMultipleLayers("INPUT", "Anomaly scores",
-                                                      QgsProcessing.TypeRaster),
+                                                      QgsProcessing.SourceType.TypeRaster),
                  help_text=h["Anomaly scores"])
         self.add(QgsProcessingParameterRasterLayer("TRUTH", "Ground truth"),
                  help_text=h["Ground truth"])
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "AUC table", QgsProcessing.TypeVector),
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "AUC table", QgsProcessing.SourceType.TypeVector),
                  help_text=h["AUC table"])
         self.add(QgsProcessingParameterFileDestination("ROC_CURVE", "ROC curve",
                                                        "PNG files (*.png)", optional=True),
@@ -91,14 +91,14 @@ class EvaluateAlgorithm(HsadAlgorithm):
             feature.setAttributes([row.scene, row.method, row.model_version or "", row.auc_roc,
                                    row.auc_pd_tau, row.auc_pf_tau, row.snpr, row.anomalies,
                                    row.pixels])
-            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+            sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
         del sink  # a file sink is complete only once it is deleted
         feedback.setProgress(100.0)
         return {"OUTPUT": dest, "ROC_CURVE": plot or None, "AUC_ROC": rows[0].auc_roc}
 
     def _table(self, parameters, context):
         sink, dest = self.parameterAsSink(parameters, "OUTPUT", context, sink_fields(),
-                                          QgsWkbTypes.NoGeometry)
+                                          QgsWkbTypes.Type.NoGeometry)
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, "OUTPUT"))
         return sink, dest

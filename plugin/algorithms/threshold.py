@@ -94,7 +94,7 @@ class ThresholdAlgorithm(HsadAlgorithm):
         self.add(QgsProcessingParameterRasterDestination("MASK", "Anomaly mask", optional=True),
                  help_text=h["Anomaly mask"])
         self.add(QgsProcessingParameterVectorDestination("OBJECTS", "Anomaly objects",
-                                                         QgsProcessing.TypeVectorPolygon,
+                                                         QgsProcessing.SourceType.TypeVectorPolygon,
                                                          optional=True),
                  help_text=h["Anomaly objects"])
         self.addOutput(QgsProcessingOutputNumber("THRESHOLD", "Score threshold used"))
