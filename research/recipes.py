@@ -13,6 +13,7 @@ import os
 from dataclasses import replace
 from typing import Optional, Sequence
 
+from ..engine.errors import HsadError
 from ..engine.pretrained.training.data import DEFAULT_BACKGROUND, DEFAULT_REAL, REPO_ROOT
 from ..engine.pretrained.training.driver import train_weights
 from ..engine.pretrained.training.recipe import RECIPE, Recipe
@@ -51,7 +52,7 @@ def _is_shipped(recipe: Recipe) -> bool:
     """Whether the shipped archive was trained with exactly this recipe (else train it)."""
     try:
         shipped = read_manifest()["training"]["recipe"]
-    except (KeyError, Exception):
+    except (HsadError, KeyError, TypeError):
         return False
     return {k: v for k, v in shipped.items() if k != "stage1"} == \
         {k: v for k, v in recipe.as_dict().items() if k != "stage1"} and \

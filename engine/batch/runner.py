@@ -129,11 +129,11 @@ def run_batch(jobs: Sequence[SceneJob], output_dir: str, params: DetectParameter
         if workers > 1 and not scheduler:  # our local workers are gone: their locks are stale
             for job, record in zip(jobs, records):
                 if record.status == CANCELLED:
-                    _remove_partials_unless_busy(job.output)
+                    remove_leftovers_unless_busy(job.output)
     return summary
 
 
-def _remove_partials_unless_busy(output: str) -> None:
+def remove_leftovers_unless_busy(output: str) -> None:
     """Clean up after a cancelled scene, unless another batch is writing that output now."""
     try:
         with output_lock(output):

@@ -12,7 +12,7 @@ import pytest
 
 from hsad.engine.batch import DONE, FAILED, plan_batch, run_batch
 from hsad.engine.batch.lock import OutputBusy, lock_path, output_lock, process_alive
-from hsad.engine.batch.runner import _remove_partials_unless_busy
+from hsad.engine.batch.runner import remove_leftovers_unless_busy
 from hsad.engine.pipeline import DetectParameters
 from support import partial_path, scene_with_targets, write_cube
 
@@ -81,7 +81,7 @@ def test_a_running_batch_keeps_its_scene_and_its_partial_file(one_scene, running
     assert partial.read_bytes() == b"being written"
     assert not os.path.exists(output)
     assert json.load(open(lock))["pid"] == running_process  # still the other batch's
-    _remove_partials_unless_busy(output)  # the cleanup after a cancelled local cluster
+    remove_leftovers_unless_busy(output)  # the cleanup after a cancelled local cluster
     assert partial.exists()
 
 
