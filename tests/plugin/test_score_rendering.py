@@ -3,7 +3,8 @@ map shows through unchanged.
 
 The score is made by the product (``detect_scene`` writes the raster and its ``.qml``), opened as
 QGIS opens any file (the side-car style applies by itself) and rendered headless, one map pixel
-per raster pixel, over white, black and the light land colour of an OpenStreetMap basemap.
+per raster pixel, over white, black and the light land colour of an OpenStreetMap basemap, and
+over the scene itself.
 """
 from __future__ import annotations
 
@@ -26,27 +27,31 @@ def score_file(tmp_path_factory):
     scene = write_cube(folder / "scene.tif", cube)
     score = str(folder / "score.tif")
     detect_scene(scene, score, DetectParameters(method="rx"))
-    return score, truth
+    return score, truth, scene
 
 
-def render(score: str, background: tuple) -> np.ndarray:
+def render(score: str, background: tuple, under: str = "") -> np.ndarray:
     """(rows, cols, 3) uint8: the score file as QGIS opens it (side-car style applied), drawn
-    over a plain background, a map pixel per raster pixel."""
+    over a plain background (and over the raster ``under``, in QGIS's default style), a map
+    pixel per raster pixel; ``score=''`` draws what lies under it alone."""
     from qgis.core import QgsRasterLayer
-    layer = QgsRasterLayer(score, "score")
+    layers = [QgsRasterLayer(path, path) for path in (score, under) if path]
     try:
-        assert layer.isValid() and layer.renderer().type() == "singlebandpseudocolor"
-        return _draw(layer, background)
+        if score:
+            assert layers[0].isValid()
+            assert layers[0].renderer().type() == "singlebandpseudocolor"
+        return _draw(layers, background)
     finally:
-        del layer  # a layer alive when QGIS exits crashes the test process
+        del layers  # a layer alive when QGIS exits crashes the test process
 
 
-def _draw(layer, background: tuple) -> np.ndarray:
+def _draw(layers: list, background: tuple) -> np.ndarray:
     from qgis.core import QgsMapRendererSequentialJob, QgsMapSettings
     from qgis.PyQt.QtCore import QSize
     from qgis.PyQt.QtGui import QColor, QImage
+    layer = layers[0]
     settings = QgsMapSettings()
-    settings.setLayers([layer])
+    settings.setLayers(layers)
     settings.setDestinationCrs(layer.crs())
     settings.setExtent(layer.extent())
     settings.setOutputSize(QSize(layer.width(), layer.height()))
@@ -64,17 +69,35 @@ def _draw(layer, background: tuple) -> np.ndarray:
 
 @pytest.mark.parametrize("name", list(BACKGROUNDS))
 def test_targets_stand_out_and_the_background_shows_through(qgis_app, score_file, name):
-    score, truth = score_file
+    score, truth, _ = score_file
     colour = np.array(BACKGROUNDS[name], np.int16)
     image = render(score, BACKGROUNDS[name]).astype(np.int16)
-    difference = np.abs(image - colour).max(axis=2)
+    assert_overlay_reads(image, np.broadcast_to(colour, image.shape), truth)
+
+
+def test_over_the_scene_targets_are_covered_and_the_rest_untouched(qgis_app, score_file):
+    """The scene (QGIS's default colour rendering) does not show through the targets, which look
+    as they do on a white map, and shows unchanged everywhere else."""
+    score, truth, scene = score_file
+    underneath = render("", BACKGROUNDS["white"], under=scene).astype(np.int16)
+    assert underneath.std() > 10  # the scene drew: not a blank map
+    image = render(score, BACKGROUNDS["white"], under=scene).astype(np.int16)
+    on_white = render(score, BACKGROUNDS["white"]).astype(np.int16)
+    assert (np.abs(image[truth] - on_white[truth]).max(axis=1) <= 10).all()
+    unchanged = (np.abs(image - underneath).max(axis=2)[~truth] == 0).mean()
+    assert unchanged >= 0.98, f"only {unchanged:.1%} of the scene's pixels are unchanged"
+
+
+def assert_overlay_reads(image: np.ndarray, underneath: np.ndarray, truth: np.ndarray) -> None:
+    """Every target pixel clearly differs from what lies under it; the rest is untouched."""
+    difference = np.abs(image - underneath).max(axis=2)
     assert (difference[truth] >= CLEARLY).all(), difference[truth]
     unchanged = (difference[~truth] == 0).mean()
     assert unchanged >= 0.98, f"only {unchanged:.1%} of the background pixels are unchanged"
 
 
 def test_the_highest_scores_are_saturated_and_opaque(qgis_app, score_file):
-    score, truth = score_file
+    score, truth, _ = score_file
     on_white = render(score, BACKGROUNDS["white"]).astype(np.int16)
     on_black = render(score, BACKGROUNDS["black"]).astype(np.int16)
     top = truth & (np.abs(on_white - on_black).max(axis=2) == 0)  # opaque: same on both
