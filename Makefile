@@ -17,12 +17,13 @@ export XDG_RUNTIME_DIR := $(RUNTIME)/xdg-runtime
 export QGIS_PLUGINPATH := $(RUNTIME)/plugins
 export PATH            := $(VENV)/bin:$(PATH)
 
-.PHONY: setup apt venv link check test test-fast demo research bench bench-quality bench-speed bench-memory bench-threshold bench-lrx-loading train \
+.PHONY: setup apt venv link check test test-fast compat demo research bench bench-quality bench-speed bench-memory bench-threshold bench-lrx-loading train \
         screenshots package clean help
 
 help:
 	@echo "make setup        install QGIS, GDAL and the Python environment (.venv); safe to rerun"
 	@echo "make test         run the whole test suite headless"
+	@echo "make compat       the Processing tests and the demo in Debian 13 (QGIS 3.40 LTR) and unstable (3.44) roots"
 	@echo "make demo         detect anomalies in a generated scene through qgis_process"
 	@echo "make bench        every benchmark in docs/benchmarks.md (about 20 minutes)"
 	@echo "make train        retrain the shipped detector weights (CPU, about 2 minutes)"
@@ -66,6 +67,11 @@ test:
 
 test-fast:
 	$(PY) -m pytest -q -x tests -m "not slow"
+
+# Debian 13 (QGIS 3.40 LTR, numpy 2) and Debian unstable (QGIS 3.44) roots built by debootstrap
+# (reused when present, in $${HSAD_ROOTS:-/var/cache/hsad/roots}); writes docs/compatibility.md.
+compat:
+	$$([ "$$(id -u)" -eq 0 ] || echo sudo) scripts/compat/run_all.sh host trixie sid
 
 demo:
 	$(PY) scripts/demo.py

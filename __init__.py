@@ -3,7 +3,8 @@
 QGIS loads this folder as the plugin ``hsad`` and calls :func:`classFactory`. Nothing heavy is
 imported here: the engine, numpy work and torch load only when an algorithm runs.
 """
-from .version import __version__  # noqa: F401 (hsad.__version__)
+if __package__:  # pytest imports this file bare when the checkout's folder is no Python name
+    from .version import __version__  # noqa: F401 (hsad.__version__)
 
 
 def classFactory(iface):  # noqa: N802 (QGIS's name)

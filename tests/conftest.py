@@ -27,3 +27,13 @@ def qgis_process_env(tmp_path):
     done = run_qgis_process(["plugins", "enable", "hsad"], env)
     assert done.returncode == 0, done.stdout + done.stderr
     return env
+
+
+@pytest.fixture(autouse=True, scope="session")
+def collect_garbage_before_qgis_exits(qgis_app):
+    """Free leftover QGIS and GDAL objects while QGIS is still up (pytest-qgis's qgis_app calls
+    exitQgis() after this): pytest >= 8.4 collects garbage in pytest_unconfigure, after
+    exitQgis(), and that segfaulted on QGIS 3.44 (Debian unstable, pytest 9.1)."""
+    yield
+    import gc
+    gc.collect()

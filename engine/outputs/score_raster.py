@@ -107,6 +107,8 @@ class ScoreWriter:
         band.SetNoDataValue(NODATA)
         band.SetDescription(description)
         band.Fill(NODATA)
+        if self.driver != "GTiff":  # ENVI: GDAL >= 3.10 would otherwise let this Fill overwrite
+            band.FlushCache()       # the blocks written after it (the file reads back all nodata)
         self._band = band
         for key, value in metadata.items():
             self.set_metadata(key, value)

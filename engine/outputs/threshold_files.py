@@ -164,7 +164,8 @@ def _polygonize(found, info, report: Report) -> dict:
     raster.SetGeoTransform(list(info.geotransform))
     band = raster.GetRasterBand(1)
     band.WriteArray(found.labels)
-    memory = ogr.GetDriverByName("Memory").CreateDataSource("")
+    # GDAL 3.11 renamed the in-memory vector driver "MEM" ("Memory" is deprecated there)
+    memory = (ogr.GetDriverByName("MEM") or ogr.GetDriverByName("Memory")).CreateDataSource("")
     layer = memory.CreateLayer("objects", None, ogr.wkbPolygon)
     layer.CreateField(ogr.FieldDefn("object_id", ogr.OFTInteger))
     stopped = []

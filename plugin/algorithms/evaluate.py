@@ -5,23 +5,28 @@ import os
 import shutil
 import tempfile
 
-from qgis.core import (QgsFeature, QgsFeatureSink, QgsField, QgsFields, QgsProcessing,
+from qgis.core import (Qgis, QgsFeature, QgsFeatureSink, QgsField, QgsFields, QgsProcessing,
                        QgsProcessingException, QgsProcessingOutputNumber,
                        QgsProcessingParameterFeatureSink, QgsProcessingParameterFileDestination,
                        QgsProcessingParameterMultipleLayers, QgsProcessingParameterRasterLayer,
                        QgsWkbTypes)
-from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtCore import QMetaType, QVariant
 
 from ...engine.evaluation import evaluate_score_raster, plot_roc_curves
 from ...engine.provenance import describe_provenance, score_provenance
 from .base import HsadAlgorithm
 
+# QgsField takes a QMetaType.Type from QGIS 3.38 (QVariant.Type is deprecated there and gone
+# with Qt 6); QGIS 3.22 only takes QVariant.Type.
+if Qgis.QGIS_VERSION_INT >= 33800:
+    STRING, DOUBLE, INT = QMetaType.Type.QString, QMetaType.Type.Double, QMetaType.Type.Int
+else:
+    STRING, DOUBLE, INT = QVariant.Type.String, QVariant.Type.Double, QVariant.Type.Int
+
 # (field name, field type) of the AUC table - one row per score raster
-COLUMNS = (("score_file", QVariant.Type.String), ("method", QVariant.Type.String),
-           ("model_version", QVariant.Type.String), ("auc_roc", QVariant.Type.Double),
-           ("auc_pd_tau", QVariant.Type.Double), ("auc_pf_tau", QVariant.Type.Double),
-           ("snpr", QVariant.Type.Double), ("anomaly_pixels", QVariant.Type.Int),
-           ("valid_pixels", QVariant.Type.Int))
+COLUMNS = (("score_file", STRING), ("method", STRING), ("model_version", STRING),
+           ("auc_roc", DOUBLE), ("auc_pd_tau", DOUBLE), ("auc_pf_tau", DOUBLE),
+           ("snpr", DOUBLE), ("anomaly_pixels", INT), ("valid_pixels", INT))
 
 
 class EvaluateAlgorithm(HsadAlgorithm):

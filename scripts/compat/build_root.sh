@@ -68,9 +68,9 @@ print('\n'.join(sorted({f'{d.metadata[\"Name\"]}=={d.version}' for d in m.distri
         -c "$VENV/debian-constraints.txt" pytest-qgis \
         || die "pip install pytest-qgis failed in $DIR"
 fi
-# `import hsad` and the `hsad` command, as `make link` does on the host (/hsad-src: run_in_root.sh)
+# `import hsad` and the `hsad` command, as `make link` does on the host (the code: run_in_root.sh)
 site=$(in_root "$DIR" "$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
-ln -sfn /hsad-src "$DIR$site/hsad"
+ln -sfn "$SRC_IN_ROOT" "$DIR$site/hsad"
 printf '#!%s\nimport sys\nfrom hsad.engine.cli.main import main\nif __name__ == "__main__":\n    sys.exit(main())\n' \
     "$VENV/bin/python" > "$DIR$VENV/bin/hsad" && chmod +x "$DIR$VENV/bin/hsad"
 

@@ -81,6 +81,9 @@ def pytest_counts(folder: str, step: str = "pytest") -> dict | None:
 EXCEPTION = re.compile(r"^\s*(?:E\s+)?([A-Za-z_][\w.]*(?:Error|Exception|Interrupt)): ?(.*)$")
 
 
+TMP = re.compile(r"/\S*?/pytest-of-[^/\s]+/pytest-\d+/[^/\s]*?\d*/")  # pytest's tmp_path
+
+
 def summary(bad) -> str:
     """One line: the failure's message, and the last exception raised in its output if other."""
     message = bad.get("message") or ""
@@ -89,7 +92,7 @@ def summary(bad) -> str:
     last = f"{raised[-1].group(1)}: {' '.join(raised[-1].group(2).split())}" if raised else ""
     if last and last[:60] not in first:
         first = f"{first[:200]} ... {last}"
-    return first[:400]
+    return TMP.sub(".../", first)[:400]
 
 
 def cell(row: dict, folder: str, step: str) -> str:
@@ -186,7 +189,8 @@ def main() -> int:
     lines += ["", "Processing tests: `python3 -m pytest -q tests/plugin`; engine tests:",
               "`python3 -m pytest -q tests/engine -m 'not slow'`; demo: `scripts/demo.py --method rx`",
               "and `scripts/demo.py` (the default method; the method that ran is in brackets);",
-              "qgis_process RX: `qgis_process run hsad:detect` with `METHOD=1` on a generated ENVI cube.", ""]
+              "qgis_process RX: `qgis_process run hsad:detect` with global RX (`METHOD=rx`, or `1` for",
+              "hsad before 0.2) on a generated ENVI cube.", ""]
     if notes:
         lines += ["## Failures", ""]
         for title, items in notes:

@@ -3,7 +3,7 @@
 # Debian's torch visible and with torch hidden; SUITE "host" runs them on this machine instead,
 # with the checkout's .venv (`make setup`).
 # usage: run_in_root.sh SUITE [torch|notorch ...]      (default: both)
-# HSAD_COMPAT_REF=<commit> tests that commit (git archive) instead of the working tree, so that
+# HSAD_COMPAT_REF=<commit> tests that commit (a local clone) instead of the working tree, so that
 # every row of the table tests the same code while someone edits the checkout;
 # HSAD_COMPAT_SRC=<folder> tests another folder (a patched copy, say).
 # Results: ${HSAD_COMPAT_OUT:-<checkout>/build/compat}/<suite>-<mode>/ (steps.tsv, versions.json, logs).
@@ -15,16 +15,19 @@ SUITE=${1:?usage: run_in_root.sh SUITE [torch|notorch ...]}; shift
 MODES=${*:-torch notorch}
 OUT=${HSAD_COMPAT_OUT:-$REPO/build/compat}
 DIR=$ROOTS/$SUITE
+trap 'exit 130' INT; trap 'exit 143' TERM   # stop after the current step (mount_root adds unmounting)
 REF=${HSAD_COMPAT_REF:-}
 SRC_DIR=$(cd "${HSAD_COMPAT_SRC:-$REPO}" && pwd)
 
 snapshot() {  # DEST: the code under test, without the host's .venv and build outputs
     mkdir -p "$1"
+    # with .git: `make package` (scripts/package.py) lists the plugin's files with git
     if [ -n "$REF" ]; then
-        git -C "$REPO" archive --format=tar "$REF" | tar -C "$1" -xf - || die "cannot export $REF"
+        git clone -q --no-hardlinks "$REPO" "$1" && git -C "$1" checkout -q --detach "$REF" \
+            || die "cannot check out $REF"
     else
         tar -C "$SRC_DIR" --exclude=./.venv --exclude=./.runtime --exclude=./.qgis-settings --exclude=./build \
-            --exclude=./.git --exclude=__pycache__ -cf - . | tar -C "$1" -xf -
+            --exclude=./dist --exclude=__pycache__ -cf - . | tar -C "$1" -xf -
     fi
 }
 
@@ -76,7 +79,7 @@ if [ "$SUITE" = host ]; then
         src=$REPO
         venv=$REPO/.venv
         if [ -n "$REF" ] || [ "$SRC_DIR" != "$REPO" ]; then
-            src=$work/src venv=$work/venv
+            src=$work/hsad venv=$work/venv
             snapshot "$src" && layered_venv "$venv" "$src" && ln -s "$venv" "$src/.venv"
         fi
         log "host, $mode"
@@ -93,16 +96,16 @@ fi
 mount_root "$DIR"
 # A copy of the code (a snapshot: the tests may write into it) with the root's venv as .venv,
 # so tests/support.py finds `.venv/bin` exactly as on the host.
-rm -rf "$DIR/hsad-src"
-snapshot "$DIR/hsad-src"
+rm -rf "$DIR$SRC_IN_ROOT"
+snapshot "$DIR$SRC_IN_ROOT"
 label=$(source_label)
-ln -sfn /opt/hsad-venv "$DIR/hsad-src/.venv"
+ln -sfn /opt/hsad-venv "$DIR$SRC_IN_ROOT/.venv"
 mkdir -p "$DIR/hsad-run" && cp "$here/steps.sh" "$DIR/hsad-run/steps.sh"   # the snapshot of a commit may lack it
 for mode in $MODES; do
     log "$SUITE, $mode"
     rm -rf "$DIR/hsad-run/$mode" && mkdir -p "$DIR/hsad-run/$mode"
     nice -n 10 chroot "$DIR" /usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH=/usr/local/bin:/usr/bin:/bin \
-        SRC=/hsad-src VENV=/opt/hsad-venv WORK="/hsad-run/$mode" TORCH=$([ "$mode" = torch ] && echo on || echo off) \
+        SRC="$SRC_IN_ROOT" VENV=/opt/hsad-venv WORK="/hsad-run/$mode" TORCH=$([ "$mode" = torch ] && echo on || echo off) \
         bash /hsad-run/steps.sh
     collect "$DIR/hsad-run/$mode" "$OUT/$SUITE-$mode"; echo "$label" > "$OUT/$SUITE-$mode/source.txt"
 done

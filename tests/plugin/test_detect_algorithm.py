@@ -120,10 +120,12 @@ def test_log_names_version_device_and_model(hsad_plugin, tmp_path, cube_and_trut
     assert feedback.progress and feedback.progress[-1] == 100.0
 
 
-def test_score_layer_loads_named_styled_and_transparent_below_the_stretch(hsad_plugin, tmp_path,
+def test_score_layer_loads_named_styled_and_transparent_below_the_stretch(monkeypatch, hsad_plugin, tmp_path,
                                                                cube_and_truth):
     import processing
     from processing.gui.Postprocessing import handleAlgorithmResults
+    # pytest-qgis's iface is a mock; QGIS 3.44 hands its layerTreeView() to C++
+    monkeypatch.setattr("processing.gui.Postprocessing.iface", None, raising=False)
     from qgis.core import (QgsApplication, QgsProcessingContext, QgsProcessingFeedback,
                            QgsProcessingOutputLayerDefinition, QgsProject)
     src = write_cube(tmp_path / "harbour.tif", cube_and_truth[0])

@@ -62,9 +62,11 @@ def test_rerun_skips_complete_scores(hsad_plugin, tmp_path, scene_folder):
     assert (out / "harbour_rx.tif").stat().st_mtime_ns == first
 
 
-def test_scores_and_summary_load_into_the_project(hsad_plugin, tmp_path, scene_folder):
+def test_scores_and_summary_load_into_the_project(monkeypatch, hsad_plugin, tmp_path, scene_folder):
     import processing
     from processing.gui.Postprocessing import handleAlgorithmResults
+    # pytest-qgis's iface is a mock; QGIS 3.44 hands its layerTreeView() to C++
+    monkeypatch.setattr("processing.gui.Postprocessing.iface", None, raising=False)
     from qgis.core import QgsApplication, QgsProcessingContext, QgsProject
     project = QgsProject.instance()
     context = QgsProcessingContext()

@@ -128,9 +128,11 @@ def test_each_rule_parameter_says_which_rule_reads_it(hsad_plugin):
     assert alg.parameterDefinition("RULE").defaultValue() == FAR
 
 
-def test_outputs_load_styled_through_the_post_processor(hsad_plugin, tmp_path, score_raster):
+def test_outputs_load_styled_through_the_post_processor(monkeypatch, hsad_plugin, tmp_path, score_raster):
     import processing
     from processing.gui.Postprocessing import handleAlgorithmResults
+    # pytest-qgis's iface is a mock; QGIS 3.44 hands its layerTreeView() to C++
+    monkeypatch.setattr("processing.gui.Postprocessing.iface", None, raising=False)
     from qgis.core import (QgsApplication, QgsProcessingContext, QgsProcessingFeedback,
                            QgsProcessingOutputLayerDefinition, QgsProject)
     from qgis.PyQt.QtCore import Qt
