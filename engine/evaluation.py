@@ -17,6 +17,8 @@ from .errors import InputError
 from .metrics import evaluate_scores, roc_curve
 from .pipeline import DetectParameters
 from .scoring import score_scene
+from .detectors import detector_class
+from .scenes.checks import check_run_memory, fits_band_covariance
 from .scenes.raster import open_scene
 
 
@@ -75,6 +77,7 @@ def score_map(scene, params: DetectParameters, progress=None) -> tuple:
         scores[row:row + block.shape[0], col:col + block.shape[1]] = block
 
     detector = params.detector()
+    check_run_memory(detector, info, params.tile_size)
     score_scene(scene, detector, sink, tile_size=params.tile_size, progress=progress)
     return scores, detector
 
@@ -86,7 +89,9 @@ def evaluate_scene(scene_path: str, methods: Sequence[str], truth_path: Optional
     base = base or DetectParameters()
     rows = []
     with open_scene(scene_path, bands=base.bands, drop_bad_bands=base.drop_bad_bands,
-                    nodata=base.nodata) as scene:
+                    nodata=base.nodata, scoring=True,
+                    covariance=any(fits_band_covariance(detector_class(m)) for m in methods)
+                    ) as scene:
         truth = scene_truth(scene_path, truth_path, scene.info.rows, scene.info.cols)
         for method in methods:
             params = DetectParameters(**{**asdict(base), "method": method})

@@ -18,6 +18,7 @@ from .detectors import DEFAULT_METHOD, create_detector, detector_class, method_o
 from .detectors.base import Detector
 from .outputs.score_raster import ScoreSummary, ScoreWriter
 from .provenance import Provenance
+from .scenes.checks import check_run_memory, fits_band_covariance
 from .scenes.raster import GdalScene, open_scene
 from .scoring import DEFAULT_TILE_SIZE, score_scene
 from .tiling import Progress
@@ -94,8 +95,10 @@ def detect_scene(input_path: str, output_path: str, params: Optional[DetectParam
     started = time.perf_counter()
     detector = params.detector()
     with open_scene(input_path, bands=params.bands, drop_bad_bands=params.drop_bad_bands,
-                    min_bands=detector.min_bands, nodata=params.nodata) as scene:
+                    min_bands=detector.min_bands, nodata=params.nodata, scoring=True,
+                    covariance=fits_band_covariance(detector)) as scene:
         info = scene.info
+        check_run_memory(detector, info, params.tile_size)
         log(f"{input_path}: {info.rows} x {info.cols} pixels, {info.bands} of {info.file_bands} "
             f"bands used" + (f" (dropped: {_describe_dropped(info.dropped_bands)})"
                              if info.dropped_bands else ""))

@@ -15,6 +15,7 @@ from typing import Iterable, Iterator, Optional, Sequence
 
 from ..errors import InputError
 from ..outputs.staging import protected
+from ..scenes.checks import file_kind
 
 OUTPUT_EXTENSION = ".tif"
 # Files that describe or accompany a raster and are never scenes themselves.
@@ -113,7 +114,8 @@ def _walk(root: str, recursive: bool, skip_dirs: set) -> Iterator[str]:
                          and os.path.realpath(os.path.join(folder, d)) not in skip_dirs)
         for name in files:
             path = os.path.join(folder, name)
-            if not name.startswith(".") and os.path.isfile(path):
+            # a FIFO or device is yielded too, so that it is reported as failed, not skipped
+            if not name.startswith(".") and (os.path.isfile(path) or file_kind(path)):
                 yield path
         if not recursive:
             return
@@ -124,6 +126,8 @@ def _is_side_car(path: str) -> bool:
 
 
 def _looks_like_scene(path: str) -> bool:
+    if file_kind(path):  # never opened to identify it: it would block; open_scene refuses it
+        return True
     lower = path.lower()
     if lower.endswith(MATLAB_SUFFIXES + RASTER_SUFFIXES):
         return True

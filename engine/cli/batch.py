@@ -5,7 +5,7 @@ import argparse
 import os
 
 from .common import (Messages, add_band_options, add_method_options, check_json,
-                     detect_parameters, positive_int, write_json)
+                     detect_parameters, worker_count, write_json)
 
 EXAMPLES = """output names:
   INPUT_DIR/<dir>/<name>.<ext> is scored into OUTPUT_DIR/<dir>/<name>_<method>.tif (plus a .qml
@@ -53,7 +53,7 @@ def add_parser(sub, common) -> None:
     p.add_argument("--overwrite", action="store_true",
                    help="score every scene again, replacing existing outputs")
     p.add_argument("--no-style", action="store_true", help="do not write .qml style side-cars")
-    p.add_argument("--workers", type=positive_int, metavar="N",
+    p.add_argument("--workers", type=worker_count, metavar="N",
                    help="scenes scored at once by a local Dask cluster of N single-threaded "
                    "processes (default 1: one scene at a time in this process)")
     p.add_argument("--scheduler", metavar="ADDRESS",

@@ -9,6 +9,12 @@ from typing import Iterator, Optional, Sequence
 
 from ..errors import HsadError
 
+# More bands than any imaging spectrometer has: a --bands list longer than this is a typo, and
+# expanding it (1-2000000000) would exhaust memory before any file is opened.
+MAX_BANDS = 100000
+# Tiles bound memory; a side beyond this is a typo (the whole scene in one tile, at best).
+MAX_TILE_SIZE = 65536
+
 
 def parse_band_list(text: Optional[str]) -> Optional[list]:
     """``"1-50,60,70-72"`` -> [1, ..., 50, 60, 70, 71, 72] (1-based, as QGIS and ENVI count)."""
@@ -22,11 +28,21 @@ def parse_band_list(text: Optional[str]) -> Optional[list]:
                 lo, hi = (int(x) for x in part.split("-", 1))
                 if hi < lo:
                     raise ValueError
+                if hi - lo >= MAX_BANDS:
+                    raise HsadError(f"--bands: '{part}' is more bands than any file holds (at "
+                                    f"most {MAX_BANDS})")
                 bands.extend(range(lo, hi + 1))
             elif part:
                 bands.append(int(part))
         except ValueError:
             raise HsadError(f"--bands: '{part}' is not a band number or range like 1-50") from None
+        if len(bands) > MAX_BANDS:
+            raise HsadError(f"--bands: more than {MAX_BANDS} bands listed")
+    seen: set = set()
+    for band in bands:
+        if band in seen:  # a band twice makes the covariance singular and weighs it double
+            raise HsadError(f"--bands: band {band} is listed twice")
+        seen.add(band)
     return bands
 
 
@@ -41,13 +57,46 @@ def positive_int(text: str) -> int:
     return value
 
 
+def tile_size(text: str) -> int:
+    """An argparse type: a tile side from 1 to MAX_TILE_SIZE pixels."""
+    value = positive_int(text)
+    if value > MAX_TILE_SIZE:
+        raise argparse.ArgumentTypeError(f"{value} is above the maximum {MAX_TILE_SIZE} (tiles "
+                                         "bound memory)")
+    return value
+
+
+def worker_count(text: str) -> int:
+    """An argparse type: local worker processes, at most four per CPU (each holds a scene)."""
+    import os
+    value = positive_int(text)
+    most = 4 * (os.cpu_count() or 1)
+    if value > most:
+        raise argparse.ArgumentTypeError(f"{value} is more than {most} (4 per CPU of this "
+                                         "machine); each worker is a process holding a scene")
+    return value
+
+
+def finite_float(text: str) -> float:
+    """An argparse type: a finite number (nan, inf and 1e999 mean nothing as a value)."""
+    import math
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a finite number")
+    return value
+
+
 def add_method_options(parser: argparse.ArgumentParser, multiple: bool = False) -> None:
     """--method, --device, --tile-size and every method's own options (from the registry)."""
     from ..accelerator import DEVICES
     from ..detectors import DEFAULT_METHOD, all_options, detector_class, method_names
     from ..scoring import DEFAULT_TILE_SIZE
     names = method_names()
-    described = "; ".join(f"{n}: {detector_class(n).label}" for n in names)
+    described = "; ".join(f"{n}: {detector_class(n).label}, {detector_class(n).summary}"
+                          for n in names)
     if multiple:
         parser.add_argument("--method", action="append", choices=names, dest="methods",
                             help=f"detector (repeat to compare several; default: rx and "
@@ -59,13 +108,13 @@ def add_method_options(parser: argparse.ArgumentParser, multiple: bool = False) 
                         help="where networks run: cpu (numpy), cuda (PyTorch on a GPU), or auto "
                         "(cuda when a GPU and PyTorch are both present) [auto]")
     for option in all_options():
-        kind = {"int": int, "float": float}.get(option.kind, str)
+        kind = {"int": int, "float": finite_float}.get(option.kind, str)
         extra = {"choices": list(option.choices)} if option.kind == "choice" else {}
         default = f" (default {option.default})" if option.default is not None else ""
         parser.add_argument(option.cli_flag, dest=option.name, type=kind,
                             metavar=None if option.choices else option.kind.upper(),
                             help=f"{option.help}{default}", **extra)
-    parser.add_argument("--tile-size", type=positive_int, default=DEFAULT_TILE_SIZE,
+    parser.add_argument("--tile-size", type=tile_size, default=DEFAULT_TILE_SIZE,
                         help=f"pixels per tile side; bounds memory (default {DEFAULT_TILE_SIZE})")
 
 
@@ -87,7 +136,7 @@ def add_band_options(parser: argparse.ArgumentParser) -> None:
 
 def add_nodata_option(parser: argparse.ArgumentParser) -> None:
     """--nodata, for every command that reads scenes."""
-    parser.add_argument("--nodata", type=float, metavar="VALUE",
+    parser.add_argument("--nodata", type=finite_float, metavar="VALUE",
                         help="a raw file value that also means nodata in any band, for files "
                         "that fill with it without declaring it (e.g. -9999)")
 

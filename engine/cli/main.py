@@ -27,8 +27,16 @@ EXAMPLES = """examples:
 """
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line (exit 2), like every other error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} "
+                     f"(see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="hsad", description="Hyperspectral anomaly detection: score every pixel of a "
         "hyperspectral scene by how unusual it is.", epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -43,7 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# GDAL's block cache defaults to 5 % of the machine's memory; hsad reads each tile once per
+# pass and keeps what it reuses itself, so a small cache costs no speed and caps memory.
+DEFAULT_GDAL_CACHE_MIB = "128"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    os.environ.setdefault("GDAL_CACHEMAX", DEFAULT_GDAL_CACHE_MIB)  # unless the user set one
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:

@@ -28,6 +28,7 @@ import socket
 from typing import Callable, Iterable, Optional, Sequence
 
 from ..errors import OutputError
+from ..scenes.checks import file_kind
 
 PARTIAL_TAG = ".hsad-partial"
 # A file name must fit NAME_MAX (255 bytes on every common file system) with room for the
@@ -86,6 +87,10 @@ def check_target(path: str, inputs: Sequence[str] = (), overwrite: bool = False,
 
     ``side_cars``: other files the write will create or replace (an ENVI header, a style).
     """
+    name_bytes = len(os.path.basename(path).encode("utf-8", "surrogateescape"))
+    if name_bytes > 255:
+        raise OutputError(f"{path}: the file name is {name_bytes} bytes long; file systems allow "
+                          "255")
     guarded = protected(inputs)
     for target in [path, *side_cars]:
         for source in guarded:
@@ -95,6 +100,11 @@ def check_target(path: str, inputs: Sequence[str] = (), overwrite: bool = False,
                 raise OutputError(f"{path}: {what}; choose another output name")
     if os.path.isdir(path):
         raise OutputError(f"{path}: is a folder; give a file name for the output")
+    for target in [path, *side_cars]:
+        kind = file_kind(target)
+        if kind:  # renaming over a FIFO or a device would replace it, even /dev/null
+            raise OutputError(f"{path}: {'it' if target == path else target} is {kind}; hsad "
+                              "writes regular files only")
     if os.path.lexists(path) and not overwrite:
         raise OutputError(f"{path}: already exists (use overwrite to replace it)")
     for side in side_cars:

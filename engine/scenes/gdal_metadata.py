@@ -37,6 +37,11 @@ def spectral_info(ds, source: str) -> SpectralInfo:
 
     band_values = _band_items(bands, "wavelength")
     if band_values:
+        stated = {(b.GetMetadata() or {}).get("wavelength_units", "").strip().lower()
+                  for b in bands} - {""}
+        if len(stated) > 1:  # one unit for every band, or the bands land in the wrong places
+            raise InputError(f"{source}: bands give different wavelength units "
+                             f"({', '.join(sorted(stated))}); make them one unit")
         units = _first_band_item(bands, "wavelength_units") or envi.get("wavelength_units")
         return normalise_wavelengths(band_values, units, count, source, fwhm, good, names)
 

@@ -13,22 +13,34 @@ import numpy as np
 
 from ..errors import HsadError, InputError
 from ..gdal_env import gdal
+from .checks import (check_byte_order, check_declared_bytes, check_integer_precision,
+                     check_pixels_for_bands, check_regular_file, no_variation)
 from .prisma import PrismaScene, is_prisma_product
 from .scene import Scene, SceneInfo
 
 ENVI_DATA_EXTENSIONS = ("", ".img", ".dat", ".bsq", ".bil", ".bip", ".raw", ".envi")
 MATLAB_EXTENSIONS = (".mat",)
 RAW_DRIVERS = ("ENVI", "EHdr", "BT", "PAux", "GenBinTIFF", "ISCE", "ROI_PAC")
+# TIFF compressions whose expansion is bounded (checks.MAX_EXPANSION); ZSTD or LZMA are not.
+BOUNDED_TIFF_COMPRESSIONS = ("", "NONE", "DEFLATE", "ADOBE_DEFLATE", "LZW", "PACKBITS", "JPEG")
+# Rows of the scene read at open time (spread over it) to find empty bands and check values.
+SAMPLE_ROWS = 24
+# Values per read when a whole scene is scanned at open time (64 MB of float32).
+STRIP_VALUES = 2 ** 24
 
 
 def open_scene(path, bands: Optional[Sequence[int]] = None, drop_bad_bands: bool = True,
-               min_bands: int = 1, nodata: Optional[float] = None) -> Scene:
+               min_bands: int = 1, nodata: Optional[float] = None, scoring: bool = False,
+               covariance: bool = False) -> Scene:
     """Open a scene for reading, after checking that it can be read to the end.
 
     ``bands`` are 1-based file band numbers (as QGIS and ENVI number them). Bands with no valid
     pixel anywhere are always dropped (EnMAP marks its water-vapour bands this way); bands the
     file flags as bad (ENVI ``bbl``) are dropped when ``drop_bad_bands`` and no bands are given.
     ``nodata``: a raw file value that also means nodata, in any band (on top of the file's own).
+    ``scoring``: the scene will be scored, so a scene without variation (one pixel, a constant,
+    with ``covariance`` (a method fitting a covariance over the scene's bands), fewer valid
+    pixels than bands) is refused instead of scored as if it meant something.
     """
     path = os.fspath(path)
     if nodata is not None and not np.isfinite(nodata):
@@ -47,7 +59,9 @@ def open_scene(path, bands: Optional[Sequence[int]] = None, drop_bad_bands: bool
         if scene.info.bands < min_bands:
             raise InputError(f"{path}: {scene.info.bands} usable band(s), but this method needs "
                              f"at least {min_bands}")
-    except Exception:
+        if scoring:
+            check_variation(scene, covariance)
+    except BaseException:
         scene.close()
         raise
     return scene
@@ -73,7 +87,12 @@ class GdalScene(Scene):
             raise InputError(f"{path}: not a raster GDAL can read (no raster bands)")
         if ds.RasterYSize == 0 or ds.RasterXSize == 0:
             raise InputError(f"{path}: the scene has zero rows or columns")
+        data_type = ds.GetRasterBand(1).DataType
+        if g.DataTypeIsComplex(data_type):
+            raise InputError(f"{path}: holds complex values ({g.GetDataTypeName(data_type)}); "
+                             "hsad reads real values: export the magnitude or the real part")
         _check_raw_size(ds, path)
+        _check_tiff_size(ds, path)
         self._ds = ds
         bands = [ds.GetRasterBand(i + 1) for i in range(ds.RasterCount)]
         self._nodata = [b.GetNoDataValue() for b in bands]
@@ -128,6 +147,7 @@ class GdalScene(Scene):
             raise InputError(f"{self.info.path}: reading rows {row}-{row + rows} failed "
                              f"({_reason(exc)})") from None
         raw = raw.reshape(rows, cols, len(indices))
+        check_integer_precision(raw, self.info.path)
         cube = raw.astype(np.float32)
         for k, band in enumerate(indices):
             for nodata in (self._nodata[band], self.extra_nodata):
@@ -140,6 +160,12 @@ class GdalScene(Scene):
             cube /= self._divisor
         return cube
 
+    def check_sample(self, cube: np.ndarray) -> None:
+        """Values only a wrong byte order gives, in raw (ENVI-like) files that declare one."""
+        if self._ds is not None and self._ds.GetDriver().ShortName in RAW_DRIVERS:
+            declared = (self._ds.GetMetadata("ENVI") or {}).get("byte_order", "")
+            check_byte_order(cube, self.info.path, declared)
+
     def close(self) -> None:
         self._ds = None
 
@@ -147,6 +173,8 @@ class GdalScene(Scene):
 def check_readable(path: str) -> None:
     """One-line errors for the mistakes users make most: no file, a folder, the ENVI header."""
     if not os.path.exists(path):
+        if os.path.islink(path):
+            raise InputError(f"{path}: is a broken or looping symbolic link")
         raise InputError(f"{path}: file not found")
     if os.path.isdir(path):
         raise InputError(f"{path}: is a folder, not a raster file")
@@ -156,6 +184,7 @@ def check_readable(path: str) -> None:
         hint = f"open the data file {candidates[0]} instead" if candidates else \
             "open the ENVI data file that belongs to it instead (none was found beside it)"
         raise InputError(f"{path}: is an ENVI header; {hint}")
+    check_regular_file(path)
     if not os.access(path, os.R_OK):
         raise InputError(f"{path}: permission denied")
 
@@ -203,6 +232,63 @@ def _check_raw_size(ds, path: str) -> None:
                          f"{ds.RasterCount} bands)")
 
 
+def _check_tiff_size(ds, path: str) -> None:
+    """Refuse a GeoTIFF that declares far more pixels than its file can hold (a sparse or
+    forged file would make hsad read, and write, terabytes of nothing)."""
+    if ds.GetDriver().ShortName not in ("GTiff", "COG"):
+        return
+    compression = (ds.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") or "").upper()
+    if compression not in BOUNDED_TIFF_COMPRESSIONS:
+        return
+    item = gdal().GetDataTypeSize(ds.GetRasterBand(1).DataType) // 8
+    declared = ds.RasterXSize * ds.RasterYSize * ds.RasterCount * max(item, 1)
+    held = sum(os.path.getsize(f) for f in (ds.GetFileList() or [path]) if os.path.isfile(f))
+    check_declared_bytes(path, declared, held, compressed=compression not in ("", "NONE"),
+                         what=f"{ds.RasterYSize} x {ds.RasterXSize} pixels x "
+                              f"{ds.RasterCount} bands")
+
+
+def check_variation(scene: Scene, covariance: bool = False) -> None:
+    """Refuse a scene that has nothing to score: one pixel, the same spectrum everywhere, or
+    (``covariance``) no more valid pixels than bands. A sample of rows settles it for ordinary
+    scenes; the whole scene is read (strip by strip) only when the sample looks degenerate."""
+    info = scene.info
+    bands = info.bands if covariance else 1
+    check_pixels_for_bands(info.path, info.rows * info.cols, bands)
+    sampled = _sample_rows(info.rows)
+    count, varies = _scan_variation(scene, ((int(r), 1) for r in sampled))
+    if varies and count > bands:
+        return
+    if len(sampled) < info.rows:
+        step = max(1, STRIP_VALUES // max(info.cols * info.bands, 1))
+        count, varies = _scan_variation(
+            scene, ((r, min(step, info.rows - r)) for r in range(0, info.rows, step)))
+    if count == 0:
+        raise InputError(f"{info.path}: every pixel is nodata or not finite")
+    if not varies:
+        raise no_variation(info.path)
+    check_pixels_for_bands(info.path, count, bands, valid=True)
+
+
+def _sample_rows(rows: int) -> np.ndarray:
+    return np.unique(np.linspace(0, rows - 1, min(rows, SAMPLE_ROWS)).astype(int))
+
+
+def _scan_variation(scene: Scene, strips) -> tuple:
+    """(valid pixels, whether any differs from the first) over (row, rows) strips."""
+    count, first, varies = 0, None, False
+    for row, rows in strips:
+        cube, valid = scene.read(row, 0, rows, scene.info.cols)
+        pixels = cube[valid]
+        if not len(pixels):
+            continue
+        count += len(pixels)
+        if first is None:
+            first = pixels[0]
+        varies = varies or bool((pixels != first).any())
+    return count, varies
+
+
 def select_bands(scene: Scene, bands: Optional[Sequence[int]], drop_bad_bands: bool) -> None:
     """Choose the bands detectors see: the user's subset, minus bad and empty bands."""
     info = scene.info
@@ -213,6 +299,9 @@ def select_bands(scene: Scene, bands: Optional[Sequence[int]], drop_bad_bands: b
             raise InputError(f"{info.path}: band(s) {wrong} do not exist (the file has "
                              f"{info.file_bands} bands, numbered from 1)")
         keep = [int(b) - 1 for b in bands]
+        twice = sorted({b for b in bands if list(bands).count(b) > 1})
+        if twice:  # a band twice weighs it double and makes every covariance singular
+            raise InputError(f"{info.path}: band(s) {twice} listed more than once")
     else:
         keep = list(range(info.file_bands))
     good = info.file_spectral.good_bands
@@ -230,10 +319,11 @@ def select_bands(scene: Scene, bands: Optional[Sequence[int]], drop_bad_bands: b
 def _empty_bands(scene: Scene) -> list:
     """File bands with no finite value in a sample of rows spread over the whole scene."""
     info = scene.info
-    rows = np.unique(np.linspace(0, info.rows - 1, min(info.rows, 24)).astype(int))
     seen = np.zeros(info.bands, dtype=bool)
-    for r in rows:
+    for number, r in enumerate(_sample_rows(info.rows)):
         cube = scene.read_raw(int(r), 0, 1, info.cols)
+        if number == 0 and isinstance(scene, GdalScene):
+            scene.check_sample(cube)
         seen |= np.isfinite(cube).reshape(-1, info.bands).any(axis=0)
         if seen.all():
             return []

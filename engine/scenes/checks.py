@@ -1,0 +1,242 @@
+"""What a file declares against what it holds, and what a run would need, checked up front.
+
+A small hostile file must not make hsad hang, allocate gigabytes or score garbage: a FIFO or a
+device never ends, a header can declare a terabyte that the file does not hold, a container
+can declare arrays larger than memory, a scene can be too small or too flat to have anomalies,
+and values can be mangled by a wrong byte order or a lossy conversion. Every check here runs
+before the allocation or the work it protects, and fails with one line naming the file.
+"""
+from __future__ import annotations
+
+import os
+import re
+import stat
+from typing import Optional
+
+import numpy as np
+
+from ..errors import InputError
+
+# Exact integers float32 holds: the cube every detector sees is float32.
+FLOAT32_EXACT_INTEGERS = 2 ** 24
+# The most a DEFLATE or LZW stream (TIFF, MATLAB v5, HDF5 gzip) expands: about 1032:1. A file
+# declaring far more than that holds nothing for most of what it declares.
+MAX_EXPANSION = 2000.0
+# Values a float file never holds unless its byte order is wrong (or they are one fill value).
+ABSURD_LARGE, ABSURD_SMALL = 1.0e30, 1.0e-30
+# Files GDAL and hsad read beside a raster: each must be a regular file too.
+READ_SIDE_CARS = (".hdr", ".aux.xml", ".ovr", ".msk")
+
+
+def file_kind(path: str) -> str:
+    """'' for a regular file (or a link to one); otherwise what it is, in words."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ""
+    if stat.S_ISREG(mode):
+        return ""
+    for test, name in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def check_regular_file(path: str, what: str = "") -> None:
+    """Refuse what would never end or block when read: FIFOs, devices, sockets (and the
+    side-cars GDAL reads beside the file, such as an ENVI header)."""
+    kind = file_kind(path)
+    if kind:
+        raise InputError(f"{path}: is {kind}, not a file hsad can read{what}")
+    stem = os.path.splitext(path)[0]
+    for side in dict.fromkeys([path + s for s in READ_SIDE_CARS] +
+                              [stem + s for s in READ_SIDE_CARS]):
+        kind = file_kind(side)
+        if kind and side != path:
+            raise InputError(f"{path}: its side-car {side} is {kind}, not a file; remove it")
+
+
+def check_declared_bytes(path: str, declared: int, held: int, compressed: bool,
+                         what: str) -> None:
+    """Refuse a file that declares far more data than it holds (``what`` says the shape)."""
+    if declared <= 0:
+        return
+    limit = held * MAX_EXPANSION if compressed else held
+    if declared > limit:
+        raise InputError(f"{path}: declares {what} ({format_bytes(declared)}) but holds "
+                         f"{format_bytes(held)}; the file is damaged or not what it says")
+
+
+def check_fits_in_memory(path: str, needed: int, what: str, advice: str = "") -> None:
+    """Refuse work whose memory (``needed`` bytes) exceeds what this process can have."""
+    available = available_memory()
+    if available is not None and needed > available:
+        raise InputError(f"{path}: {what} needs about {format_bytes(needed)} of memory, more than "
+                         f"the {format_bytes(available)} available" + (f"; {advice}" if advice
+                                                                         else ""))
+
+
+def available_memory() -> Optional[int]:
+    """Bytes this process can still allocate: the least of free memory, the address-space limit
+    (ulimit -v) and the container's limit; None when none of them is known."""
+    limits = []
+    meminfo = _read_key_values("/proc/meminfo")
+    if "MemAvailable" in meminfo:
+        limits.append(meminfo["MemAvailable"] * 1024)
+    try:
+        import resource
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            used = _read_key_values("/proc/self/status").get("VmSize", 0) * 1024
+            limits.append(max(soft - used, 0))
+    except (ImportError, OSError, ValueError):
+        pass
+    cgroup = _cgroup_headroom()
+    if cgroup is not None:
+        limits.append(cgroup)
+    return min(limits) if limits else None
+
+
+def _read_key_values(path: str) -> dict:
+    """'Key:   123 kB' lines as {Key: 123}."""
+    out = {}
+    try:
+        with open(path, encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                key, _, rest = line.partition(":")
+                number = rest.split()
+                if number and number[0].isdigit():
+                    out[key.strip()] = int(number[0])
+    except OSError:
+        pass
+    return out
+
+
+def _cgroup_headroom() -> Optional[int]:
+    try:
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as handle:
+            limit = handle.read().strip()
+        if limit == "max":
+            return None
+        with open("/sys/fs/cgroup/memory.current", encoding="ascii") as handle:
+            current = int(handle.read().strip())
+        return max(int(limit) - current, 0)
+    except (OSError, ValueError):
+        return None
+
+
+def format_bytes(count: float) -> str:
+    """1536 -> '1.5 KB' (powers of 1024, as file managers show them)."""
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if abs(count) < 1024 or unit == "PB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024.0
+    return f"{count:.1f} PB"
+
+
+def check_integer_precision(raw: np.ndarray, path: str) -> None:
+    """Refuse integers float32 would merge (32- and 64-bit counts beyond 2**24)."""
+    if raw.dtype.kind not in "iu" or raw.dtype.itemsize < 4 or raw.size == 0:
+        return
+    largest = max(abs(int(raw.min())), abs(int(raw.max())))
+    if largest > FLOAT32_EXACT_INTEGERS:
+        raise InputError(f"{path}: holds {raw.dtype} values up to {largest}, beyond the "
+                         f"{FLOAT32_EXACT_INTEGERS} float32 keeps exact, so nearby values would "
+                         "be merged; rescale the file (e.g. gdal_translate -scale) first")
+
+
+def check_byte_order(values: np.ndarray, path: str, declared: str) -> None:
+    """Refuse float values that only a wrong byte order produces (many distinct values near
+    1e38 or 1e-38, where real data and single fill values never are)."""
+    if values.dtype.kind != "f":
+        return
+    finite = np.abs(values[np.isfinite(values) & (values != 0)])
+    if finite.size < 8:
+        return
+    absurd = finite[(finite > ABSURD_LARGE) | (finite < ABSURD_SMALL)]
+    if np.unique(absurd).size >= 3 and absurd.size > 0.05 * finite.size:
+        said = f"says byte order = {declared}" if declared else "gives no byte order"
+        raise InputError(f"{path}: values such as {absurd.max():.3g} and {absurd.min():.3g} are "
+                         f"what a wrong byte order gives (the header {said}); fix the header's "
+                         "'byte order'")
+
+
+def check_pixels_for_bands(path: str, pixels: int, bands: int, valid: bool = False) -> None:
+    """Refuse a scene with no more (valid) pixels than bands: no background to compare with."""
+    kind = "valid pixel" if valid else "pixel"
+    if pixels <= 1:
+        raise InputError(f"{path}: the scene has no variation ({pixels} {kind}"
+                         f"{'' if pixels == 1 else 's'}); nothing can stand out from a background")
+    if pixels <= bands:
+        raise InputError(f"{path}: the scene has {pixels} {kind}s for {bands} bands: too few to "
+                         "describe a background; select fewer bands (--bands) or a larger scene")
+
+
+def no_variation(path: str) -> InputError:
+    return InputError(f"{path}: the scene has no variation (every valid pixel has the same "
+                      "spectrum); nothing can stand out from a background")
+
+
+def header_number(text: str, key: str) -> Optional[int]:
+    """An integer ENVI header field (``lines = 512``), or None when absent or not a number."""
+    found = re.search(rf"^\s*{key}\s*=\s*([^\r\n]*)", text, re.IGNORECASE | re.MULTILINE)
+    if not found:
+        return None
+    try:
+        return int(found.group(1).strip())
+    except ValueError:
+        return None
+
+
+# Bytes per pixel and band a tile costs on its way through reading and scoring: the raw values
+# (up to 8 bytes), the float32 cube, its nodata masks, the features and float64 working copies.
+TILE_BYTES_PER_VALUE = 48
+# The statistics pass keeps a random sample of pixels (BandStatisticsAccumulator, 20000 rows
+# held up to five times over while it is thinned).
+SAMPLE_ROWS, SAMPLE_COPIES = 20000, 5
+
+
+def run_memory(detector, info, tile_size: int) -> int:
+    """Bytes a detector needs on this scene with this tile size (an upper estimate).
+
+    A detector may say it itself (``memory_bytes(info, tile_size)``); otherwise the covariance
+    methods are estimated from their bands: global RX holds a few bands x bands matrices, local
+    RX one per column of a tile in each of its threads, whatever the tile's height.
+    """
+    own = getattr(detector, "memory_bytes", None)
+    if callable(own):
+        return int(own(info, tile_size))
+    bands, halo = info.bands, int(getattr(detector, "halo", 0) or 0)
+    if halo:
+        width = min(tile_size, info.cols) + 2 * halo
+        window = (min(tile_size, info.rows) + 2 * halo) * width
+    else:
+        width = info.cols
+        window = min(info.rows, max(1, tile_size * tile_size // max(info.cols, 1))) * info.cols
+    needed = window * bands * TILE_BYTES_PER_VALUE
+    needed += min(info.rows * info.cols, SAMPLE_ROWS) * bands * 4 * SAMPLE_COPIES
+    name = getattr(detector, "name", "")
+    if name == "rx":
+        needed += 5 * bands * bands * 8
+    elif name == "lrx":
+        threads = int(getattr(detector, "threads", 1) or 1)
+        needed += threads * 4 * width * bands * bands * 8
+    return needed
+
+
+def fits_band_covariance(detector) -> bool:
+    """Whether a detector (class or instance) fits one covariance over the scene's own bands,
+    which needs more valid pixels than bands: with fewer, every pixel gets the same score. A
+    detector may say so itself (``fits_band_covariance``); global RX does."""
+    own = getattr(detector, "fits_band_covariance", None)
+    return bool(own) if own is not None else getattr(detector, "name", "") == "rx"
+
+
+def check_run_memory(detector, info, tile_size: int) -> None:
+    """Refuse, before any pixel is read, a run that would not fit in memory."""
+    name = getattr(detector, "name", "") or "this method"
+    check_fits_in_memory(info.path, run_memory(detector, info, tile_size),
+                         f"{name} on {info.bands} bands with tile size {tile_size}",
+                         "select fewer bands (--bands) or a smaller tile size (--tile-size)")
