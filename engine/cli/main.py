@@ -73,6 +73,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     verbose = getattr(args, "verbose", False)
     signal.signal(signal.SIGTERM, _interrupt)
+    gdal_messages = _GdalMessages(verbose)
     try:
         return int(args.run(args) or 0)
     except HsadError as exc:
@@ -93,6 +94,32 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"hsad: failed: {message} (run with -v for details)", file=sys.stderr)
         return 1
+    finally:
+        gdal_messages.close()
+
+
+class _GdalMessages:
+    """GDAL's own warnings and errors ("Warning 1: Unable to save auxiliary information ...")
+    kept off the terminal: every failure already reaches the user as an exception turned into
+    hsad's one-line message; with -v they are shown too."""
+
+    def __init__(self, verbose: bool):
+        from ..gdal_env import gdal
+        self._verbose = verbose
+        try:
+            self._gdal = gdal()
+        except ImportError:  # hsad doctor says how to install it
+            self._gdal = None
+            return
+        self._gdal.PushErrorHandler(self._message)
+
+    def _message(self, kind, number, text) -> None:
+        if self._verbose:
+            print(f"hsad: GDAL: {' '.join(str(text).split())}", file=sys.stderr)
+
+    def close(self) -> None:
+        if self._gdal is not None:
+            self._gdal.PopErrorHandler()
 
 
 def _interrupt(signum, frame) -> None:

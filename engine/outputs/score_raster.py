@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -89,8 +90,9 @@ class ScoreWriter:
         try:
             self._create(like, options, description, metadata or {})
         except RuntimeError as exc:
+            reason = _gdal_reason(exc, path)  # before abort() removes a folder it created
             self.abort()
-            raise OutputError(f"{path}: cannot create the output ({_gdal_reason(exc)})") from None
+            raise OutputError(f"{path}: cannot create the output ({reason})") from None
         except BaseException:  # Ctrl-C between creating the file and entering 'with'
             self.abort()
             raise
@@ -125,7 +127,8 @@ class ScoreWriter:
         try:
             self._band.WriteArray(block, col, row)
         except RuntimeError as exc:
-            raise OutputError(f"{self.path}: cannot be written ({_gdal_reason(exc)})") from None
+            raise OutputError(f"{self.path}: cannot be written "
+                              f"({_gdal_reason(exc, self.path)})") from None
 
     def commit(self) -> ScoreSummary:
         """Finish the file, check it, move it into place; returns statistics of what was written."""
@@ -136,17 +139,36 @@ class ScoreWriter:
             self._band.FlushCache()
             self._ds.FlushCache()
         except RuntimeError as exc:
+            reason = _gdal_reason(exc, self.path)
             self.abort()
-            raise OutputError(f"{self.path}: cannot be written ({_gdal_reason(exc)})") from None
-        self._ds = self._band = None  # closes the file
+            raise OutputError(f"{self.path}: cannot be written ({reason})") from None
+        problem = self._close()
+        if problem:  # the last blocks or the directory did not reach the disk
+            self.abort()
+            raise OutputError(f"{self.path}: cannot be written ({problem})")
         self._staged.commit(verify=lambda temp: _check_complete(temp, self.path,
                                                                 summary.valid_pixels))
         return summary
 
     def abort(self) -> None:
         """Drop the partial file; the target is left as it was."""
-        self._ds = self._band = None
+        self._close()
         self._staged.discard()
+
+    def _close(self) -> str:
+        """Close the file; '' when that went well, else why not.
+
+        GDAL reports a failure to write the last blocks (a full disk) from the dataset's
+        destructor, where Python would only print it as an ignored exception."""
+        failures = []
+        hook = sys.unraisablehook
+        sys.unraisablehook = lambda unraisable: failures.append(unraisable.exc_value)
+        try:
+            self._band = None
+            self._ds = None
+        finally:
+            sys.unraisablehook = hook
+        return _gdal_reason(failures[0], self.path) if failures else ""
 
     def __enter__(self) -> "ScoreWriter":
         return self
@@ -183,11 +205,22 @@ def valid_pixel_problem(path: str, expected_valid: int, strip_rows: int = 256) -
     return ""
 
 
-def _gdal_reason(exc: Exception) -> str:
+def _gdal_reason(exc: Exception, path: str = "") -> str:
+    """GDAL's reason for a failed write, said plainly when the disk is full (GDAL's own words
+    are a scanline or a strip that could not be written)."""
     text = " ".join(str(exc).split())
-    if "No space left" in text or "ENOSPC" in text:
+    if "No space left" in text or "ENOSPC" in text or (path and _disk_full(path)):
         return "no space left on the device"
     return text[:200] or "GDAL gave no reason"
+
+
+def _disk_full(path: str, margin: int = 1 << 20) -> bool:
+    """Whether the file system holding ``path`` has (almost) no space left."""
+    try:
+        stats = os.statvfs(os.path.dirname(os.path.abspath(path)) or ".")
+    except (OSError, AttributeError):  # no statvfs on Windows; a folder that is gone
+        return False
+    return stats.f_bavail * stats.f_frsize < margin
 
 
 class _SummaryAccumulator:

@@ -301,7 +301,7 @@ def select_bands(scene: Scene, bands: Optional[Sequence[int]], drop_bad_bands: b
         keep = [int(b) - 1 for b in bands]
         twice = sorted({b for b in bands if list(bands).count(b) > 1})
         if twice:  # a band twice weighs it double and makes every covariance singular
-            raise InputError(f"{info.path}: band(s) {twice} listed more than once")
+            raise InputError(f"{info.path}: band(s) {twice} listed twice")
     else:
         keep = list(range(info.file_bands))
     good = info.file_spectral.good_bands

@@ -43,6 +43,7 @@ class Setup:
     names: str
     processing: Optional[tuple] = None  # (algorithm id, parameters)
     allowed: tuple = ()  # paths a run may create (a batch's summary, a finished scene's score)
+    processing_names: str = ""  # what the Processing message names, when not ``names``
 
 
 @dataclass(frozen=True)
@@ -525,7 +526,7 @@ def undeclared_fill(d):
 def bands_duplicate(d):
     a = m.tif(d, "a.tif")
     return Setup(detect(a, d / "out.tif", "--bands", "1,2,2,3"), "--bands",
-                 detect_in_qgis(a, d / "out.tif", BANDS=[1, 2, 2, 3]))
+                 detect_in_qgis(a, d / "out.tif", BANDS=[1, 2, 2, 3]), processing_names=str(a))
 
 
 def bands_zero(d):

@@ -71,7 +71,7 @@ def run_in_process(argv: list, capfd) -> Outcome:
     from hsad.engine.cli.main import main
     capfd.readouterr()
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = _vm_size() + MEMORY_CAP
+    cap = vm_size() + MEMORY_CAP
     handler = signal.getsignal(signal.SIGTERM)
     resource.setrlimit(resource.RLIMIT_AS, (min(cap, hard) if hard != resource.RLIM_INFINITY
                                             else cap, hard))
@@ -101,7 +101,8 @@ def run_as_process(argv: list) -> Outcome:
                    done.stderr.decode(errors="replace"), [])
 
 
-def _vm_size() -> int:
+def vm_size() -> int:
+    """This process's address space (what RLIMIT_AS counts), in bytes."""
     with open("/proc/self/status") as handle:
         for line in handle:
             if line.startswith("VmSize:"):
