@@ -179,15 +179,19 @@ def no_variation(path: str) -> InputError:
                       "spectrum); nothing can stand out from a background")
 
 
+def header_field(text: str, key: str) -> Optional[str]:
+    """The raw value of a one-line ENVI header field (``lines = 512`` -> '512'), or None."""
+    found = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=[ \t]*([^\r\n]*)", text,
+                      re.IGNORECASE | re.MULTILINE)
+    return found.group(1).strip() if found else None
+
+
 def header_number(text: str, key: str) -> Optional[int]:
     """An integer ENVI header field (``lines = 512``), or None when absent or not a number."""
-    found = re.search(rf"^\s*{key}\s*=\s*([^\r\n]*)", text, re.IGNORECASE | re.MULTILINE)
-    if not found:
+    raw = header_field(text, key)
+    if raw is None or not re.fullmatch(r"[-+]?\d+", raw):
         return None
-    try:
-        return int(found.group(1).strip())
-    except ValueError:
-        return None
+    return int(raw)
 
 
 # Bytes per pixel and band a tile costs on its way through reading and scoring: the raw values
@@ -217,6 +221,9 @@ def run_memory(detector, info, tile_size: int) -> int:
         window = min(info.rows, max(1, tile_size * tile_size // max(info.cols, 1))) * info.cols
     needed = window * bands * TILE_BYTES_PER_VALUE
     needed += min(info.rows * info.cols, SAMPLE_ROWS) * bands * 4 * SAMPLE_COPIES
+    scene = info.rows * info.cols * (bands * 4 + 1)
+    if scene <= _kept_scene_budget():  # scoring keeps a scene this small in memory
+        needed += scene
     name = getattr(detector, "name", "")
     if name == "rx":
         needed += 5 * bands * bands * 8
@@ -232,6 +239,15 @@ def fits_band_covariance(detector) -> bool:
     detector may say so itself (``fits_band_covariance``); global RX does."""
     own = getattr(detector, "fits_band_covariance", None)
     return bool(own) if own is not None else getattr(detector, "name", "") == "rx"
+
+
+def _kept_scene_budget() -> int:
+    """The bytes of pixels scoring keeps in memory between passes (its HSAD_MEMORY_BUDGET_MIB,
+    512 MiB by default)."""
+    try:
+        return int(max(float(os.environ.get("HSAD_MEMORY_BUDGET_MIB", 512)), 0.0) * 2 ** 20)
+    except ValueError:
+        return 512 * 2 ** 20
 
 
 def check_run_memory(detector, info, tile_size: int) -> None:

@@ -6,7 +6,6 @@ the file, so no detector starts on a file it cannot finish.
 from __future__ import annotations
 
 import os
-import re
 from typing import Optional, Sequence
 
 import numpy as np
@@ -14,7 +13,8 @@ import numpy as np
 from ..errors import HsadError, InputError
 from ..gdal_env import gdal
 from .checks import (check_byte_order, check_declared_bytes, check_integer_precision,
-                     check_pixels_for_bands, check_regular_file, no_variation)
+                     check_pixels_for_bands, check_regular_file, header_field, header_number,
+                     no_variation)
 from .prisma import PrismaScene, is_prisma_product
 from .scene import Scene, SceneInfo
 
@@ -204,9 +204,10 @@ def _envi_header_problem(path: str) -> str:
         return ""
     sizes = {}
     for key in ("lines", "samples", "bands"):
-        found = re.search(rf"^\s*{key}\s*=\s*(\d+)", text, re.IGNORECASE | re.MULTILINE)
-        if found:
-            sizes[key] = int(found.group(1))
+        raw = header_field(text, key)
+        sizes[key] = header_number(text, key)
+        if raw is not None and (sizes[key] is None or sizes[key] < 0):
+            return f"the header's {key} = '{raw[:40]}' is not a whole number"
     if sizes.get("lines") == 0 or sizes.get("samples") == 0:
         return "the scene has zero rows or columns"
     if sizes.get("bands") == 0:

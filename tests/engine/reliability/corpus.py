@@ -750,7 +750,7 @@ CASES = [
     Case("envi-zero-lines", "declared-vs-held", "ENVI header with lines = 0", envi_zero_lines,
          "zero rows or columns"),
     Case("envi-garbage-size", "declared-vs-held", "ENVI header with samples = many",
-         envi_garbage_size, "GDAL cannot read the scene"),
+         envi_garbage_size, "samples = 'many' is not a whole number"),
     Case("envi-unknown-type", "declared-vs-held", "ENVI header with data type = 99",
          envi_unknown_type, "GDAL cannot read the scene"),
     Case("envi-wavelength-count", "declared-vs-held", "3 wavelengths for 6 bands",
