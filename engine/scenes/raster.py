@@ -297,7 +297,8 @@ def select_bands(scene: Scene, bands: Optional[Sequence[int]], drop_bad_bands: b
     if bands:
         wrong = [b for b in bands if not 1 <= int(b) <= info.file_bands]
         if wrong:
-            raise InputError(f"{info.path}: band(s) {wrong} do not exist (the file has "
+            named = f"{wrong}" if len(wrong) <= 8 else f"[{wrong[0]}, ..., {wrong[-1]}]"
+            raise InputError(f"{info.path}: band(s) {named} do not exist (the file has "
                              f"{info.file_bands} bands, numbered from 1)")
         keep = [int(b) - 1 for b in bands]
         twice = sorted({b for b in bands if list(bands).count(b) > 1})

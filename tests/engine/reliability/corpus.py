@@ -895,3 +895,11 @@ CASES = [
          "int32 counts beyond float32 in a row the open-time sample skips",
          late_precision_failure, "beyond the 16777216 float32 keeps exact"),
 ]
+
+# The share also run through QGIS's processing.run (test_corpus_processing.py): every case
+# whose Setup carries a Processing run, across the categories where QGIS users meet them.
+PROCESSING_SHARE = (
+    "output-hard-link", "output-header-is-scene-header", "output-header-of-other-dataset",
+    "output-onto-fifo", "batch-output-is-input", "envi-truncated", "lrx-many-bands",
+    "one-pixel", "constant-scene", "few-valid-pixels", "complex-values", "int64-beyond-float32",
+    "wrong-byte-order", "bands-duplicate")

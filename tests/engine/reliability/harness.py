@@ -91,6 +91,44 @@ def run_in_process(argv: list, capfd) -> Outcome:
     return Outcome(code, out, err, [f"{w.category.__name__}: {w.message}" for w in caught])
 
 
+class FdCapture:
+    """What pytest's capfd does, for scripts: file descriptors 1 and 2 into temporary files
+    (GDAL writes to them from C, past sys.stderr); ``readouterr()`` returns and restarts."""
+
+    def __init__(self):
+        import tempfile
+        self._files = [tempfile.TemporaryFile() for _ in (1, 2)]
+        self._saved = [os.dup(1), os.dup(2)]
+        self._start()
+
+    def _start(self) -> None:
+        import sys
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, handle in zip((1, 2), self._files):
+            handle.seek(0)
+            handle.truncate()
+            os.dup2(handle.fileno(), fd)
+
+    def readouterr(self) -> tuple:
+        import sys
+        sys.stdout.flush()
+        sys.stderr.flush()
+        texts = []
+        for handle in self._files:
+            handle.seek(0)
+            texts.append(handle.read().decode(errors="replace"))
+        self._start()
+        return tuple(texts)
+
+    def close(self) -> None:
+        for fd, saved in zip((1, 2), self._saved):
+            os.dup2(saved, fd)
+            os.close(saved)
+        for handle in self._files:
+            handle.close()
+
+
 def run_as_process(argv: list) -> Outcome:
     """``hsad ARGV`` as a real process, its address space capped (a blow-up fails it)."""
     def cap():

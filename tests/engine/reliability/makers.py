@@ -79,6 +79,7 @@ def sparse_tif(folder: Path, name: str, rows: int, cols: int, bands: int) -> Pat
     path = folder / name
     ds = gdal.GetDriverByName("GTiff").Create(str(path), cols, rows, bands, gdal.GDT_Float32,
                                               options=["SPARSE_OK=TRUE", "TILED=YES",
+                                                       "BLOCKXSIZE=32768", "BLOCKYSIZE=32768",
                                                        "BIGTIFF=YES"])
     ds = None
     return path

@@ -46,3 +46,11 @@ def test_the_corpus_covers_every_category_with_60_cases_or_more():
     assert len({c.id for c in CASES}) == len(CASES)
     assert {c.category for c in CASES} == set(CATEGORIES)
     assert all(sum(c.category == k for c in CASES) >= 2 for k in CATEGORIES)
+
+
+def test_docs_reliability_lists_every_case_with_its_message():
+    """docs/reliability.md is generated from this corpus (scripts/reliability_table.py)."""
+    from support import REPO
+    text = (REPO / "docs" / "reliability.md").read_text(encoding="utf-8")
+    missing = [c.id for c in CASES if f"| `{c.id}` | {c.hazard} |" not in text]
+    assert not missing, f"run .venv/bin/python scripts/reliability_table.py (missing: {missing})"
