@@ -26,7 +26,7 @@ import numpy as np
 from .detectors.base import Detector
 from .errors import InputError
 from .scenes.scene import ArrayScene, Scene
-from .statistics import BandStatistics, BandStatisticsAccumulator
+from .statistics import BandStatistics, BandStatisticsAccumulator, valid_pixels
 from .tiling import Progress, ProgressSteps, Tile, tiles
 
 DEFAULT_TILE_SIZE = 256
@@ -102,7 +102,7 @@ def band_statistics(scene: Scene, tile_size: int, steps: ProgressSteps,
     kept = KeptScene(info) if keep else None
     for tile in steps.walk(tiles(info.rows, info.cols, tile_size, 0)):
         cube, valid = scene.read(tile.row, tile.col, tile.rows, tile.cols)
-        acc.add(cube[valid])
+        acc.add(valid_pixels(cube, valid))
         if fitting is not None:
             fitting.fit(cube, valid)
         if kept is not None:
@@ -143,8 +143,11 @@ class KeptScene(Scene):
         return self._cube[row:row + rows, col:col + cols].copy()
 
     def read(self, row: int, col: int, rows: int, cols: int) -> tuple:
-        return (self._cube[row:row + rows, col:col + cols].copy(),
-                self._valid[row:row + rows, col:col + cols].copy())
+        """Read-only views (no copy): a pass that changes pixels works on its own copy."""
+        cube = self._cube[row:row + rows, col:col + cols]
+        valid = self._valid[row:row + rows, col:col + cols]
+        cube.flags.writeable = valid.flags.writeable = False
+        return cube, valid
 
 
 def read_window(scene: Scene, tile: Tile, stats: BandStatistics, detector: Detector) -> tuple:
@@ -152,6 +155,7 @@ def read_window(scene: Scene, tile: Tile, stats: BandStatistics, detector: Detec
     band means (neutral for networks); reflected past the scene edge when the detector asks."""
     cube, valid = scene.read(tile.read_row, tile.read_col, tile.read_rows, tile.read_cols)
     if not valid.all():
+        cube = np.array(cube)  # a kept scene's pixels are read-only views
         cube[~valid] = stats.mean.astype(np.float32)
     if detector.edge_mode != "reflect":
         return cube, valid, tile.core

@@ -18,6 +18,14 @@ import numpy as np
 PINV_RCOND = 1e-10
 
 
+def valid_pixels(image: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """(n, channels) of the valid pixels of a (rows, cols, channels) image; a view, not a
+    copy, when every pixel is valid (the common case costs nothing)."""
+    if valid.all():
+        return image.reshape(-1, image.shape[-1])
+    return image[valid]
+
+
 @dataclass
 class BandStatistics:
     """Per-band summary of a scene's valid pixels (what fill values and normalisation use)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..statistics import GaussianAccumulator, MahalanobisScorer
+from ..statistics import GaussianAccumulator, MahalanobisScorer, valid_pixels
 from .base import Detector
 
 
@@ -24,7 +24,7 @@ class GaussianScorer:
     def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
         if self._acc is None:
             self._acc = GaussianAccumulator(features.shape[-1])
-        self._acc.add(features[valid])
+        self._acc.add(valid_pixels(features, valid))
 
     def finish(self) -> None:
         self._scorer = MahalanobisScorer(self._acc.mean, self._acc.covariance)

@@ -20,7 +20,7 @@ import numpy as np
 from ..detectors.base import Detector
 from ..detectors.rx import GaussianScorer
 from ..errors import HsadError
-from ..statistics import GaussianAccumulator
+from ..statistics import GaussianAccumulator, valid_pixels
 from .config import ModelConfig
 from .fusion import FUSIONS, FusionScorer
 from .network import TwoBranchNetwork
@@ -115,12 +115,12 @@ class TwoBranchDetector(Detector):
     def fit_window(self, cube: np.ndarray, features: np.ndarray, valid: np.ndarray,
                    core: tuple) -> None:
         inside = valid[core]
-        self._acc.add(features[core][inside])
+        self._acc.add(valid_pixels(features[core], inside))
         if self._native is not None:  # plain RX on the scene's own bands
             self._native.fit(cube[core], inside)
 
     def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
-        self._acc.add(features[valid])
+        self._acc.add(valid_pixels(features, valid))
 
     def finish_fit(self) -> None:
         bands = self.config.bands
