@@ -16,9 +16,8 @@ import numpy as np
 from .errors import InputError
 from .metrics import evaluate_scores, roc_curve
 from .pipeline import DetectParameters
-from .scoring import score_scene
+from .scoring import check_run_memory, score_scene
 from .detectors import detector_class
-from .scenes.checks import check_run_memory, fits_band_covariance
 from .scenes.raster import open_scene
 
 
@@ -90,7 +89,7 @@ def evaluate_scene(scene_path: str, methods: Sequence[str], truth_path: Optional
     rows = []
     with open_scene(scene_path, bands=base.bands, drop_bad_bands=base.drop_bad_bands,
                     nodata=base.nodata, scoring=True,
-                    covariance=any(fits_band_covariance(detector_class(m)) for m in methods)
+                    covariance=any(detector_class(m).fits_band_covariance for m in methods)
                     ) as scene:
         truth = scene_truth(scene_path, truth_path, scene.info.rows, scene.info.cols)
         for method in methods:

@@ -18,9 +18,8 @@ from .detectors import DEFAULT_METHOD, create_detector, detector_class, method_o
 from .detectors.base import Detector
 from .outputs.score_raster import ScoreSummary, ScoreWriter
 from .provenance import Provenance
-from .scenes.checks import check_run_memory, fits_band_covariance
 from .scenes.raster import GdalScene, open_scene
-from .scoring import DEFAULT_TILE_SIZE, score_scene
+from .scoring import DEFAULT_TILE_SIZE, check_run_memory, score_scene
 from .tiling import Progress
 
 Log = Callable[[str], None]
@@ -96,7 +95,7 @@ def detect_scene(input_path: str, output_path: str, params: Optional[DetectParam
     detector = params.detector()
     with open_scene(input_path, bands=params.bands, drop_bad_bands=params.drop_bad_bands,
                     min_bands=detector.min_bands, nodata=params.nodata, scoring=True,
-                    covariance=fits_band_covariance(detector)) as scene:
+                    covariance=detector.fits_band_covariance) as scene:
         info = scene.info
         check_run_memory(detector, info, params.tile_size)
         log(f"{input_path}: {info.rows} x {info.cols} pixels, {info.bands} of {info.file_bands} "

@@ -113,6 +113,23 @@ def band_statistics(scene: Scene, tile_size: int, steps: ProgressSteps,
     return stats, (kept if kept is not None else scene)
 
 
+def memory_needed(detector: Detector, info, tile_size: int) -> int:
+    """Bytes a run needs: the detector's own estimate, plus the scene's pixels when it is
+    small enough to be kept in memory between passes."""
+    needed = detector.memory_bytes(info, tile_size)
+    kept = info.rows * info.cols * (info.bands * 4 + 1)
+    return needed + (kept if kept <= memory_budget() else 0)
+
+
+def check_run_memory(detector: Detector, info, tile_size: int) -> None:
+    """Refuse, before any pixel is read, a run that would not fit in this machine's memory."""
+    from .scenes.checks import check_fits_in_memory
+    check_fits_in_memory(info.path, memory_needed(detector, info, tile_size),
+                         f"{detector.name or 'this method'} on {info.bands} bands with tile "
+                         f"size {tile_size}",
+                         "select fewer bands (--bands) or a smaller tile size (--tile-size)")
+
+
 def memory_budget() -> int:
     """Bytes of scene pixels kept in memory between passes (HSAD_MEMORY_BUDGET_MIB)."""
     try:

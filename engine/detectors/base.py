@@ -40,6 +40,9 @@ class Detector(ABC):
     # The fit needs only raw valid pixels (no features, no band statistics): it then happens
     # during the statistics pass, one read of the scene fewer.
     fits_during_statistics: ClassVar[bool] = False
+    # It fits one covariance over the scene's own bands, which needs more valid pixels than
+    # bands (with fewer, every pixel scores the same): such scenes are refused up front.
+    fits_band_covariance: ClassVar[bool] = False
     halo: int = 0  # context pixels each tile is read with, on every side
     edge_mode: str = ""  # "reflect": tiles are also extended past the scene edge by reflection
     tile_multiple: int = 1  # tile sides are rounded down to a multiple of this (block methods)
@@ -57,6 +60,12 @@ class Detector(ABC):
     def installed_model_version(cls, options: Optional[dict] = None) -> str:
         """The model version a run would record, without building the detector ('' if none)."""
         return ""
+
+    def memory_bytes(self, info: SceneInfo, tile_size: int) -> int:
+        """An upper estimate of the bytes this detector needs on a scene, before any pixel is
+        read: one tile window on its way through reading and scoring (raw values, the float32
+        cube, masks, features, float64 working copies: about 48 bytes per pixel and band)."""
+        return tile_window_pixels(info, tile_size, self.halo) * info.bands * 48
 
     def prepare(self, info: SceneInfo, stats: BandStatistics) -> None:
         """Learn what the scene looks like before any tile is seen (default: nothing)."""
@@ -106,3 +115,11 @@ class Detector(ABC):
     @property
     def device(self) -> str:
         return "cpu"
+
+
+def tile_window_pixels(info: SceneInfo, tile_size: int, halo: int) -> int:
+    """Pixels of the largest window the tile walker reads (full-width strips without a halo)."""
+    if halo:
+        return (min(tile_size, info.rows) + 2 * halo) * (min(tile_size, info.cols) + 2 * halo)
+    rows = min(info.rows, max(1, tile_size * tile_size // max(info.cols, 1)))
+    return rows * info.cols

@@ -51,6 +51,13 @@ class LocalRX(Detector):
                minimum=3, maximum=201, odd=True, parameter="OUTER_WINDOW"),
     )
 
+    def memory_bytes(self, info, tile_size: int) -> int:
+        """Each thread keeps running sums of bands x bands matrices for every column of a tile
+        window (outer and guard windows), whatever the tile's height."""
+        width = min(tile_size, info.cols) + 2 * self.halo
+        return super().memory_bytes(info, tile_size) + \
+            self.threads * 4 * width * info.bands ** 2 * 8
+
     @classmethod
     def check_options(cls, options: dict) -> None:
         check_windows(options["inner"], options["outer"])

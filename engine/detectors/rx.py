@@ -43,9 +43,14 @@ class GlobalRX(Detector):
     summary = "Squared Mahalanobis distance to the scene mean and covariance (Reed-Xiaoli)"
     needs_fit = True
     fits_during_statistics = True
+    fits_band_covariance = True
 
     def __init__(self):
         self._scorer = GaussianScorer()
+
+    def memory_bytes(self, info, tile_size: int) -> int:
+        """The tile, a float64 copy of it, and a few bands x bands matrices."""
+        return super().memory_bytes(info, tile_size) + 5 * info.bands ** 2 * 8
 
     def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
         self._scorer.fit(features, valid)

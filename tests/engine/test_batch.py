@@ -241,4 +241,4 @@ def test_cancel_stops_the_batch_keeps_finished_scenes_and_writes_the_summary(tmp
     assert [s["status"] for s in document["scenes"]] == [DONE] + [CANCELLED] * 3
     assert os.path.exists(jobs[0].output) and not os.path.exists(jobs[1].output)
     assert not [n for n in os.listdir(out) if "partial" in n]
-    assert seen == sorted(seen) and 0.25 < seen[-1] < 0.5
+    assert seen == sorted(seen) and 0.25 < seen[-1] <= 0.5  # stopped within the second scene
