@@ -61,14 +61,14 @@ def score_scene(scene: Scene, detector: Detector, sink: Sink,
                 feats = detector.features(cube, valid)
                 detector.fit_window(cube, feats, valid, core)
                 if cache is not None:
-                    cache.put(tile, feats[core])
+                    cache.put(tile, feats[around(core, valid.shape, detector.score_margin)[0]])
         if fit_passes:
             detector.finish_fit()
         for tile in steps.walk(grid):
             cube, valid, core = read_window(scene, tile, stats, detector)
             if cache is not None:
-                feats, cube, valid = cache.get(tile), cube[core], valid[core]
-                core = (slice(None), slice(None))
+                region, core = around(core, valid.shape, detector.score_margin)
+                feats, cube, valid = cache.get(tile), cube[region], valid[region]
             else:
                 feats = detector.features(cube, valid)
             scores = detector.score_window(cube, feats, valid, core)
@@ -78,6 +78,15 @@ def score_scene(scene: Scene, detector: Detector, sink: Sink,
         if cache is not None:
             cache.close()
     return stats
+
+
+def around(core: tuple, shape: tuple, margin: int) -> tuple:
+    """(region, core within it): a tile core and ``margin`` pixels around it, clipped to the
+    window read; what the score pass needs of a tile kept between passes."""
+    region = tuple(slice(max(c.start - margin, 0), min(c.stop + margin, n))
+                   for c, n in zip(core, shape))
+    inner = tuple(slice(c.start - r.start, c.stop - r.start) for c, r in zip(core, region))
+    return region, inner
 
 
 def score_cube(cube: np.ndarray, detector: Detector, tile_size: int = 100000,

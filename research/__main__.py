@@ -8,10 +8,10 @@ from typing import Optional, Sequence
 
 from ..engine.errors import HsadError
 from ..engine.outputs.staging import write_json
-from . import bands, compare, fusions, native_weight, seeds
+from . import bands, compare, fusions, score_options
 from .scenes import DEFAULT_REAL
 
-EXPERIMENTS = (native_weight, seeds, fusions, bands, compare)
+EXPERIMENTS = (score_options, fusions, bands, compare)
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 

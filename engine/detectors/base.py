@@ -46,6 +46,7 @@ class Detector(ABC):
     halo: int = 0  # context pixels each tile is read with, on every side
     edge_mode: str = ""  # "reflect": tiles are also extended past the scene edge by reflection
     tile_multiple: int = 1  # tile sides are rounded down to a multiple of this (block methods)
+    score_margin: int = 0  # pixels around the core whose features the score of the core needs
 
     @classmethod
     def problem(cls) -> str:

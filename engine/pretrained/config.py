@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from .grid import BandGrid
 
 ARCHITECTURE = "hsad-twobranch"
-ARCHITECTURE_VERSION = 1
+ARCHITECTURE_VERSION = 2  # 2: the score options (fused covariance loading, score filter)
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,10 @@ class ModelConfig:
     # The score: RX of X + F_spe + F_spa per degree of freedom, plus this weight times plain RX
     # on the scene's own bands per degree of freedom (what the 32-band grid smooths away).
     native_rx_weight: float = 2.0
+    # The fused covariance loaded by this multiple of its mean eigenvalue before inversion.
+    fused_loading: float = 0.0
+    # The score map plus this weight times its 3 x 3 mean (the scores of a pixel's neighbours).
+    score_filter: float = 0.0
 
     @property
     def bands(self) -> int:
@@ -40,8 +44,13 @@ class ModelConfig:
 
     @property
     def radius(self) -> int:
-        """Pixels of context the spatial branch reads on each side of a pixel."""
-        return max(outer for _, outer in self.rings) // 2
+        """Pixels of context a score reads on each side of a pixel: the spatial branch's rings,
+        and one more when the score map is filtered."""
+        return max(outer for _, outer in self.rings) // 2 + self.score_margin
+
+    @property
+    def score_margin(self) -> int:
+        return 1 if self.score_filter else 0
 
     def as_dict(self) -> dict:
         d = asdict(self)

@@ -13,6 +13,7 @@ a GPU and PyTorch are both present) the same networks run in PyTorch on the GPU 
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 import numpy as np
@@ -41,21 +42,28 @@ class TwoBranchDetector(Detector):
     expensive_features = True
 
     def __init__(self, device: str = "auto", weights: Optional[str] = None,
-                 fusion: str = "additive", native_weight: Optional[float] = None):
+                 fusion: str = "additive", native_weight: Optional[float] = None,
+                 fused_loading: Optional[float] = None, score_filter: Optional[float] = None):
+        """The shipped model (``weights``: another weights folder). ``fusion`` and the score
+        options override the manifest's for the lab's comparisons; users get the manifest's."""
         arrays, manifest = load_weights(weights)
         try:
             self.config = ModelConfig.from_dict(manifest["config"])
         except (TypeError, ValueError, KeyError) as exc:
             raise HsadError(f"{weights or 'the shipped weights'}: unusable model configuration "
                             f"({exc})") from None
+        changes = {k: float(v) for k, v in (("native_rx_weight", native_weight),
+                                              ("fused_loading", fused_loading),
+                                              ("score_filter", score_filter)) if v is not None}
+        self.config = replace(self.config, **changes)
         if fusion not in FUSIONS:
             raise HsadError(f"unknown fusion '{fusion}' (choose from {', '.join(FUSIONS)})")
         self._manifest = manifest
         self.fusion = fusion
-        self.native_weight = float(self.config.native_rx_weight if native_weight is None
-                                   else native_weight)
+        self.native_weight = self.config.native_rx_weight
         self.network, self._device = _backend(arrays, self.config, device)
         self.halo = int(np.ceil(self.config.radius / 8.0) * 8)
+        self.score_margin = self.config.score_margin
         self._matrix = self._scaling = self._acc = self._wavelengths = None
         self._native: Optional[GaussianScorer] = None
         self.scorer: Optional[FusionScorer] = None
@@ -79,8 +87,9 @@ class TwoBranchDetector(Detector):
     @property
     def parameters(self) -> dict:
         return {"fusion": self.fusion, "native_rx_weight": self.native_weight,
-                "grid_bands": self.config.bands, "scaling": self.config.scaling,
-                "model_version": self.model_version}
+                "fused_loading": self.config.fused_loading,
+                "score_filter": self.config.score_filter, "grid_bands": self.config.bands,
+                "scaling": self.config.scaling, "model_version": self.model_version}
 
     def prepare(self, info, stats) -> None:
         spectral = info.spectral
@@ -126,7 +135,7 @@ class TwoBranchDetector(Detector):
         bands = self.config.bands
         mean, cov = self._acc.mean, self._acc.covariance
         gates = self.network.gates(mean[2 * bands:])
-        self.scorer = FusionScorer(self.fusion, mean, cov, gates)
+        self.scorer = FusionScorer(self.fusion, mean, cov, gates, self.config.fused_loading)
         if self._native is not None:
             self._native.finish()
 
@@ -134,12 +143,21 @@ class TwoBranchDetector(Detector):
                      core: tuple) -> np.ndarray:
         """The fused RX plus ``native_weight`` x RX on the scene's own bands, both per degree of
         freedom (the mean score of the fitted pixels), so maps of 32-odd and of several hundred
-        dimensions are on one scale before they are added."""
-        fused = self.scorer.score(features[core]).astype(np.float64) / self.scorer.degrees
-        if self._native is None:
-            return fused.astype(np.float32)
-        native = self._native.score(cube[core]).astype(np.float64) / self._native.rank
-        return (fused + self.native_weight * native).astype(np.float32)
+        dimensions are on one scale before they are added; then, with ``score_filter``, plus
+        that weight times the mean score of the pixel's 3 x 3 neighbourhood."""
+        margin = self.score_margin
+        rows, cols = valid.shape
+        region = (slice(max(core[0].start - margin, 0), min(core[0].stop + margin, rows)),
+                  slice(max(core[1].start - margin, 0), min(core[1].stop + margin, cols)))
+        scores = self.scorer.score(features[region]) / self.scorer.degrees
+        if self._native is not None:
+            native = self._native.score(cube[region]).astype(np.float64) / self._native.rank
+            scores += self.native_weight * native
+        if margin:
+            scores += self.config.score_filter * neighbourhood_mean(scores, valid[region])
+        inner = (slice(core[0].start - region[0].start, core[0].stop - region[0].start),
+                 slice(core[1].start - region[1].start, core[1].stop - region[1].start))
+        return scores[inner].astype(np.float32)
 
     def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:
         raise NotImplementedError("the two-branch score needs the tile's pixels: score_window")
@@ -154,3 +172,14 @@ def _backend(arrays: dict, config: ModelConfig, device: str) -> tuple:
     from ..accelerator import torch_module
     forward = torch_module("torch_forward")
     return forward.TorchTwoBranch(arrays, config.as_dict(), chosen), chosen
+
+
+def neighbourhood_mean(scores: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """The mean score of each pixel's 3 x 3 neighbourhood (itself included), over its valid
+    pixels, with the edges of the array replicated (the scene's edges: inside a scene the
+    array holds a margin of real neighbours)."""
+    from scipy.ndimage import uniform_filter
+    weights = valid.astype(np.float64)
+    total = uniform_filter(np.where(valid, scores, 0.0), 3, mode="nearest")
+    count = uniform_filter(weights, 3, mode="nearest")
+    return np.where(count > 0, total / np.maximum(count, 1e-12), 0.0)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..statistics import covariance_rank, inverse_covariance, mahalanobis_squared
+from ..statistics import PINV_RCOND
 
 
 FUSIONS = ("additive", "product", "concat", "spectral", "spatial", "grid")
@@ -41,19 +41,27 @@ def combination(fusion: str, bands: int, gates: np.ndarray) -> list:
 
 
 class FusionScorer:
-    """RX of one fusion, from the joint mean and covariance of [X, F_spe, F_spa_ungated]."""
+    """RX of one fusion, from the joint mean and covariance of [X, F_spe, F_spa_ungated].
 
-    def __init__(self, fusion: str, mean: np.ndarray, covariance: np.ndarray, gates: np.ndarray):
+    ``loading`` (delta) adds delta x the mean kept eigenvalue to the fused covariance before it
+    is inverted: the low-variance directions, where estimation noise dominates, weigh less.
+    Directions with no variance (eigenvalues below ``PINV_RCOND`` of the largest) are dropped
+    as the pseudo-inverse drops them; ``degrees`` is the expected score of a fitted pixel,
+    sum of l / (l + delta) over the kept eigenvalues l (their count without loading).
+    """
+
+    def __init__(self, fusion: str, mean: np.ndarray, covariance: np.ndarray, gates: np.ndarray,
+                 loading: float = 0.0):
         bands = len(gates)
         self.fusion = fusion
         self._parts = []
-        ranks = []
+        degrees = []
         for a in combination(fusion, bands, gates):
-            fused = a @ covariance @ a.T
-            self._parts.append((a, a @ mean, inverse_covariance(fused)))
-            ranks.append(max(covariance_rank(fused), 1))
+            whiten, kept = loaded_whitening(a @ covariance @ a.T, loading)
+            self._parts.append((a, a @ mean, whiten))
+            degrees.append(max(kept, 1e-12))
         # the typical score of a background pixel (for the product, the geometric mean's)
-        self.degrees = float(np.sqrt(np.prod(ranks))) if len(ranks) > 1 else float(ranks[0])
+        self.degrees = float(np.sqrt(np.prod(degrees))) if len(degrees) > 1 else float(degrees[0])
 
     def fused(self, features: np.ndarray) -> np.ndarray:
         """(rows, cols, d) fused vectors ``A f`` of a one-matrix fusion (what its RX scores)."""
@@ -64,10 +72,23 @@ class FusionScorer:
         return (features.reshape(-1, k).astype(np.float64) @ a.T).reshape(rows, cols, -1)
 
     def score(self, features: np.ndarray) -> np.ndarray:
-        """float32 (rows, cols) scores of (rows, cols, 3 x bands) features."""
+        """float64 (rows, cols) scores of (rows, cols, 3 x bands) features."""
         rows, cols, k = features.shape
         flat = features.reshape(-1, k).astype(np.float64)
-        maps = [mahalanobis_squared(flat @ a.T, m, p) for a, m, p in self._parts]
+        maps = []
+        for a, mean, whiten in self._parts:
+            whitened = (flat @ a.T - mean) @ whiten
+            maps.append(np.einsum("ij,ij->i", whitened, whitened))
         score = maps[0] if len(maps) == 1 else np.sqrt(np.prod(np.maximum(maps, 0.0), axis=0))
-        return score.reshape(rows, cols).astype(np.float32)
+        return score.reshape(rows, cols)
 
+
+def loaded_whitening(covariance: np.ndarray, loading: float = 0.0) -> tuple:
+    """(W, degrees): ||(x - mean) W||^2 is the RX of x under ``covariance`` loaded by
+    ``loading`` x its mean kept eigenvalue; degrees = sum of l / (l + delta)."""
+    values, vectors = np.linalg.eigh(covariance)
+    keep = values > PINV_RCOND * max(values.max(initial=0.0), 0.0)
+    kept = values[keep]
+    delta = loading * float(kept.mean()) if kept.size else 0.0
+    whiten = vectors[:, keep] / np.sqrt(kept + delta)
+    return whiten, float(np.sum(kept / (kept + delta))) if kept.size else 0.0

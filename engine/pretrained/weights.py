@@ -99,8 +99,14 @@ def installed_model_version(folder: Optional[str] = None) -> str:
         return ""
 
 
-def model_version(digest: str) -> str:
-    return f"{ARCHITECTURE}-{ARCHITECTURE_VERSION}+{digest[:12]}"
+def model_version(archive_digest: str, config: Optional[dict] = None) -> str:
+    """'<architecture>-<version>+<12 hex>': the digest covers the weights and the configuration,
+    so the same networks scored another way are another model version (a batch never mixes
+    their outputs)."""
+    import hashlib
+    digest = hashlib.sha256(archive_digest.encode())
+    digest.update(json.dumps(config or {}, sort_keys=True).encode())
+    return f"{ARCHITECTURE}-{ARCHITECTURE_VERSION}+{digest.hexdigest()[:12]}"
 
 
 def write_archive(path: str, arrays: Dict[str, np.ndarray]) -> None:
@@ -129,7 +135,7 @@ def save_weights(arrays: Dict[str, np.ndarray], folder: str, manifest: dict) -> 
     write_with(path, lambda temp: write_archive(temp, arrays), overwrite=True)
     digest = sha256_file(path)
     full = {"architecture": ARCHITECTURE, "architecture_version": ARCHITECTURE_VERSION,
-            "model_version": model_version(digest), "weights_file": ARCHIVE,
-            "weights_sha256": digest, **manifest}
+            "model_version": model_version(digest, manifest.get("config")),
+            "weights_file": ARCHIVE, "weights_sha256": digest, **manifest}
     write_json(os.path.join(folder, MANIFEST), full, overwrite=True)
     return full

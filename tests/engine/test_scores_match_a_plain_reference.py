@@ -27,7 +27,8 @@ def rank(pixels: np.ndarray) -> int:
 
 def plain_twobranch(cube: np.ndarray) -> np.ndarray:
     """The shipped score computed the plain way: float64 grid and statistics, the networks on
-    the whole scene at once, np.cov and pseudo-inverses."""
+    the whole scene at once, np.cov, pseudo-inverses and eigen-decompositions, the 3 x 3 score
+    filter by shifted copies of the edge-padded map."""
     from hsad.engine.pretrained.config import ModelConfig
     from hsad.engine.pretrained.fusion import combination
     from hsad.engine.pretrained.network import TwoBranchNetwork
@@ -46,8 +47,23 @@ def plain_twobranch(cube: np.ndarray) -> np.ndarray:
     gates = network.gates(features[:, 2 * config.bands:].astype(np.float64).mean(axis=0))
     (a,) = combination("additive", config.bands, gates)
     fused = features.astype(np.float64) @ a.T
-    total = plain_rx(fused) / rank(fused) + config.native_rx_weight * plain_rx(pixels) / rank(pixels)
-    return total.reshape(rows, cols)
+    fused_rx, degrees = plain_loaded_rx(fused, config.fused_loading)
+    total = fused_rx / degrees + config.native_rx_weight * plain_rx(pixels) / rank(pixels)
+    total = total.reshape(rows, cols)
+    padded = np.pad(total, 1, mode="edge")
+    window_mean = sum(padded[i:i + rows, j:j + cols] for i in range(3) for j in range(3)) / 9.0
+    return total + config.score_filter * window_mean
+
+
+def plain_loaded_rx(pixels: np.ndarray, loading: float) -> tuple:
+    """RX under the covariance plus ``loading`` x its mean non-zero eigenvalue on the diagonal
+    of its range, and the expected score of a fitted pixel (sum of l / (l + delta))."""
+    d = pixels - pixels.mean(axis=0)
+    values, vectors = np.linalg.eigh(np.cov(pixels, rowvar=False))
+    keep = values > 1e-10 * values.max()
+    delta = loading * values[keep].mean()
+    projected = d @ vectors[:, keep]
+    return (projected ** 2 / (values[keep] + delta)).sum(axis=1), np.sum(values[keep] / (values[keep] + delta))
 
 
 def close(scores: np.ndarray, expected: np.ndarray) -> None:

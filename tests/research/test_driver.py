@@ -25,6 +25,6 @@ def test_fusions_on_labelled_scenes_writes_its_results(tmp_path, capsys):
 
 
 def test_an_empty_folder_is_one_line_and_exit_2(tmp_path, capsys):
-    assert main(["seeds", "--real", str(tmp_path), "--json", str(tmp_path / "o.json")]) == 2
+    assert main(["fusions", "--real", str(tmp_path), "--json", str(tmp_path / "o.json")]) == 2
     assert "no labelled scenes" in capsys.readouterr().err
     assert not (tmp_path / "o.json").exists()

@@ -147,13 +147,15 @@ def _train(recipe, seed: int, stage1, folders: list, exclude, threads: int, quie
 
 
 def read_results(folder: str = RESULTS_DIR) -> dict:
-    """The cross-validated metrics the manifest carries ({} when research/ is not here)."""
+    """The cross-validated metrics the manifest carries ({} when research/ is not here): each
+    experiment's "summary" where it writes one (its full tables stay in research/results)."""
     out = {}
     if os.path.isdir(folder):
         for name in sorted(os.listdir(folder)):
             if name.endswith(".json"):
                 with open(os.path.join(folder, name), encoding="utf-8") as handle:
-                    out[os.path.splitext(name)[0]] = json.load(handle)
+                    result = json.load(handle)
+                out[os.path.splitext(name)[0]] = result.get("summary", result)
     return out
 
 

@@ -33,7 +33,10 @@ class Recipe:
     implant_probability: float = 0.0  # only used when stage 1 has a separation loss
     grid_bands: int = 32
     scaling: str = "standard"
-    native_rx_weight: float = 2.0  # chosen by `python -m hsad.research native-weight`
+    # The score (version 2): chosen by `python -m hsad.research score-options` (docs/model.md)
+    native_rx_weight: float = 1.0
+    fused_loading: float = 0.01
+    score_filter: float = 0.25
     ring_mean_start: bool = True
     use_real: bool = False  # also train on the labelled scenes' cubes (never their truth)
     stage1: StageSettings = field(default_factory=StageSettings)
@@ -41,7 +44,8 @@ class Recipe:
     def model_config(self) -> ModelConfig:
         return ModelConfig(grid=BandGrid(bands=self.grid_bands), scaling=self.scaling,
                            ring_mean_start=self.ring_mean_start,
-                           native_rx_weight=self.native_rx_weight)
+                           native_rx_weight=self.native_rx_weight,
+                           fused_loading=self.fused_loading, score_filter=self.score_filter)
 
     def stage1_settings(self, steps: Optional[int] = None) -> StageSettings:
         return replace(self.stage1, steps=self.stage1.steps if steps is None else steps)
@@ -51,3 +55,5 @@ class Recipe:
 
 
 RECIPE = Recipe()
+# Version 1 (hsad 0.1): the same networks, scored without loading or filter, native weight 2.
+RECIPE_V1 = replace(RECIPE, native_rx_weight=2.0, fused_loading=0.0, score_filter=0.0)
