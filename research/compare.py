@@ -3,7 +3,8 @@
 Columns: global RX on the scene's own bands; the authors' FEN with global RX and with their
 SLRX (``ferd`` method, HAD100 weights: the 200-band network for scenes of 200 bands or more,
 else the 100-band one, else the 50-band one, on the scene's first bands, as their code does);
-hsad's shipped model; and any other weights folders given with ``--hsad LABEL=FOLDER``. All
+hsad's shipped model, and its networks scored as version 1 did (hsad 0.1: no loading, no
+filter, native weight 2); and any other weights folders given with ``--hsad LABEL=FOLDER``. All
 through the registry's detectors and the product's pipeline. The FEN columns are left out when
 the authors' weights folder is absent (hsad never ships or downloads them).
 """
@@ -14,7 +15,9 @@ from typing import Optional
 
 from ..engine.pretrained.detector import TwoBranchDetector
 from ..engine.pretrained.training.data import REPO_ROOT
+from ..engine.pretrained.training.recipe import RECIPE_V1
 from .loso import markdown, mean
+from .recipes import WORK, weights_folder
 from .scenes import auc, labelled_scenes, method_aucs
 
 NAME = "compare"
@@ -37,6 +40,8 @@ def add_arguments(parser) -> None:
                         "(had100-200bands, ...) [%(default)s]")
     parser.add_argument("--hsad", action="append", default=[], metavar="LABEL=FOLDER",
                         help="also score these hsad weights folders (e.g. v1=build/v1)")
+    parser.add_argument("--work", default=WORK,
+                        help="where re-scored weights folders are kept [%(default)s]")
 
 
 def run(args) -> dict:
@@ -54,11 +59,16 @@ def run(args) -> dict:
         label, _, folder = spec.partition("=")
         rows[f"hsad {label}"] = {s.name: auc(s, TwoBranchDetector(device="cpu", weights=folder))
                                  for s in scenes}
+    version1 = weights_folder(RECIPE_V1, work=args.work)
+    rows["hsad v1 score (0.1)"] = {s.name: auc(s, TwoBranchDetector(device="cpu",
+                                                                    weights=version1))
+                                   for s in scenes}
     rows["hsad (shipped)"] = {s.name: auc(s, TwoBranchDetector(device="cpu")) for s in scenes}
     print(markdown(rows, names))
     airports = [n for n in names if n.startswith("abu-airport")]
     summary = {label: {"mean": mean(row.values()),
-                       "airports": mean(row[n] for n in airports if n in row)}
+                       **({"airports": mean(row[n] for n in airports if n in row)}
+                          if any(n in row for n in airports) else {})}
                for label, row in rows.items() if row}
     return {"table": rows, "summary": summary}
 

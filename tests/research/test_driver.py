@@ -28,3 +28,22 @@ def test_an_empty_folder_is_one_line_and_exit_2(tmp_path, capsys):
     assert main(["fusions", "--real", str(tmp_path), "--json", str(tmp_path / "o.json")]) == 2
     assert "no labelled scenes" in capsys.readouterr().err
     assert not (tmp_path / "o.json").exists()
+
+
+def test_compare_scores_the_shipped_model_and_its_version_1_score(tmp_path, capsys):
+    real = tmp_path / "real"
+    real.mkdir()
+    cube, truth = scene_with_targets(seed=3)
+    scipy.io.savemat(real / "scene.mat", {"data": cube, "map": truth.astype("uint8")})
+    out = tmp_path / "compare.json"
+    assert main(["compare", "--real", str(real), "--json", str(out), "--ferd",
+                 str(tmp_path / "absent"), "--work", str(tmp_path / "work")]) == 0
+    table = json.loads(out.read_text())["table"]
+    assert set(table) == {"RX (own bands)", "hsad v1 score (0.1)", "hsad (shipped)"}
+    assert all(0.5 < row["scene"] <= 1.0 for row in table.values())
+    from hsad.engine.pretrained.weights import read_manifest
+    (folder,) = [p for p in (tmp_path / "work").iterdir()]
+    config = read_manifest(str(folder))["config"]
+    assert (config["native_rx_weight"], config["fused_loading"], config["score_filter"]) == \
+        (2.0, 0.0, 0.0)
+    assert "| hsad (shipped) |" in capsys.readouterr().out
