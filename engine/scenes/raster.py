@@ -148,7 +148,7 @@ class GdalScene(Scene):
                              f"({_reason(exc)})") from None
         raw = raw.reshape(rows, cols, len(indices))
         check_integer_precision(raw, self.info.path)
-        cube = raw.astype(np.float32)
+        cube = raw.astype(np.float32, copy=False)  # float32 files: marked and scaled in place
         for k, band in enumerate(indices):
             for nodata in (self._nodata[band], self.extra_nodata):
                 if nodata is not None:
