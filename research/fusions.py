@@ -1,7 +1,8 @@
 """What each part of the model adds: the networks alone under every fusion, against RX.
 
 ``grid`` is RX on the 32-band grid (no networks), ``spectral`` / ``spatial`` one branch, and
-``additive`` the paper's score (the shipped one, here without the native RX term).
+``additive`` the paper's score (the shipped one, here without the native RX term). Every
+fusion is scored with the shipped score options (covariance loading, 3 x 3 score filter).
 """
 from __future__ import annotations
 
