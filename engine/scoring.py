@@ -110,12 +110,14 @@ def band_statistics(scene: Scene, tile_size: int, steps: ProgressSteps,
     acc = BandStatisticsAccumulator(info.bands)
     kept = KeptScene(info) if keep else None
     for tile in steps.walk(tiles(info.rows, info.cols, tile_size, 0)):
-        cube, valid = scene.read(tile.row, tile.col, tile.rows, tile.cols)
+        cube, valid = scene.read(tile.row, tile.col, tile.rows, tile.cols,
+                                 out=kept.window(tile) if kept is not None else None)
+        if kept is not None:
+            kept.put_valid(tile, valid)
+            cube = kept.window(tile, writeable=False)
         acc.add(valid_pixels(cube, valid))
         if fitting is not None:
             fitting.fit(cube, valid)
-        if kept is not None:
-            kept.put(tile, cube, valid)
     stats = acc.result()
     if stats.count == 0:
         raise InputError(f"{info.path}: every pixel is nodata or not finite")
@@ -161,8 +163,13 @@ class KeptScene(Scene):
         self._cube = np.empty((info.rows, info.cols, info.bands), np.float32)
         self._valid = np.empty((info.rows, info.cols), bool)
 
-    def put(self, tile: Tile, cube: np.ndarray, valid: np.ndarray) -> None:
-        self._cube[tile.row:tile.row + tile.rows, tile.col:tile.col + tile.cols] = cube
+    def window(self, tile: Tile, writeable: bool = True) -> np.ndarray:
+        """The tile's pixels in the kept cube: the first pass reads the file into it."""
+        cube = self._cube[tile.row:tile.row + tile.rows, tile.col:tile.col + tile.cols]
+        cube.flags.writeable = writeable
+        return cube
+
+    def put_valid(self, tile: Tile, valid: np.ndarray) -> None:
         self._valid[tile.row:tile.row + tile.rows, tile.col:tile.col + tile.cols] = valid
 
     def read_raw(self, row: int, col: int, rows: int, cols: int) -> np.ndarray:

@@ -139,16 +139,32 @@ class GdalScene(Scene):
         return list(self._ds.GetFileList() or []) if self._ds is not None else []
 
     def read_raw(self, row: int, col: int, rows: int, cols: int) -> np.ndarray:
+        raw = self._read(row, col, rows, cols).reshape(rows, cols, len(self.info.band_indices))
+        check_integer_precision(raw, self.info.path)
+        return self._marked_and_scaled(raw, raw.astype(np.float32, copy=False))
+
+    def read_raw_into(self, out: np.ndarray, row: int, col: int) -> np.ndarray:
+        """float32 files are read by GDAL straight into ``out`` (other types are converted
+        from their own values, which the nodata and precision checks need)."""
+        if self.info.dtype != "Float32" or not out.flags.c_contiguous:
+            return super().read_raw_into(out, row, col)
+        self._read(row, col, out.shape[0], out.shape[1], out)
+        return self._marked_and_scaled(out, out)
+
+    def _read(self, row: int, col: int, rows: int, cols: int,
+              out: Optional[np.ndarray] = None) -> np.ndarray:
         indices = self.info.band_indices
         try:
-            raw = self._ds.ReadAsArray(col, row, cols, rows, band_list=[i + 1 for i in indices],
-                                       interleave="pixel")
+            return self._ds.ReadAsArray(col, row, cols, rows, buf_obj=out,
+                                        band_list=[i + 1 for i in indices], interleave="pixel")
         except RuntimeError as exc:
             raise InputError(f"{self.info.path}: reading rows {row}-{row + rows} failed "
                              f"({_reason(exc)})") from None
-        raw = raw.reshape(rows, cols, len(indices))
-        check_integer_precision(raw, self.info.path)
-        cube = raw.astype(np.float32, copy=False)  # float32 files: marked and scaled in place
+
+    def _marked_and_scaled(self, raw: np.ndarray, cube: np.ndarray) -> np.ndarray:
+        """``cube`` (float32 values of ``raw``, possibly the same array) with NaN where ``raw``
+        holds a nodata value, and the bands' scale and offset applied, in place."""
+        indices = self.info.band_indices
         for k, band in enumerate(indices):
             for nodata in (self._nodata[band], self.extra_nodata):
                 if nodata is not None:

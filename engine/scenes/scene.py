@@ -64,14 +64,24 @@ class Scene(ABC):
     def read_raw(self, row: int, col: int, rows: int, cols: int) -> np.ndarray:
         """float32 (rows, cols, bands) of the selected bands, scaled, NaN where declared nodata."""
 
-    def read(self, row: int, col: int, rows: int, cols: int) -> tuple:
-        """(cube, valid): a window of the scene and which of its pixels can be trusted.
+    def read_raw_into(self, out: np.ndarray, row: int, col: int) -> np.ndarray:
+        """:meth:`read_raw` of the window ``out`` covers, written into ``out`` (a scene kept in
+        memory is filled without a second copy of each tile); formats that can read straight
+        into it override this."""
+        out[...] = self.read_raw(row, col, out.shape[0], out.shape[1])
+        return out
+
+    def read(self, row: int, col: int, rows: int, cols: int,
+             out: Optional[np.ndarray] = None) -> tuple:
+        """(cube, valid): a window of the scene and which of its pixels can be trusted; the
+        cube is ``out`` when given (float32, (rows, cols, bands)).
 
         A pixel is invalid when any selected band is nodata or not finite, or, in a scene of
         more than one band, when every band is exactly zero (the fill value of flight-line
         borders and mosaics).
         """
-        cube = self.read_raw(row, col, rows, cols)
+        cube = self.read_raw(row, col, rows, cols) if out is None else \
+            self.read_raw_into(out, row, col)
         valid = np.isfinite(cube).all(axis=2)
         if cube.shape[2] > 1:
             valid &= (cube != 0).any(axis=2)
