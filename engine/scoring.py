@@ -27,7 +27,7 @@ from .detectors.base import Detector
 from .errors import InputError
 from .scenes.scene import ArrayScene, Scene
 from .statistics import BandStatistics, BandStatisticsAccumulator, valid_pixels
-from .tiling import Progress, ProgressSteps, Tile, tiles
+from .tiling import Progress, ProgressSteps, Tile, read_ahead, tiles
 
 DEFAULT_TILE_SIZE = 256
 DEFAULT_MEMORY_BUDGET_MIB = 512
@@ -42,7 +42,8 @@ def score_scene(scene: Scene, detector: Detector, sink: Sink,
     early = detector.needs_fit and detector.fits_during_statistics
     fit_passes = detector.fit_passes if detector.needs_fit and not early else 0
     steps = ProgressSteps(progress, (1.0,) + (3.0,) * fit_passes + (3.0 if fit_passes else 6.0,))
-    stats, scene = band_statistics(scene, tile_size, steps, detector if early else None,
+    observe = detector.fit if early else detector.fit_raw if detector.fits_raw_pixels else None
+    stats, scene = band_statistics(scene, tile_size, steps, observe,
                                    keep=memory_budget() >= scene_bytes(scene))
     detector.prepare(scene.info, stats)
     if early:
@@ -50,25 +51,37 @@ def score_scene(scene: Scene, detector: Detector, sink: Sink,
     if log is not None and detector.input_note():
         log(detector.input_note())
     size = max(detector.tile_multiple, tile_size - tile_size % detector.tile_multiple)
-    grid = tiles(scene.info.rows, scene.info.cols, size, detector.halo)
+    grid = tiles(scene.info.rows, scene.info.cols, size, detector.halo, detector.tile_multiple,
+                 detector.strips)
     keep = fit_passes == 1 and detector.expensive_features
     cache = FeatureCache(in_memory=isinstance(scene, KeptScene)) if keep else None
+    def windows(read: bool = True):
+        """Each tile with its window, read ahead on a second thread from a file (or, when the
+        score needs only the kept features, not read at all)."""
+        walk = steps.walk(grid)
+        if not read:
+            return ((tile, (None, None, None)) for tile in walk)
+        if isinstance(scene, KeptScene):  # views of memory: nothing to wait for
+            return ((tile, read_window(scene, tile, stats, detector)) for tile in walk)
+        return read_ahead(walk, lambda tile: read_window(scene, tile, stats, detector))
+
     try:
         for number in range(fit_passes):
             detector.begin_pass(number)
-            for tile in steps.walk(grid):
-                cube, valid, core = read_window(scene, tile, stats, detector)
+            for tile, (cube, valid, core) in windows():
                 feats = detector.features(cube, valid)
                 detector.fit_window(cube, feats, valid, core)
                 if cache is not None:
-                    cache.put(tile, feats[around(core, valid.shape, detector.score_margin)[0]])
+                    region, inner = around(core, valid.shape, detector.score_margin)
+                    cache.put(tile, feats[region], valid[region], inner)
         if fit_passes:
             detector.finish_fit()
-        for tile in steps.walk(grid):
-            cube, valid, core = read_window(scene, tile, stats, detector)
+        for tile, (cube, valid, core) in windows(cache is None or detector.score_reads_pixels):
             if cache is not None:
-                region, core = around(core, valid.shape, detector.score_margin)
-                feats, cube, valid = cache.get(tile), cube[region], valid[region]
+                feats, kept_valid, inner = cache.get(tile)
+                if cube is not None:
+                    cube = cube[around(core, valid.shape, detector.score_margin)[0]]
+                valid, core = kept_valid, inner
             else:
                 feats = detector.features(cube, valid)
             scores = detector.score_window(cube, feats, valid, core)
@@ -103,21 +116,26 @@ def score_cube(cube: np.ndarray, detector: Detector, tile_size: int = 100000,
 
 
 def band_statistics(scene: Scene, tile_size: int, steps: ProgressSteps,
-                    fitting: Optional[Detector] = None, keep: bool = False) -> tuple:
+                    observe: Optional[Callable] = None, keep: bool = False) -> tuple:
     """(per-band statistics of every valid pixel, the scene to read from next): one read of
-    the scene, which ``fitting`` also fits on, and which is kept in memory when ``keep``."""
+    the scene, whose strips ``observe(cube, valid)`` also sees (a detector fitting on raw
+    pixels), and which is kept in memory when ``keep``."""
     info = scene.info
     acc = BandStatisticsAccumulator(info.bands)
     kept = KeptScene(info) if keep else None
-    for tile in steps.walk(tiles(info.rows, info.cols, tile_size, 0)):
-        cube, valid = scene.read(tile.row, tile.col, tile.rows, tile.cols,
-                                 out=kept.window(tile) if kept is not None else None)
+
+    def read(tile: Tile) -> tuple:
+        return scene.read(tile.row, tile.col, tile.rows, tile.cols,
+                          out=kept.window(tile) if kept is not None else None)
+
+    for tile, (cube, valid) in read_ahead(steps.walk(tiles(info.rows, info.cols, tile_size, 0)),
+                                          read):
         if kept is not None:
             kept.put_valid(tile, valid)
             cube = kept.window(tile, writeable=False)
         acc.add(valid_pixels(cube, valid))
-        if fitting is not None:
-            fitting.fit(cube, valid)
+        if observe is not None:
+            observe(cube, valid)
     stats = acc.result()
     if stats.count == 0:
         raise InputError(f"{info.path}: every pixel is nodata or not finite")
@@ -232,21 +250,25 @@ class FeatureCache:
             self._path = path
         self._blocks = {}  # (row, col) -> (offset in bytes, shape)
 
-    def put(self, tile: Tile, feats: np.ndarray) -> None:
+    def put(self, tile: Tile, feats: np.ndarray, valid: np.ndarray, core: tuple) -> None:
+        """Keep a tile's features with their validity and the core's slices within them."""
         block = np.ascontiguousarray(feats, dtype=np.float32)
         if self._memory is not None:
-            self._memory[(tile.row, tile.col)] = block
+            self._memory[(tile.row, tile.col)] = (block, valid.copy(), core)
             return
         self._file.seek(0, os.SEEK_END)
-        self._blocks[(tile.row, tile.col)] = (self._file.tell(), block.shape)
+        self._blocks[(tile.row, tile.col)] = (self._file.tell(), block.shape, valid.copy(),
+                                              core)
         self._file.write(block.tobytes())
 
-    def get(self, tile: Tile) -> np.ndarray:
+    def get(self, tile: Tile) -> tuple:
+        """(features, valid, core slices) as put."""
         if self._memory is not None:
             return self._memory[(tile.row, tile.col)]
-        offset, shape = self._blocks[(tile.row, tile.col)]
+        offset, shape, valid, core = self._blocks[(tile.row, tile.col)]
         self._file.seek(offset)
-        return np.fromfile(self._file, dtype=np.float32, count=int(np.prod(shape))).reshape(shape)
+        feats = np.fromfile(self._file, dtype=np.float32, count=int(np.prod(shape)))
+        return feats.reshape(shape), valid, core
 
     def close(self) -> None:
         if self._memory is not None:

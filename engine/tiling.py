@@ -6,8 +6,9 @@ tile's core exactly as they would score the whole scene at once.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from .errors import Cancelled
 
@@ -35,14 +36,37 @@ class Tile:
         return slice(r0, r0 + self.rows), slice(c0, c0 + self.cols)
 
 
-def tiles(rows: int, cols: int, tile_size: int, halo: int = 0) -> list:
-    """Tiles covering a rows x cols scene in row-major order (full-width strips when halo is 0)."""
+# A strip's read window may be this many times a square tile's (see tile_shape).
+STRIP_FACTOR = 4
+
+
+def tile_shape(rows: int, cols: int, tile_size: int, halo: int = 0, multiple: int = 1,
+               strips: bool = True) -> tuple:
+    """(core rows, core cols) of the tiles :func:`tiles` walks.
+
+    Raster files store whole lines (ENVI's BIL and BSQ, GeoTIFF strips), so a window narrower
+    than the scene reads each line once per tile across it: full-width strips of about the
+    area of a ``tile_size`` square read every line once. With a halo the strips are at least
+    8 x halo rows high (the halo rows read twice stay a fifth of the strip), as long as the
+    strip's window stays within ``STRIP_FACTOR`` times a square tile's; scenes wider than that,
+    and detectors whose memory grows with the tile's width (``strips=False``), are walked in
+    squares. Heights are multiples of ``multiple`` (block methods).
+    """
     if tile_size < 1:
         raise ValueError("tile_size must be positive")
-    if halo == 0:
-        step_r, step_c = max(1, (tile_size * tile_size) // max(cols, 1)), cols
-    else:
-        step_r = step_c = tile_size
+    area, cols = tile_size * tile_size, max(cols, 1)
+    strip = max(1, area // cols, 8 * halo)
+    strip = max(multiple, strip - strip % multiple)
+    if halo == 0 or strips and \
+            (min(strip, rows) + 2 * halo) * cols <= STRIP_FACTOR * (tile_size + 2 * halo) ** 2:
+        return strip, cols
+    return tile_size, tile_size
+
+
+def tiles(rows: int, cols: int, tile_size: int, halo: int = 0, multiple: int = 1,
+          strips: bool = True) -> list:
+    """Tiles covering a rows x cols scene in row-major order (shapes: :func:`tile_shape`)."""
+    step_r, step_c = tile_shape(rows, cols, tile_size, halo, multiple, strips)
     out = []
     for r in range(0, rows, step_r):
         for c in range(0, cols, step_c):
@@ -77,3 +101,36 @@ class ProgressSteps:
     def report(self, fraction: float) -> None:
         if self._progress is not None and self._progress(min(max(fraction, 0.0), 1.0)) is False:
             raise Cancelled()
+
+
+def read_ahead(items: Iterable, read: Callable) -> Iterator[tuple]:
+    """(item, read(item)) for each item, the next item's read already running on a second
+    thread while the caller works on this one: GDAL releases the GIL while it reads, so a
+    pass's reading overlaps its arithmetic. At most one read is in flight; an error in a read
+    is raised here, in order; a caller that stops early waits for that one read to end."""
+    source = iter(items)
+    item = next(source, _END)
+    if item is _END:
+        return
+    with ThreadPoolExecutor(1, initializer=_quiet_gdal) as pool:
+        pending = pool.submit(read, item)
+        while item is not _END:
+            result = pending.result()
+            following = next(source, _END)
+            if following is not _END:
+                pending = pool.submit(read, following)
+            yield item, result
+            item = following
+
+
+_END = object()
+
+
+def _quiet_gdal() -> None:
+    """A reading thread raises GDAL's errors as exceptions and keeps its warnings off the
+    terminal, as the command line's main thread does (GDAL's handlers are per thread)."""
+    from .gdal_env import gdal
+    try:
+        gdal().PushErrorHandler("CPLQuietErrorHandler")
+    except ImportError:
+        pass

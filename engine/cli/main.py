@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 from ...version import __version__
 from ..errors import Cancelled, HsadError
 from . import batch, detect, doctor, evaluate, info, train
-from .allocator import keep_large_blocks
+from .process import keep_large_blocks, leave_a_core_for_reading
 
 COMMANDS = (detect, batch, evaluate, info, train, doctor)
 EXAMPLES = """examples:
@@ -60,6 +60,7 @@ DEFAULT_GDAL_CACHE_MIB = "128"
 def main(argv: Optional[Sequence[str]] = None) -> int:
     os.environ.setdefault("GDAL_CACHEMAX", DEFAULT_GDAL_CACHE_MIB)  # unless the user set one
     keep_large_blocks()
+    leave_a_core_for_reading()
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:

@@ -40,12 +40,19 @@ class Detector(ABC):
     # The fit needs only raw valid pixels (no features, no band statistics): it then happens
     # during the statistics pass, one read of the scene fewer.
     fits_during_statistics: ClassVar[bool] = False
+    # Part of its fit needs only raw valid pixels (:meth:`fit_raw`, before :meth:`prepare`);
+    # its fit passes follow as usual.
+    fits_raw_pixels: bool = False
+    # Its score pass needs the tile's pixels, not only the features kept from the fit pass
+    # (False: a scene not kept in memory is not read a third time).
+    score_reads_pixels: bool = True
     # It fits one covariance over the scene's own bands, which needs more valid pixels than
     # bands (with fewer, every pixel scores the same): such scenes are refused up front.
     fits_band_covariance: ClassVar[bool] = False
     halo: int = 0  # context pixels each tile is read with, on every side
     edge_mode: str = ""  # "reflect": tiles are also extended past the scene edge by reflection
     tile_multiple: int = 1  # tile sides are rounded down to a multiple of this (block methods)
+    strips: bool = True  # tiles may be full-width strips (False: its memory grows with width)
     score_margin: int = 0  # pixels around the core whose features the score of the core needs
 
     @classmethod
@@ -66,7 +73,8 @@ class Detector(ABC):
         """An upper estimate of the bytes this detector needs on a scene, before any pixel is
         read: one tile window on its way through reading and scoring (raw values, the float32
         cube, masks, features, float64 working copies: about 48 bytes per pixel and band)."""
-        return tile_window_pixels(info, tile_size, self.halo) * info.bands * 48
+        return tile_window_pixels(info, tile_size, self.halo, self.tile_multiple,
+                                  self.strips) * info.bands * 48
 
     def prepare(self, info: SceneInfo, stats: BandStatistics) -> None:
         """Learn what the scene looks like before any tile is seen (default: nothing)."""
@@ -78,6 +86,10 @@ class Detector(ABC):
     def features(self, cube: np.ndarray, valid: np.ndarray) -> np.ndarray:
         """(rows, cols, k) float32 per-pixel features of a tile; invalid pixels come pre-filled."""
         return cube
+
+    def fit_raw(self, cube: np.ndarray, valid: np.ndarray) -> None:
+        """With ``fits_raw_pixels``: accumulate from a strip of the scene's own pixels during
+        the statistics pass, before :meth:`prepare`."""
 
     def begin_pass(self, number: int) -> None:
         """Called before each fit pass (0, 1, ...; most detectors have one)."""
@@ -118,9 +130,9 @@ class Detector(ABC):
         return "cpu"
 
 
-def tile_window_pixels(info: SceneInfo, tile_size: int, halo: int) -> int:
-    """Pixels of the largest window the tile walker reads (full-width strips without a halo)."""
-    if halo:
-        return (min(tile_size, info.rows) + 2 * halo) * (min(tile_size, info.cols) + 2 * halo)
-    rows = min(info.rows, max(1, tile_size * tile_size // max(info.cols, 1)))
-    return rows * info.cols
+def tile_window_pixels(info: SceneInfo, tile_size: int, halo: int, multiple: int = 1,
+                       strips: bool = True) -> int:
+    """Pixels of the largest window the tile walker reads."""
+    from ..tiling import tile_shape
+    step_r, step_c = tile_shape(info.rows, info.cols, tile_size, halo, multiple, strips)
+    return min(step_r + 2 * halo, info.rows) * min(step_c + 2 * halo, info.cols)

@@ -51,6 +51,8 @@ class LocalRX(Detector):
                minimum=3, maximum=201, odd=True, parameter="OUTER_WINDOW"),
     )
 
+    strips = False  # its running sums are per column of the tile window
+
     def memory_bytes(self, info, tile_size: int) -> int:
         """Each thread keeps running sums of bands x bands matrices for every column of a tile
         window (outer and guard windows), whatever the tile's height."""

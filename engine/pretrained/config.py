@@ -43,13 +43,8 @@ class ModelConfig:
         return self.grid.bands
 
     @property
-    def radius(self) -> int:
-        """Pixels of context a score reads on each side of a pixel: the spatial branch's rings,
-        and one more when the score map is filtered."""
-        return max(outer for _, outer in self.rings) // 2 + self.score_margin
-
-    @property
     def score_margin(self) -> int:
+        """Pixels around a pixel whose scores its filtered score reads."""
         return 1 if self.score_filter else 0
 
     def as_dict(self) -> dict:

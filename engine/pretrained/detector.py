@@ -1,11 +1,19 @@
 """The ``twobranch`` method: the shipped two-branch model as an engine detector, in numpy.
 
-Per scene: ``prepare`` builds the band-grid matrix (by wavelength, or by relative position when
-the scene has none) and the scene scaling from the engine's exact band statistics; ``features``
-runs both branches on a tile (with a halo covering the spatial branch's rings) and returns
-``[X, F_spe, F_spa_ungated]`` per pixel; the fit pass accumulates their joint Gaussian;
-``finish_fit`` turns the scene-wide mean of F_spa into the SE gates and builds the fusion's RX;
-``score`` is a Mahalanobis distance. No per-scene training.
+Per scene: the statistics pass also fits plain RX on the scene's own bands (``fit_raw``);
+``prepare`` builds the band-grid matrix (by wavelength, or by relative position when the scene
+has none) and the scene scaling from the engine's exact band statistics; ``features`` runs both
+branches on a tile (with a halo covering the spatial branch's live rings); the fit pass
+accumulates the Gaussian the fused RX needs; ``finish_fit`` builds that RX; ``score_window``
+adds the native term and the 3 x 3 score filter. No per-scene training.
+
+When the SE gates do not depend on the scene (their last layer has no weights, as in the
+shipped model) and the fusion is the shipped additive one, the features are the fused vector
+X + F_spe + g F_spa itself and the native RX score (33 channels, not 96): the fit pass fits a
+32-dimensional Gaussian, the features kept for the score pass are a third as large, and the
+score pass needs no pixels (a scene too large to keep in memory is read twice, not three
+times). Otherwise (the lab's fusions, a trained SE layer) the features are ``[X, F_spe,
+F_spa_ungated]`` and the gates come from the scene-wide mean of F_spa after the fit pass.
 
 The networks run in numpy (:mod:`.network`) on the CPU. With ``device='cuda'`` (or ``auto`` when
 a GPU and PyTorch are both present) the same networks run in PyTorch on the GPU instead
@@ -24,7 +32,7 @@ from ..errors import HsadError
 from ..statistics import GaussianAccumulator, valid_pixels
 from .config import ModelConfig
 from .fusion import FUSIONS, FusionScorer
-from .network import TwoBranchNetwork
+from .network import ContextBranch, TwoBranchNetwork
 from .scaling import scene_scaling
 from .weights import installed_model_version, load_weights, weights_problem
 
@@ -62,10 +70,17 @@ class TwoBranchDetector(Detector):
         self.fusion = fusion
         self.native_weight = self.config.native_rx_weight
         self.network, self._device = _backend(arrays, self.config, device)
-        self.halo = int(np.ceil(self.config.radius / 8.0) * 8)
+        # fused vectors as features: the gates are the same for every scene (see the docstring)
+        self.direct = fusion == "additive" and not np.any(arrays["spatial.se.fc2.weight"])
+        self.score_reads_pixels = not self.direct
+        self.fits_raw_pixels = self.native_weight > 0
+        # the context the score reads (the live rings, the filter's pixel), rounded up to 8
+        context = ContextBranch(arrays, self.config.rings).radius + self.config.score_margin
+        self.halo = int(np.ceil(context / 8.0) * 8)
         self.score_margin = self.config.score_margin
         self._matrix = self._scaling = self._acc = self._wavelengths = None
-        self._native: Optional[GaussianScorer] = None
+        self._native = GaussianScorer() if self.fits_raw_pixels else None
+        self._gates = self.network.gates(np.zeros(self.config.bands)) if self.direct else None
         self.scorer: Optional[FusionScorer] = None
 
     @classmethod
@@ -98,8 +113,9 @@ class TwoBranchDetector(Detector):
                                                spectral.fwhm_nm)
         self._scaling = scene_scaling(self._matrix, stats.mean, stats.std, stats.minimum,
                                       stats.maximum, self.config.scaling)
-        self._acc = GaussianAccumulator(3 * self.config.bands)
-        self._native = GaussianScorer() if self.native_weight > 0 else None
+        self._acc = GaussianAccumulator((1 if self.direct else 3) * self.config.bands)
+        if self._native is not None:
+            self._native.finish()
 
     def input_note(self) -> str:
         grid = self.config.grid
@@ -116,28 +132,38 @@ class TwoBranchDetector(Detector):
         return self._scaling.grid(cube.reshape(-1, bands), self._matrix).reshape(rows, cols, -1)
 
     def features(self, cube: np.ndarray, valid: np.ndarray) -> np.ndarray:
-        """[X, F_spe, F_spa ungated] per pixel of a tile: (rows, cols, 3 x grid bands)."""
+        """Per pixel of a tile: the fused vector and the native RX score per degree of freedom
+        (direct), or [X, F_spe, F_spa ungated] (rows, cols, 3 x grid bands)."""
         x = self.grid_cube(cube)
         f_spe, f_spa = self.network(x)
-        return np.concatenate([x, f_spe, f_spa], axis=2)
+        if not self.direct:
+            return np.concatenate([x, f_spe, f_spa], axis=2)
+        parts = [x + f_spe + f_spa * self._gates.astype(np.float32)]
+        if self._native is not None:
+            native = self._native.score(cube) / np.float32(self._native.rank)
+            parts.append(native[:, :, None])
+        return np.concatenate(parts, axis=2)
+
+    def fit_raw(self, cube: np.ndarray, valid: np.ndarray) -> None:
+        """Plain RX on the scene's own bands is fitted during the statistics pass."""
+        self._native.fit(cube, valid)
 
     def fit_window(self, cube: np.ndarray, features: np.ndarray, valid: np.ndarray,
                    core: tuple) -> None:
-        inside = valid[core]
-        self._acc.add(valid_pixels(features[core], inside))
-        if self._native is not None:  # plain RX on the scene's own bands
-            self._native.fit(cube[core], inside)
+        self.fit(features[core], valid[core])
 
     def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
-        self._acc.add(valid_pixels(features, valid))
+        self._acc.add(valid_pixels(features[:, :, :self._acc.dims], valid))
 
     def finish_fit(self) -> None:
         bands = self.config.bands
         mean, cov = self._acc.mean, self._acc.covariance
-        gates = self.network.gates(mean[2 * bands:])
-        self.scorer = FusionScorer(self.fusion, mean, cov, gates, self.config.fused_loading)
-        if self._native is not None:
-            self._native.finish()
+        if self.direct:
+            self.scorer = FusionScorer(self.fusion, mean, cov, self._gates,
+                                       self.config.fused_loading, matrices=[np.eye(bands)])
+        else:
+            self.scorer = FusionScorer(self.fusion, mean, cov, self.network.gates(
+                mean[2 * bands:]), self.config.fused_loading)
 
     def score_window(self, cube: np.ndarray, features: np.ndarray, valid: np.ndarray,
                      core: tuple) -> np.ndarray:
@@ -149,10 +175,12 @@ class TwoBranchDetector(Detector):
         rows, cols = valid.shape
         region = (slice(max(core[0].start - margin, 0), min(core[0].stop + margin, rows)),
                   slice(max(core[1].start - margin, 0), min(core[1].stop + margin, cols)))
-        scores = self.scorer.score(features[region]) / self.scorer.degrees
+        bands = self._acc.dims
+        scores = self.scorer.score(features[region][:, :, :bands]) / self.scorer.degrees
         if self._native is not None:
-            native = self._native.score(cube[region]).astype(np.float64) / self._native.rank
-            scores += self.native_weight * native
+            native = features[region][:, :, bands] if self.direct else \
+                self._native.score(cube[region]) / np.float32(self._native.rank)
+            scores += self.native_weight * native.astype(np.float64)
         if margin:
             scores += self.config.score_filter * neighbourhood_mean(scores, valid[region])
         inner = (slice(core[0].start - region[0].start, core[0].stop - region[0].start),

@@ -18,6 +18,8 @@ The shipped detector scores ``additive``; the others are the ablations docs/mode
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 from ..statistics import PINV_RCOND
@@ -51,12 +53,14 @@ class FusionScorer:
     """
 
     def __init__(self, fusion: str, mean: np.ndarray, covariance: np.ndarray, gates: np.ndarray,
-                 loading: float = 0.0):
+                 loading: float = 0.0, matrices: Optional[list] = None):
+        """``matrices``: the fusion's maps when the features are not [X, F_spe, F_spa] (the
+        identity when they are the fused vectors themselves)."""
         bands = len(gates)
         self.fusion = fusion
         self._parts = []
         degrees = []
-        for a in combination(fusion, bands, gates):
+        for a in combination(fusion, bands, gates) if matrices is None else matrices:
             whiten, kept = loaded_whitening(a @ covariance @ a.T, loading)
             self._parts.append((a, a @ mean, whiten))
             degrees.append(max(kept, 1e-12))

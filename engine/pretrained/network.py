@@ -105,7 +105,11 @@ class ContextBranch:
 
     @property
     def radius(self) -> int:
-        return max(outer for _, outer in self.rings) // 2
+        """Pixels of context F_spa reads on each side: the rings any live weight reads (the
+        shipped branch, at its ring-mean start, reads only its first ring)."""
+        per_ring = self.used.reshape(len(self.rings), self.width).any(axis=1)
+        return max((outer // 2 for (_, outer), live in zip(self.rings, per_ring) if live),
+                   default=0)
 
     def ungated(self, y: np.ndarray) -> np.ndarray:
         """(rows, cols, bands) ungated F_spa of an enhanced image Y (replicate edges)."""
@@ -145,16 +149,32 @@ class ContextBranch:
 
 
 def box_means(image: np.ndarray, windows: list) -> dict:
-    """{w: mean over the w x w window centred on each pixel} with replicate edges.
+    """{w: mean over the w x w window centred on each pixel} of a (rows, cols, channels) image,
+    edges replicated as the torch layers pad them ("nearest"); odd windows.
 
-    Separable running means (scipy.ndimage's uniform filter, double-precision accumulators),
-    with the edge replicated as the torch layers pad it ("nearest").
+    Sums of shifted slices, row sums shared between the windows: three times faster than
+    running-mean filters here, where every line is short and the channels interleaved.
     """
-    from scipy.ndimage import uniform_filter1d
+    if any(w % 2 == 0 for w in windows):
+        raise ValueError("box windows must be odd")
+    rows, cols = image.shape[:2]
+    reach = max(windows) // 2
+    padded = np.pad(image, ((reach, reach), (0, 0), (0, 0)), mode="edge")
+    column_sums = padded[reach:reach + rows].copy()  # over rows: half-width 0 so far
+    covered = 0
     out = {}
-    for w in windows:
-        rows = uniform_filter1d(image, w, axis=0, mode="nearest")
-        out[w] = uniform_filter1d(rows, w, axis=1, mode="nearest")
+    for w in sorted(set(windows)):
+        half = w // 2
+        for d in range(covered + 1, half + 1):
+            column_sums += padded[reach - d:reach - d + rows]
+            column_sums += padded[reach + d:reach + d + rows]
+        covered = half
+        wide = np.pad(column_sums, ((0, 0), (half, half), (0, 0)), mode="edge")
+        box = wide[:, :cols].copy()
+        for j in range(1, w):
+            box += wide[:, j:j + cols]
+        box /= np.float32(w * w)
+        out[w] = box
     return out
 
 

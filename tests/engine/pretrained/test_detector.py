@@ -75,8 +75,13 @@ def test_the_shipped_spatial_branch_is_minus_a_ring_mean_and_never_sees_the_pixe
 
 
 def test_halo_covers_the_receptive_field(tiny_weights):
+    """Every ring of a trained branch, only the live first ring (9 x 9) of the shipped one,
+    plus the score filter's pixel."""
     d = detector(tiny_weights)
-    assert d.halo >= d.config.radius and d.halo % 8 == 0
+    widest = max(outer for _, outer in d.config.rings) // 2
+    assert d.halo >= widest + d.config.score_margin and d.halo % 8 == 0
+    shipped = detector()
+    assert shipped.network.context.radius == 4 and shipped.halo == 8
 
 
 def test_invalid_pixels_score_nodata(tiny_weights):
