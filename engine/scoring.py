@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from typing import Callable, Optional
 
 import numpy as np
@@ -31,6 +32,9 @@ from .tiling import Progress, ProgressSteps, Tile, read_ahead, tiles
 
 DEFAULT_TILE_SIZE = 256
 DEFAULT_MEMORY_BUDGET_MIB = 512
+# Threads computing the next tiles' features and scores while this one is fitted or written
+# (detectors with parallel_tiles); two use both cores of a small machine.
+TILE_THREADS = 2
 Log = Callable[[str], None]
 Sink = Callable[[np.ndarray, int, int], None]
 
@@ -55,42 +59,76 @@ def score_scene(scene: Scene, detector: Detector, sink: Sink,
                  detector.strips)
     keep = fit_passes == 1 and detector.expensive_features
     cache = FeatureCache(in_memory=isinstance(scene, KeptScene)) if keep else None
-    def windows(read: bool = True):
-        """Each tile with its window, read ahead on a second thread from a file (or, when the
-        score needs only the kept features, not read at all)."""
-        walk = steps.walk(grid)
-        if not read:
-            return ((tile, (None, None, None)) for tile in walk)
-        if isinstance(scene, KeptScene):  # views of memory: nothing to wait for
-            return ((tile, read_window(scene, tile, stats, detector)) for tile in walk)
-        return read_ahead(walk, lambda tile: read_window(scene, tile, stats, detector))
-
+    passes = _TilePasses(scene, detector, stats, cache)
     try:
         for number in range(fit_passes):
             detector.begin_pass(number)
-            for tile, (cube, valid, core) in windows():
-                feats = detector.features(cube, valid)
+            for tile, (cube, valid, core, feats) in passes.run(steps.walk(grid), passes.features):
                 detector.fit_window(cube, feats, valid, core)
                 if cache is not None:
                     region, inner = around(core, valid.shape, detector.score_margin)
                     cache.put(tile, feats[region], valid[region], inner)
         if fit_passes:
             detector.finish_fit()
-        for tile, (cube, valid, core) in windows(cache is None or detector.score_reads_pixels):
-            if cache is not None:
-                feats, kept_valid, inner = cache.get(tile)
-                if cube is not None:
-                    cube = cube[around(core, valid.shape, detector.score_margin)[0]]
-                valid, core = kept_valid, inner
-            else:
-                feats = detector.features(cube, valid)
-            scores = detector.score_window(cube, feats, valid, core)
-            scores = np.where(valid[core], scores, np.nan).astype(np.float32)
+        for tile, scores in passes.run(steps.walk(grid), passes.scores, passes.score_reads()):
             sink(scores, tile.row, tile.col)
     finally:
         if cache is not None:
             cache.close()
     return stats
+
+
+class _TilePasses:
+    """The per-tile work of the fit and score passes, and how it is spread over threads.
+
+    Reading runs a tile ahead on a second thread (GDAL releases the GIL); a detector with
+    ``parallel_tiles`` also has its features and scores computed for the next tiles on
+    ``TILE_THREADS`` threads while this thread fits (or writes) the current one, in order.
+    One GDAL dataset and one cache file are used by one thread at a time.
+    """
+
+    def __init__(self, scene: Scene, detector: Detector, stats: BandStatistics,
+                 cache: Optional["FeatureCache"]):
+        self.scene, self.detector, self.stats, self.cache = scene, detector, stats, cache
+        self._reading = threading.Lock()
+
+    def run(self, walk, work: Callable, reads: bool = True):
+        """(tile, work(tile, window)) for each tile of the walk, in order; ``window`` is what
+        :func:`read_window` gives (None when ``reads`` is False)."""
+        if self.detector.parallel_tiles:
+            return read_ahead(walk, lambda tile: work(tile, self.window(tile) if reads else None),
+                              TILE_THREADS)
+        if not reads or isinstance(self.scene, KeptScene):  # nothing to wait for
+            windows = ((tile, self.window(tile) if reads else None) for tile in walk)
+        else:
+            windows = read_ahead(walk, self.window)
+        return ((tile, work(tile, window)) for tile, window in windows)
+
+    def window(self, tile: Tile) -> tuple:
+        with self._reading:
+            return read_window(self.scene, tile, self.stats, self.detector)
+
+    def features(self, tile: Tile, window: tuple) -> tuple:
+        cube, valid, core = window
+        return cube, valid, core, self.detector.features(cube, valid)
+
+    def score_reads(self) -> bool:
+        """Whether the score pass reads the scene (not when the kept features suffice)."""
+        return self.cache is None or self.detector.score_reads_pixels
+
+    def scores(self, tile: Tile, window: Optional[tuple]) -> np.ndarray:
+        """float32 scores of a tile's core, NaN where a pixel is invalid."""
+        cube, valid, core = window if window is not None else (None, None, None)
+        if self.cache is not None:
+            with self._reading:
+                feats, kept_valid, inner = self.cache.get(tile)
+            if cube is not None:
+                cube = cube[around(core, valid.shape, self.detector.score_margin)[0]]
+            valid, core = kept_valid, inner
+        else:
+            feats = self.detector.features(cube, valid)
+        scores = self.detector.score_window(cube, feats, valid, core)
+        return np.where(valid[core], scores, np.nan).astype(np.float32)
 
 
 def around(core: tuple, shape: tuple, margin: int) -> tuple:

@@ -9,6 +9,7 @@ float64.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Optional
 
@@ -54,7 +55,7 @@ class RandomSample:
 
     def add(self, rows: np.ndarray) -> None:
         keys = self._rng.random(len(rows))
-        take = np.argsort(keys)[: self._size]
+        take = _smallest(keys, self._size)
         self._keys.append(keys[take])
         self._rows.append(rows[take])
         self._held += len(take)
@@ -71,8 +72,16 @@ class RandomSample:
     def _shrink(self) -> None:
         keys = np.concatenate(self._keys)
         rows = np.concatenate(self._rows)
-        take = np.argsort(keys)[: self._size]
+        take = _smallest(keys, self._size)
         self._keys, self._rows, self._held = [keys[take]], [rows[take]], len(take)
+
+
+def _smallest(keys: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the ``count`` smallest keys, in no particular order (a partition, not a
+    sort: the sample is a set)."""
+    if len(keys) <= count:
+        return np.arange(len(keys))
+    return np.argpartition(keys, count)[:count]
 
 
 class BandStatisticsAccumulator:
@@ -161,18 +170,36 @@ def gram(x: np.ndarray) -> np.ndarray:
     return np.triu(upper) + np.triu(upper, 1).T
 
 
+CHUNK_PIXELS = 16384  # pixels per chunk of per-pixel arithmetic (a few MB of temporaries)
+
+
+def in_chunks(function, pixels: np.ndarray, size: int = CHUNK_PIXELS) -> np.ndarray:
+    """``function`` (per-pixel: (n, k) -> (n, ...)) applied to ``size`` pixels at a time: its
+    temporaries stay a few megabytes (and in cache) whatever the tile, which matters when
+    several tiles are worked on at once."""
+    if len(pixels) <= size:
+        return function(pixels)
+    first = function(pixels[:size])
+    out = np.empty((len(pixels),) + first.shape[1:], first.dtype)
+    out[:size] = first
+    for start in range(size, len(pixels), size):
+        out[start:start + size] = function(pixels[start:start + size])
+    return out
+
+
 class Buffer:
-    """One float64 work array reused block after block: fresh multi-megabyte arrays cost page
-    faults (system time) on every block."""
+    """One work array reused block after block (fresh multi-megabyte arrays cost page faults,
+    system time, on every block); one per thread, as tiles may be scored on several."""
 
     def __init__(self):
-        self._array = np.empty(0, np.uint8)
+        self._local = threading.local()
 
     def take(self, shape: tuple, dtype=np.float64) -> np.ndarray:
         size = int(np.prod(shape)) * np.dtype(dtype).itemsize
-        if self._array.size < size:
-            self._array = np.empty(size, np.uint8)
-        return self._array[:size].view(dtype).reshape(shape)
+        array = getattr(self._local, "array", None)
+        if array is None or array.size < size:
+            array = self._local.array = np.empty(size, np.uint8)
+        return array[:size].view(dtype).reshape(shape)
 
 
 def inverse_covariance(covariance: np.ndarray, rcond: float = PINV_RCOND) -> np.ndarray:
@@ -222,6 +249,9 @@ class MahalanobisScorer:
 
     def __call__(self, pixels: np.ndarray) -> np.ndarray:
         """(n,) float64 scores of a (n, dims) block."""
+        return in_chunks(self._score, pixels)
+
+    def _score(self, pixels: np.ndarray) -> np.ndarray:
         if self._inverse_lower is not None:
             from scipy.linalg.blas import strmm
             centred = self._buffer.take(pixels.shape, np.float32)

@@ -6,6 +6,7 @@ tile's core exactly as they would score the whole scene at once.
 """
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Optional
@@ -103,24 +104,27 @@ class ProgressSteps:
             raise Cancelled()
 
 
-def read_ahead(items: Iterable, read: Callable) -> Iterator[tuple]:
-    """(item, read(item)) for each item, the next item's read already running on a second
-    thread while the caller works on this one: GDAL releases the GIL while it reads, so a
-    pass's reading overlaps its arithmetic. At most one read is in flight; an error in a read
-    is raised here, in order; a caller that stops early waits for that one read to end."""
+def read_ahead(items: Iterable, read: Callable, workers: int = 1) -> Iterator[tuple]:
+    """(item, read(item)) for each item, in order, the next items' reads already running on
+    ``workers`` other threads while the caller works on this one: GDAL and numpy release the
+    GIL while they work, so reading (and computing features) overlaps the caller's arithmetic.
+    At most ``workers`` + 1 items are read ahead; an error in a read is raised here, in order;
+    a caller that stops early waits for the reads in flight to end. With several workers,
+    ``read`` must serialise its use of one GDAL dataset (a dataset is not thread-safe)."""
     source = iter(items)
-    item = next(source, _END)
-    if item is _END:
-        return
-    with ThreadPoolExecutor(1, initializer=_quiet_gdal) as pool:
-        pending = pool.submit(read, item)
-        while item is not _END:
-            result = pending.result()
+    pending: deque = deque()
+    with ThreadPoolExecutor(max(1, workers), initializer=_quiet_gdal) as pool:
+        for item in source:
+            pending.append((item, pool.submit(read, item)))
+            if len(pending) > workers:
+                break
+        while pending:
+            item, future = pending.popleft()
+            result = future.result()
             following = next(source, _END)
             if following is not _END:
-                pending = pool.submit(read, following)
+                pending.append((following, pool.submit(read, following)))
             yield item, result
-            item = following
 
 
 _END = object()

@@ -46,6 +46,9 @@ class Detector(ABC):
     # Its score pass needs the tile's pixels, not only the features kept from the fit pass
     # (False: a scene not kept in memory is not read a third time).
     score_reads_pixels: bool = True
+    # features() and score_window() may run for several tiles at once on other threads while
+    # fit_window() runs on this one (they read only what prepare() and finish_fit() set).
+    parallel_tiles: bool = False
     # It fits one covariance over the scene's own bands, which needs more valid pixels than
     # bands (with fewer, every pixel scores the same): such scenes are refused up front.
     fits_band_covariance: ClassVar[bool] = False

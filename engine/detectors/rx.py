@@ -44,6 +44,7 @@ class GlobalRX(Detector):
     needs_fit = True
     fits_during_statistics = True
     fits_band_covariance = True
+    parallel_tiles = True  # the scorer's work arrays are per thread
 
     def __init__(self):
         self._scorer = GaussianScorer()

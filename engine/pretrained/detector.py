@@ -73,6 +73,7 @@ class TwoBranchDetector(Detector):
         # fused vectors as features: the gates are the same for every scene (see the docstring)
         self.direct = fusion == "additive" and not np.any(arrays["spatial.se.fc2.weight"])
         self.score_reads_pixels = not self.direct
+        self.parallel_tiles = True
         self.fits_raw_pixels = self.native_weight > 0
         # the context the score reads (the live rings, the filter's pixel), rounded up to 8
         context = ContextBranch(arrays, self.config.rings).radius + self.config.score_margin

@@ -16,6 +16,7 @@ from typing import Dict
 
 import numpy as np
 
+from ..statistics import in_chunks
 from .config import ModelConfig
 
 BATCH_NORM_EPS = 1e-5  # torch's BatchNorm2d default
@@ -72,6 +73,10 @@ class SpectralBranch:
         self.out = linear(arrays, f"{p}.projection.conv2")
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        """(n, bands) F_spe of (n, bands) scaled grid spectra."""
+        return in_chunks(self._forward, x)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
         a = relu(self.stage(self.projection(x)))
         a = relu(a + self.residual2(relu(self.residual1(a))))
         return relu(self.out(relu(self.hidden(a))))
