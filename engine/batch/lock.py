@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
+import threading
 import time
 from contextlib import contextmanager
 from typing import Iterator, Optional
@@ -43,12 +45,34 @@ def output_lock(output: str) -> Iterator[None]:
     path = lock_path(output)
     owner = {"host": socket.gethostname(), "pid": os.getpid(),
              "started": time.strftime("%Y-%m-%d %H:%M:%S")}
-    _acquire(path, output, owner)
+    held = _hold_signals()  # Ctrl-C or SIGTERM between creating the lock and guarding it
     try:
+        _acquire(path, output, owner)
+    except BaseException:
+        _release_signals(held)
+        raise
+    try:
+        _release_signals(held)  # a signal that came meanwhile is raised here, and removes it
         yield
     finally:
         if _holder(path) == owner:
             _remove(path)
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _hold_signals() -> Optional[set]:
+    """Defer SIGINT and SIGTERM in the main thread; the previous mask (None where not possible)."""
+    if not hasattr(signal, "pthread_sigmask") or \
+            threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+
+
+def _release_signals(held: Optional[set]) -> None:
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _acquire(path: str, output: str, owner: dict) -> None:

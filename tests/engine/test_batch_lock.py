@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -121,3 +122,22 @@ def test_process_alive():
     assert process_alive(os.getpid())
     assert not process_alive(_dead_pid())
     assert not process_alive(0)
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_a_signal_while_the_lock_is_being_written_leaves_no_lock(tmp_path, monkeypatch):
+    """SIGTERM right after a batch finished a scene lands in the next scene's lock creation."""
+    import hsad.engine.batch.lock as lock
+
+    dump = json.dump
+
+    def dump_then_interrupted(owner, handle):
+        dump(owner, handle)
+        signal.raise_signal(signal.SIGINT)  # Python's own handler: KeyboardInterrupt
+
+    monkeypatch.setattr(lock.json, "dump", dump_then_interrupted)
+    output = str(tmp_path / "s_rx.tif")
+    with pytest.raises(KeyboardInterrupt):
+        with output_lock(output):
+            pass
+    assert not os.path.exists(lock_path(output))
