@@ -76,7 +76,7 @@ compat:
 demo:
 	$(PY) scripts/demo.py
 
-bench: bench-quality bench-speed bench-memory bench-threshold bench-lrx-loading
+bench: bench-quality bench-speed bench-threshold bench-lrx-loading
 
 bench-quality:
 	$(PY) scripts/benchmarks.py quality
@@ -84,8 +84,7 @@ bench-quality:
 bench-speed:
 	$(PY) scripts/benchmarks.py speed
 
-bench-memory:
-	$(PY) scripts/benchmarks.py memory
+bench-memory: bench-speed  # one run measures both
 
 bench-threshold:
 	$(PY) scripts/benchmarks.py threshold

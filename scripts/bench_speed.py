@@ -8,8 +8,7 @@ side in one run) on generated float32 ENVI cubes of 256^2 to 2048^2 pixels x 200
 of 425 bands, and write one table: GDAL reading the whole file, `hsad detect` with rx and with
 twobranch, and the `spectral` package's RX (reading the file and writing the scores like hsad);
 then local RX's cost per megapixel against its windows. Each measurement is the best of two
-runs. `speed` writes the table into the speed section of docs/benchmarks.md, `memory` into the
-memory section (the same measurements, read for memory).
+runs. Both write the "Speed and memory" section of docs/benchmarks.md.
 """
 from __future__ import annotations
 
@@ -147,7 +146,7 @@ def markdown(rows: list, lrx: list, machine: str, date: str, command: str) -> st
         seconds, mib = row[key]
         return f"{seconds:.2f} s" if unit == "s" else f"{mib:.0f} MiB"
 
-    lines = [f"Command: `{command}`, {date}, {machine}. Whole processes, each the best of two "
+    lines = [f"Command: {command}, {date}, {machine}. Whole processes, each the best of two "
              "runs, side by side in one run, on generated float32 ENVI cubes (BIL, with "
              "wavelengths): GDAL reading the whole file into numpy; `hsad detect` (reads, "
              "scores and writes a GeoTIFF; default tile size; GDAL's block cache 128 MiB, "
@@ -155,7 +154,7 @@ def markdown(rows: list, lrx: list, machine: str, date: str, command: str) -> st
              "package's `rx` reading the file with GDAL and writing its scores the same way "
              "(up to 1024^2: it holds the cube in float64). No GPU was lent to this machine: "
              "`--device cuda` was not measured.", "",
-             "| scene | GDAL read | rx | rx / read | spectral.rx | rx vs spectral | twobranch | "
+             "| scene | GDAL read | rx | rx / read | spectral.rx | spectral.rx / rx | twobranch | "
              "rx s/MP | twobranch s/MP | peak rx | peak twobranch | peak spectral.rx |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
@@ -164,7 +163,7 @@ def markdown(rows: list, lrx: list, machine: str, date: str, command: str) -> st
         lines.append(
             f"| {row['name']} | {cell(row, 'read')} | {rx:.2f} s | {rx / row['read'][0]:.1f}x | "
             f"{cell(row, 'spectral')} | "
-            + (f"{spectral[0] / rx:.1f}x faster" if spectral else "-") + " | "
+            + (f"{spectral[0] / rx:.1f}x" if spectral else "-") + " | "
             f"{tb:.2f} s | {rx / row['megapixels']:.2f} | {tb / row['megapixels']:.2f} | "
             f"{cell(row, 'rx', 'MiB')} | {cell(row, 'twobranch', 'MiB')} | "
             f"{cell(row, 'spectral', 'MiB')} |")

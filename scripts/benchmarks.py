@@ -102,7 +102,7 @@ def speed(args) -> None:
     import bench_speed
     rows, lrx = bench_speed.scene_table(), bench_speed.lrx_table()
     body = bench_speed.markdown(rows, lrx, machine(), str(datetime.date.today()),
-                                "make bench-speed (or make bench-memory)")
+                                "`make bench-speed` (the same as `make bench-memory`)")
     replace_section("speed", "## Speed and memory\n\n" + body)
     print(f"wrote {DOC}")
 
