@@ -3,6 +3,7 @@
     python scripts/benchmarks.py quality      # every method on ../shared/data/real (make bench-quality)
     python scripts/benchmarks.py speed        # time and memory per scene size (make bench-speed)
     python scripts/benchmarks.py memory       # the same table (make bench-memory)
+    python scripts/benchmarks.py backends     # numpy vs PyTorch networks (make bench-backends)
     python scripts/benchmarks.py threshold    # what the mask rules find on the real scenes (make bench-threshold)
     python scripts/benchmarks.py lrx-loading  # local RX's loading by leave-one-scene-out CV (make bench-lrx-loading)
 
@@ -104,6 +105,18 @@ def speed(args) -> None:
     body = bench_speed.markdown(rows, lrx, machine(), str(datetime.date.today()),
                                 "`make bench-speed` (the same as `make bench-memory`)")
     replace_section("speed", "## Speed and memory\n\n" + body)
+    print(f"wrote {DOC}")
+
+
+def backends(args) -> None:
+    """The shipped networks in numpy and in PyTorch (CPU): time and score difference."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_backends
+    import torch
+    row = bench_backends.backend_rows()
+    print(json.dumps(row))
+    body = bench_backends.markdown(row, machine(), str(datetime.date.today()), torch.__version__)
+    replace_section("backends", "## numpy and PyTorch networks\n\n" + body)
     print(f"wrote {DOC}")
 
 
@@ -316,6 +329,7 @@ def main() -> None:
     sub.add_parser("lrx-loading").set_defaults(run=lrx_loading)
     sub.add_parser("memory").set_defaults(run=speed)  # one table holds both
     sub.add_parser("threshold").set_defaults(run=threshold)
+    sub.add_parser("backends").set_defaults(run=backends)
     args = parser.parse_args()
     args.run(args)
 
