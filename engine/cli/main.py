@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 from ...version import __version__
 from ..errors import Cancelled, HsadError
 from . import batch, detect, doctor, evaluate, info, train
-from .process import keep_large_blocks, leave_a_core_for_reading
+from .process import keep_large_blocks, leave_a_core_for_reading, quiet_libtiff
 
 COMMANDS = (detect, batch, evaluate, info, train, doctor)
 EXAMPLES = """examples:
@@ -75,6 +75,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.print_help()
         return 2
     verbose = getattr(args, "verbose", False)
+    if not verbose:
+        quiet_libtiff()
     signal.signal(signal.SIGTERM, _interrupt)
     gdal_messages = _GdalMessages(verbose)
     try:

@@ -1,4 +1,5 @@
-"""Settings of the ``hsad`` process for large scenes: the C allocator and the BLAS threads.
+"""Settings of the ``hsad`` process: the C allocator and the BLAS threads for large scenes,
+and libtiff's own error printing.
 
 Only the command line sets them: inside QGIS the process is not ours.
 
@@ -62,3 +63,52 @@ def leave_a_core_for_reading() -> int:
         return 0
     threadpool_limits(limits=limit, user_api="blas")
     return limit
+
+
+def quiet_libtiff() -> bool:
+    """Stop libtiff printing errors and warnings on stderr itself; True where it no longer does.
+
+    From GDAL 3.7 on, GDAL gives each TIFF it opens its own handlers, but its file layer still
+    reports a failed write through libtiff's global handlers, which by default print
+    ``_tiffWriteProc: No space left on device.`` on stderr: a full disk gave four such lines
+    above hsad's one-line error (GDAL 3.10 and 3.13). The write still fails and hsad still says
+    so. A global handler that GDAL itself installed (older GDAL routes libtiff's messages into
+    its errors that way) is left in place."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libtiff = ctypes.CDLL(ctypes.util.find_library("tiff") or "libtiff.so.6")
+    except OSError:  # GDAL built with its own copy: nothing to set here
+        return False
+    quiet = True
+    for name in ("TIFFSetErrorHandler", "TIFFSetWarningHandler"):
+        setter = getattr(libtiff, name, None)
+        if setter is None:
+            return False
+        setter.restype, setter.argtypes = ctypes.c_void_p, [ctypes.c_void_p]
+        previous = setter(None)
+        if previous and "libtiff" not in _library_of(previous):
+            setter(previous)  # GDAL's handler: it turns libtiff's messages into GDAL errors
+            quiet = False
+    return quiet
+
+
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
+def _library_of(address: int) -> str:
+    """The file name of the shared library holding a code address ('' when unknown)."""
+    for library in (None, "libdl.so.2"):  # dladdr: in libc from glibc 2.34, in libdl before
+        try:
+            dladdr = ctypes.CDLL(library).dladdr
+        except (OSError, AttributeError):
+            continue
+        dladdr.restype, dladdr.argtypes = ctypes.c_int, [ctypes.c_void_p,
+                                                         ctypes.POINTER(_DlInfo)]
+        info = _DlInfo()
+        if dladdr(address, ctypes.byref(info)) and info.dli_fname:
+            return os.path.basename(info.dli_fname.decode(errors="replace"))
+        return ""
+    return ""

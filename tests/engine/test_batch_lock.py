@@ -136,8 +136,12 @@ def test_a_signal_while_the_lock_is_being_written_leaves_no_lock(tmp_path, monke
         signal.raise_signal(signal.SIGINT)  # Python's own handler: KeyboardInterrupt
 
     monkeypatch.setattr(lock.json, "dump", dump_then_interrupted)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # even if inherited ignored
     output = str(tmp_path / "s_rx.tif")
-    with pytest.raises(KeyboardInterrupt):
-        with output_lock(output):
-            pass
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with output_lock(output):
+                pass
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert not os.path.exists(lock_path(output))
