@@ -48,15 +48,17 @@ def tile_shape(rows: int, cols: int, tile_size: int, halo: int = 0, multiple: in
     Raster files store whole lines (ENVI's BIL and BSQ, GeoTIFF strips), so a window narrower
     than the scene reads each line once per tile across it: full-width strips of about the
     area of a ``tile_size`` square read every line once. With a halo the strips are at least
-    8 x halo rows high (the halo rows read twice stay a fifth of the strip), as long as the
-    strip's window stays within ``STRIP_FACTOR`` times a square tile's; scenes wider than that,
+    4 x halo rows high (the halo rows read twice stay a third of the strip window; 8 x halo
+    read a fifth fewer lines but made a 2048-wide scene's windows twice a 1024-wide one's, and
+    the peak memory with them), as long as the strip's window stays within ``STRIP_FACTOR``
+    times a square tile's; scenes wider than that,
     and detectors whose memory grows with the tile's width (``strips=False``), are walked in
     squares. Heights are multiples of ``multiple`` (block methods).
     """
     if tile_size < 1:
         raise ValueError("tile_size must be positive")
     area, cols = tile_size * tile_size, max(cols, 1)
-    strip = max(1, area // cols, 8 * halo)
+    strip = max(1, area // cols, 4 * halo)
     strip = max(multiple, strip - strip % multiple)
     if halo == 0 or strips and \
             (min(strip, rows) + 2 * halo) * cols <= STRIP_FACTOR * (tile_size + 2 * halo) ** 2:
