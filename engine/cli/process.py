@@ -68,12 +68,12 @@ def leave_a_core_for_reading() -> int:
 def quiet_libtiff() -> bool:
     """Stop libtiff printing errors and warnings on stderr itself; True where it no longer does.
 
-    From GDAL 3.7 on, GDAL gives each TIFF it opens its own handlers, but its file layer still
-    reports a failed write through libtiff's global handlers, which by default print
-    ``_tiffWriteProc: No space left on device.`` on stderr: a full disk gave four such lines
-    above hsad's one-line error (GDAL 3.10 and 3.13). The write still fails and hsad still says
-    so. A global handler that GDAL itself installed (older GDAL routes libtiff's messages into
-    its errors that way) is left in place."""
+    Recent GDAL (seen with 3.10 and 3.13) gives each TIFF it opens its own handlers, but its
+    file layer still reports a failed write through libtiff's global handlers, which by default
+    print ``_tiffWriteProc: No space left on device.`` on stderr: a full disk gave four such
+    lines above hsad's one-line error. The write still fails and hsad still says so. A global
+    handler that GDAL itself installed (GDAL 3.6 routes libtiff's messages into its errors that
+    way) is left in place."""
     if not sys.platform.startswith("linux"):
         return False
     try:
