@@ -67,15 +67,16 @@ def scene_truth(scene_path: str, truth_path: Optional[str], rows: int, cols: int
     raise InputError(f"{scene_path}: give its ground truth with --truth (a raster, nonzero = anomaly)")
 
 
-def score_map(scene, params: DetectParameters, progress=None) -> tuple:
-    """(scores float32 (rows, cols) with NaN at nodata, detector) for an open scene."""
+def score_map(scene, params: DetectParameters, progress=None, detector=None) -> tuple:
+    """(scores float32 (rows, cols) with NaN at nodata, detector) for an open scene
+    (``detector``: one made and altered by the caller instead of the parameters' own)."""
     info = scene.info
     scores = np.full((info.rows, info.cols), np.nan, dtype=np.float32)
 
     def sink(block, row, col):
         scores[row:row + block.shape[0], col:col + block.shape[1]] = block
 
-    detector = params.detector()
+    detector = detector or params.detector()
     check_run_memory(detector, info, params.tile_size)
     score_scene(scene, detector, sink, tile_size=params.tile_size, progress=progress)
     return scores, detector

@@ -22,33 +22,29 @@ def backend_rows(side: int = SIDE, bands: int = BANDS) -> dict:
     """{backend: best seconds}, and 'max_difference': the largest score difference relative to
     the largest score."""
     from hsad.engine.detectors import create_detector
+    from hsad.engine.evaluation import score_map
+    from hsad.engine.pipeline import DetectParameters
     from hsad.engine.pretrained.weights import load_weights
     from hsad.engine.scenes.raster import open_scene
-    from hsad.engine.scoring import DEFAULT_TILE_SIZE, score_scene
     from hsad.models.torch_forward import TorchTwoBranch
     path = bench_speed.WORK / f"scene_{side}x{side}x{bands}.bil"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         bench_speed.make_cube(path, side, bands)
     arrays, _ = load_weights()
+    params = DetectParameters(method="twobranch", device="cpu")
     scores, seconds = {}, {}
     for backend in ("numpy", "torch"):
         for _ in range(2):
             detector = create_detector("twobranch", device="cpu")
             if backend == "torch":
                 detector.network = TorchTwoBranch(arrays, detector.config.as_dict(), "cpu")
-            out = np.full((side, side), np.nan, np.float32)
-
-            def sink(block, row, col, out=out):
-                out[row:row + block.shape[0], col:col + block.shape[1]] = block
-
             started = time.perf_counter()
             with open_scene(str(path), scoring=True,
                             covariance=detector.fits_band_covariance) as scene:
-                score_scene(scene, detector, sink, tile_size=DEFAULT_TILE_SIZE)
+                scores[backend], _ = score_map(scene, params, detector=detector)
             elapsed = time.perf_counter() - started
             seconds[backend] = min(seconds.get(backend, elapsed), elapsed)
-            scores[backend] = out
     scale = float(np.nanmax(np.abs(scores["torch"])))
     seconds["max_difference"] = float(np.nanmax(np.abs(scores["numpy"] - scores["torch"]))) / scale
     return seconds
