@@ -105,6 +105,22 @@ def scene_with_targets(rows=40, cols=36, bands=30, seed=0, targets=((5, 7), (20,
     return cube, truth
 
 
+class FakeIface:
+    """What QGIS passes to classFactory: hsad keeps it and adds its Plugins menu entries."""
+
+    def __init__(self):
+        self.menus: dict = {}
+
+    def mainWindow(self):  # noqa: N802
+        return None
+
+    def addPluginToMenu(self, menu, action):  # noqa: N802
+        self.menus.setdefault(menu, []).append(action)
+
+    def removePluginMenu(self, menu, action):  # noqa: N802
+        self.menus[menu].remove(action)
+
+
 def qgis_env(tmp_path: Path, extra_pythonpath: str = "") -> dict:
     """Environment for qgis_process: throwaway profile, hsad on the plugin path, the venv first."""
     plugins = tmp_path / "plugins"

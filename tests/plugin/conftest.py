@@ -10,23 +10,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from plugin_helpers import SCORE_NODATA, designed_scores, write_raster  # noqa: E402
-from support import QGIS_PROCESS, qgis_env, run_qgis_process  # noqa: E402
-
-
-class FakeIface:
-    """What QGIS passes to classFactory: hsad keeps it and adds its Plugins menu entries."""
-
-    def __init__(self):
-        self.menus: dict = {}
-
-    def mainWindow(self):  # noqa: N802
-        return None
-
-    def addPluginToMenu(self, menu, action):  # noqa: N802
-        self.menus.setdefault(menu, []).append(action)
-
-    def removePluginMenu(self, menu, action):  # noqa: N802
-        self.menus[menu].remove(action)
+from support import QGIS_PROCESS, FakeIface, qgis_env, run_qgis_process  # noqa: E402
 
 
 @pytest.fixture
@@ -39,9 +23,11 @@ def hsad_plugin(qgis_processing):
     """hsad loaded the way QGIS loads it, unloaded after the test."""
     import hsad
     instance = hsad.classFactory(FakeIface())
+    from qgis.core import QgsApplication
     instance.initProcessing()
     yield instance
     instance.unload()
+    assert QgsApplication.processingRegistry().providerById("hsad") is None
 
 
 @pytest.fixture(scope="module")

@@ -4,39 +4,11 @@ from __future__ import annotations
 import gc
 
 import numpy as np
-import pytest
 
 from support import write_cube
 
 
-class FakeIface:
-    """What QGIS passes to classFactory: hsad keeps it and adds its Plugins menu entries."""
-
-    def __init__(self):
-        self.menus: dict = {}
-
-    def mainWindow(self):  # noqa: N802
-        return None
-
-    def addPluginToMenu(self, menu, action):  # noqa: N802
-        self.menus.setdefault(menu, []).append(action)
-
-    def removePluginMenu(self, menu, action):  # noqa: N802
-        self.menus[menu].remove(action)
-
-
-@pytest.fixture
-def plugin(qgis_processing):
-    import hsad
-    from qgis.core import QgsApplication
-    instance = hsad.classFactory(FakeIface())
-    instance.initProcessing()
-    yield instance
-    instance.unload()
-    assert QgsApplication.processingRegistry().providerById("hsad") is None
-
-
-def test_class_factory_registers_provider_that_survives_gc(plugin):
+def test_class_factory_registers_provider_that_survives_gc(hsad_plugin):
     from qgis.core import QgsApplication
     gc.collect()
     registry = QgsApplication.processingRegistry()
@@ -48,14 +20,14 @@ def test_class_factory_registers_provider_that_survives_gc(plugin):
     assert registry.algorithmById("hsad:detect") is not None
 
 
-def test_init_gui_is_idempotent(plugin):
+def test_init_gui_is_idempotent(hsad_plugin):
     from qgis.core import QgsApplication
-    plugin.initGui()
+    hsad_plugin.initGui()
     providers = [p for p in QgsApplication.processingRegistry().providers() if p.id() == "hsad"]
     assert len(providers) == 1
 
 
-def test_processing_run_global_rx_on_envi_cube(plugin, tmp_path, cube_and_truth):
+def test_processing_run_global_rx_on_envi_cube(hsad_plugin, tmp_path, cube_and_truth):
     import processing
     import rasterio
     cube, truth = cube_and_truth

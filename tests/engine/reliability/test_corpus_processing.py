@@ -13,15 +13,9 @@ import pytest
 
 from corpus import CASES, PROCESSING_SHARE
 from harness import MEMORY_CAP, left_behind, snapshot, vm_size
+from support import FakeIface
 
 PROCESSING_CASES = [c for c in CASES if c.id in PROCESSING_SHARE]
-
-
-class FakeIface:
-    """What QGIS passes to classFactory; hsad only keeps it."""
-
-    def mainWindow(self):  # noqa: N802
-        return None
 
 
 @pytest.fixture(scope="module")
