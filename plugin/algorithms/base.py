@@ -22,6 +22,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ...engine.errors import Cancelled, HsadError
+from ..qgis_enums import ADVANCED, CAN_CANCEL, SUPPORTS_BATCH
 
 
 class HsadAlgorithm(QgsProcessingAlgorithm):
@@ -68,8 +69,7 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
         return type(self)()
 
     def flags(self):
-        return super().flags() | QgsProcessingAlgorithm.Flag.FlagSupportsBatch | \
-            QgsProcessingAlgorithm.Flag.FlagCanCancel
+        return super().flags() | SUPPORTS_BATCH | CAN_CANCEL
 
     # -- help ---------------------------------------------------------------------------------
     def shortDescription(self) -> str:  # noqa: N802
@@ -96,7 +96,7 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
             metadata.setdefault("widget_wrapper", {})["decimals"] = decimals
             parameter.setMetadata(metadata)
         if advanced:
-            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+            parameter.setFlags(parameter.flags() | ADVANCED)
         if help_text and hasattr(parameter, "setHelp"):
             parameter.setHelp(help_text)
         self.addParameter(parameter)

@@ -10,8 +10,9 @@ from qgis.core import (QgsProcessingContext, QgsProcessingException, QgsProcessi
 
 from ...engine.batch import DONE, FAILED, SKIPPED, plan_batch, run_batch
 from ...engine.errors import Cancelled
-from .base import HsadAlgorithm
 from ..layer_names import layer_name, method_description, scene_name
+from ..qgis_enums import FOLDER
+from .base import HsadAlgorithm
 from .detect import load_score_layer
 from .method_parameters import (ADVANCED_HELP, add_method, add_method_options, add_run_settings,
                                 detect_parameters, method_check, methods_help, option_help)
@@ -50,7 +51,7 @@ class DetectFolderAlgorithm(HsadAlgorithm):
     def define(self) -> None:
         h = dict(self.help_items)
         self.add(QgsProcessingParameterFile("INPUT", "Input folder",
-                                            behavior=QgsProcessingParameterFile.Behavior.Folder),
+                                            behavior=FOLDER),
                  help_text=h["Input folder"])
         self.add(QgsProcessingParameterString("PATTERN", "File pattern", optional=True),
                  help_text=h["File pattern"])

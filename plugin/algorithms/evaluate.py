@@ -5,28 +5,21 @@ import os
 import shutil
 import tempfile
 
-from qgis.core import (Qgis, QgsFeature, QgsFeatureSink, QgsField, QgsFields, QgsProcessing,
-                       QgsProcessingException, QgsProcessingOutputNumber,
-                       QgsProcessingParameterFeatureSink, QgsProcessingParameterFileDestination,
-                       QgsProcessingParameterMultipleLayers, QgsProcessingParameterRasterLayer,
-                       QgsWkbTypes)
-from qgis.PyQt.QtCore import QMetaType, QVariant
+from qgis.core import (QgsFeature, QgsFeatureSink, QgsField, QgsFields, QgsProcessingException,
+                       QgsProcessingOutputNumber, QgsProcessingParameterFeatureSink,
+                       QgsProcessingParameterFileDestination, QgsProcessingParameterMultipleLayers,
+                       QgsProcessingParameterRasterLayer)
 
 from ...engine.evaluation import evaluate_score_raster, plot_roc_curves
 from ...engine.provenance import describe_provenance, score_provenance
+from ..qgis_enums import (FIELD_DOUBLE, FIELD_INT, FIELD_STRING, NO_GEOMETRY, RASTER_SOURCE,
+                          VECTOR_SOURCE)
 from .base import HsadAlgorithm
 
-# QgsField takes a QMetaType.Type from QGIS 3.38 (QVariant.Type is deprecated there and gone
-# with Qt 6); QGIS 3.22 only takes QVariant.Type.
-if Qgis.QGIS_VERSION_INT >= 33800:
-    STRING, DOUBLE, INT = QMetaType.Type.QString, QMetaType.Type.Double, QMetaType.Type.Int
-else:
-    STRING, DOUBLE, INT = QVariant.Type.String, QVariant.Type.Double, QVariant.Type.Int
-
 # (field name, field type) of the AUC table - one row per score raster
-COLUMNS = (("score_file", STRING), ("method", STRING), ("model_version", STRING),
-           ("auc_roc", DOUBLE), ("auc_pd_tau", DOUBLE), ("auc_pf_tau", DOUBLE),
-           ("snpr", DOUBLE), ("anomaly_pixels", INT), ("valid_pixels", INT))
+COLUMNS = (("score_file", FIELD_STRING), ("method", FIELD_STRING), ("model_version", FIELD_STRING),
+           ("auc_roc", FIELD_DOUBLE), ("auc_pd_tau", FIELD_DOUBLE), ("auc_pf_tau", FIELD_DOUBLE),
+           ("snpr", FIELD_DOUBLE), ("anomaly_pixels", FIELD_INT), ("valid_pixels", FIELD_INT))
 
 
 class EvaluateAlgorithm(HsadAlgorithm):
@@ -52,11 +45,11 @@ class EvaluateAlgorithm(HsadAlgorithm):
     def define(self) -> None:
         h = dict(self.help_items)
         self.add(QgsProcessingParameterMultipleLayers("INPUT", "Anomaly scores",
-                                                      QgsProcessing.SourceType.TypeRaster),
+                                                      RASTER_SOURCE),
                  help_text=h["Anomaly scores"])
         self.add(QgsProcessingParameterRasterLayer("TRUTH", "Ground truth"),
                  help_text=h["Ground truth"])
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "AUC table", QgsProcessing.SourceType.TypeVector),
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "AUC table", VECTOR_SOURCE),
                  help_text=h["AUC table"])
         self.add(QgsProcessingParameterFileDestination("ROC_CURVE", "ROC curve",
                                                        "PNG files (*.png)", optional=True),
@@ -103,7 +96,7 @@ class EvaluateAlgorithm(HsadAlgorithm):
 
     def _table(self, parameters, context):
         sink, dest = self.parameterAsSink(parameters, "OUTPUT", context, sink_fields(),
-                                          QgsWkbTypes.Type.NoGeometry)
+                                          NO_GEOMETRY)
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, "OUTPUT"))
         return sink, dest

@@ -18,6 +18,7 @@ from ...engine.detectors import (DEFAULT_METHOD, all_options, detector_class, me
 from ...engine.errors import HsadError
 from ...engine.pipeline import DetectParameters
 from ...engine.scoring import DEFAULT_TILE_SIZE
+from ..qgis_enums import DOUBLE, FOLDER, INTEGER
 
 
 def methods_help() -> tuple:
@@ -59,13 +60,13 @@ def add_run_settings(algorithm) -> None:
                                              defaultValue="auto", usesStaticStrings=True),
                   advanced=True, help_text=device)
     algorithm.add(QgsProcessingParameterNumber("TILE_SIZE", "Tile size (pixels)",
-                                               QgsProcessingParameterNumber.Type.Integer,
+                                               INTEGER,
                                                DEFAULT_TILE_SIZE, minValue=32, maxValue=4096),
                   advanced=True, help_text=tile)
     algorithm.add(QgsProcessingParameterBoolean("KEEP_BAD_BANDS", "Use bands flagged as bad",
                                                 False), advanced=True, help_text=bad)
     algorithm.add(QgsProcessingParameterNumber("NODATA", "Extra nodata value",
-                                               QgsProcessingParameterNumber.Type.Double, None,
+                                               DOUBLE, None,
                                                optional=True), advanced=True, help_text=nodata)
 
 
@@ -78,8 +79,7 @@ def add_method_options(algorithm) -> None:
 def _parameter(option):
     name, label = option.processing_name, option.label
     if option.kind in ("int", "float"):
-        kind = QgsProcessingParameterNumber.Type.Integer if option.kind == "int" else \
-            QgsProcessingParameterNumber.Type.Double
+        kind = INTEGER if option.kind == "int" else DOUBLE
         extra = {}
         if option.minimum is not None:
             extra["minValue"] = option.minimum
@@ -92,7 +92,7 @@ def _parameter(option):
                                           defaultValue=option.default, usesStaticStrings=True)
     if option.kind == "folder":
         return QgsProcessingParameterFile(name, label,
-                                          behavior=QgsProcessingParameterFile.Behavior.Folder,
+                                          behavior=FOLDER,
                                           optional=True)
     raise ValueError(f"no Processing parameter for option kind {option.kind}")
 

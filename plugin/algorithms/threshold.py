@@ -1,7 +1,7 @@
 """Anomaly mask and objects: a score raster in, a binary mask and outlined object polygons out."""
 from __future__ import annotations
 
-from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutputNumber,
+from qgis.core import (QgsProcessingException, QgsProcessingOutputNumber,
                        QgsProcessingParameterBoolean, QgsProcessingParameterEnum,
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer, QgsProcessingParameterVectorDestination)
@@ -10,6 +10,7 @@ from ...engine.provenance import describe_provenance
 from ...engine.threshold import (DEFAULT_FALSE_ALARM_RATE, RULES, ThresholdRule,
                                  threshold_score_raster)
 from ..layer_names import layer_name, names_for_score, threshold_abstract
+from ..qgis_enums import DOUBLE, INTEGER, POLYGON_SOURCE
 from ..styling import style_on_load
 from .base import HsadAlgorithm
 
@@ -69,23 +70,23 @@ class ThresholdAlgorithm(HsadAlgorithm):
                                             defaultValue="far", usesStaticStrings=True),
                  help_text=h["Rule"])
         self.add(QgsProcessingParameterNumber("FALSE_ALARM_RATE", "False-alarm rate (far rule)",
-                                              QgsProcessingParameterNumber.Type.Double,
+                                              DOUBLE,
                                               DEFAULT_FALSE_ALARM_RATE, minValue=1e-8,
                                               maxValue=0.5), help_text=h["False-alarm rate"],
                  decimals=8)
         # The other rules' parameters, each labelled with the rule that reads it.
         for name, label, kind, default, extra in (
-                ("PERCENTILE", "Percentile (percentile and top rules)", "Double", 99.9,
+                ("PERCENTILE", "Percentile (percentile and top rules)", DOUBLE, 99.9,
                  {"minValue": 0.0, "maxValue": 99.99999}),
-                ("VALUE", "Score value (value rule)", "Double", None, {"optional": True}),
-                ("TOP_N", "Number of objects N (top rule)", "Integer", 10, {"minValue": 1}),
-                ("K", "K robust standard deviations (auto rule)", "Double", 6.0,
+                ("VALUE", "Score value (value rule)", DOUBLE, None, {"optional": True}),
+                ("TOP_N", "Number of objects N (top rule)", INTEGER, 10, {"minValue": 1}),
+                ("K", "K robust standard deviations (auto rule)", DOUBLE, 6.0,
                  {"minValue": 0.1, "maxValue": 100.0})):
             self.add(QgsProcessingParameterNumber(
-                name, label, getattr(QgsProcessingParameterNumber.Type, kind), default, **extra),
+                name, label, kind, default, **extra),
                 advanced=True, help_text=h[label])
         self.add(QgsProcessingParameterNumber("MIN_PIXELS", "Minimum object size (pixels)",
-                                              QgsProcessingParameterNumber.Type.Integer, 1,
+                                              INTEGER, 1,
                                               minValue=1), advanced=True,
                  help_text=h["Minimum object size"])
         self.add(QgsProcessingParameterBoolean("DIAGONAL", "Diagonal neighbours join objects",
@@ -94,7 +95,7 @@ class ThresholdAlgorithm(HsadAlgorithm):
         self.add(QgsProcessingParameterRasterDestination("MASK", "Anomaly mask", optional=True),
                  help_text=h["Anomaly mask"])
         self.add(QgsProcessingParameterVectorDestination("OBJECTS", "Anomaly objects",
-                                                         QgsProcessing.SourceType.TypeVectorPolygon,
+                                                         POLYGON_SOURCE,
                                                          optional=True),
                  help_text=h["Anomaly objects"])
         self.addOutput(QgsProcessingOutputNumber("THRESHOLD", "Score threshold used"))

@@ -19,7 +19,8 @@ def qgis_names(tree: ast.AST) -> dict:
     """{local name: class} of the classes a module imports from qgis.* and qgis.PyQt.*."""
     found = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("qgis"):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
+                and node.module.split(".")[0] == "qgis":
             module = importlib.import_module(node.module)
             for alias in node.names:
                 value = getattr(module, alias.name, None)
