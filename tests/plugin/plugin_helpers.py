@@ -46,3 +46,12 @@ def designed_scores(rows: int = 60, cols: int = 50, seed: int = 1) -> np.ndarray
 def pixel_centre(row: float, col: float, geotransform=GEOTRANSFORM) -> tuple:
     x0, dx, _, y0, _, dy = geotransform
     return x0 + (col + 0.5) * dx, y0 + (row + 0.5) * dy
+
+
+def tooltip_abstract(layer) -> str:
+    """The abstract the Layers panel's tooltip shows: the layer's own up to QGIS 3.36, its
+    server properties' from 3.38 (where QgsMapLayer.abstract() is deprecated)."""
+    server = layer.serverProperties() if hasattr(layer, "serverProperties") else None
+    if server is not None and hasattr(server, "abstract"):
+        return server.abstract()
+    return layer.abstract()

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from qgis.core import QgsProcessingFeedback
 
+from plugin_helpers import tooltip_abstract
 from support import custom_wkt, write_cube
 
 RX, LOCAL_RX = "rx", "lrx"
@@ -141,8 +142,9 @@ def test_score_layer_loads_named_styled_and_transparent_below_the_stretch(monkey
         assert handleAlgorithmResults(alg, context, feedback)
         (layer,) = project.mapLayers().values()
         assert layer.name() == "harbour score · rx"
-        assert "harbour.tif" in layer.abstract() and "rx: Global RX" in layer.abstract()
-        assert layer.metadata().abstract() == layer.abstract()
+        abstract = tooltip_abstract(layer)
+        assert "harbour.tif" in abstract and "rx: Global RX" in abstract
+        assert layer.metadata().abstract() == abstract
         renderer = layer.renderer()
         assert renderer.type() == "singlebandpseudocolor"
         assert renderer.opacity() == 1.0  # the highest scores are opaque

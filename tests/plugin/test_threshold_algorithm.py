@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from plugin_helpers import pixel_centre
+from plugin_helpers import pixel_centre, tooltip_abstract
 
 FAR, AUTO, PERCENTILE, VALUE, TOP = "far", "auto", "percentile", "value", "top"
 
@@ -154,8 +154,9 @@ def test_outputs_load_styled_through_the_post_processor(monkeypatch, hsad_plugin
         colours = {c.value: c.color for c in mask.renderer().classes()}
         assert colours[0].alpha() == 0 and colours[1].red() > 200 and colours[1].alpha() == 255
         objects = layers["scene_score objects · rx"]
-        assert "given value: score >= 35" in objects.abstract() and \
-            "rx: Global RX" in objects.abstract() and "3 objects" in objects.abstract()
+        abstract = tooltip_abstract(objects)
+        assert "given value: score >= 35" in abstract and "rx: Global RX" in abstract and \
+            "3 objects" in abstract
         assert mask.metadata().abstract().startswith("Anomaly mask (1 = anomaly)")
         assert objects.featureCount() == 3
         assert objects.renderer().type() == "singleSymbol"
