@@ -35,8 +35,8 @@ def fake_iface():
 def hsad_plugin(qgis_processing):
     """hsad loaded the way QGIS loads it, unloaded after the test."""
     import hsad
-    instance = hsad.classFactory(FakeIface())
     from qgis.core import QgsApplication
+    instance = hsad.classFactory(FakeIface())
     instance.initProcessing()
     yield instance
     instance.unload()
