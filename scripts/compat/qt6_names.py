@@ -1,6 +1,6 @@
 """Do the plugin's Qt imports and Qt enum values exist in PyQt6, the Qt of QGIS 4?
 
-    python scripts/compat/qt6_names.py        # with a Python that has PyQt6 (no QGIS needed)
+    .venv/bin/python scripts/compat/qt6_names.py   # make setup installs PyQt6; no QGIS needed
 
 No QGIS 4 package is reachable from this project's machines, so this checks the Qt side of
 QGIS 4 readiness against PyQt6 itself: every name the plugin imports from ``qgis.PyQt.<Module>``
@@ -56,7 +56,7 @@ def problems(plugin_dir: Path) -> list:
     for path in sorted(plugin_dir.rglob("*.py")):
         tree = ast.parse(path.read_text(), str(path))
         imports = qt_imports(tree)
-        where = path.relative_to(REPO)
+        where = path.relative_to(plugin_dir.parent)
         for local, (module, name) in sorted(imports.items()):
             qt = importlib.import_module(f"PyQt6.{module}")
             if not hasattr(qt, name) and name not in SHIM_EXPORTS.get(module, set()):
