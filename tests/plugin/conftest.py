@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,9 +20,9 @@ NO_DEPRECATED_CALLS = (pytest.mark.filterwarnings("error::DeprecationWarning"),
 
 
 def pytest_collection_modifyitems(config, items):
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = Path(__file__).resolve().parent
     for item in items:
-        if str(item.fspath).startswith(here + os.sep):
+        if here in item.path.resolve().parents:
             for mark in NO_DEPRECATED_CALLS:
                 item.add_marker(mark)
 
