@@ -55,8 +55,7 @@ def output_lock(output: str) -> Iterator[None]:
         _release_signals(held)  # a signal that came meanwhile is raised here, and removes it
         yield
     finally:
-        if _holder(path) == owner:
-            _remove(path)
+        _unlock(path, owner)
 
 
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -73,6 +72,18 @@ def _hold_signals() -> Optional[set]:
 def _release_signals(held: Optional[set]) -> None:
     if held is not None:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _unlock(path: str, owner: dict) -> None:
+    """Remove our lock with Ctrl-C and SIGTERM deferred: one landing while the lock is read or
+    removed (the moment a scene ends, when a user is most likely to press it) is raised once
+    the lock is gone, instead of leaving it behind."""
+    held = _hold_signals()
+    try:
+        if _holder(path) == owner:
+            _remove(path)
+    finally:
+        _release_signals(held)
 
 
 def _acquire(path: str, output: str, owner: dict) -> None:

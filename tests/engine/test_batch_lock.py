@@ -145,3 +145,26 @@ def test_a_signal_while_the_lock_is_being_written_leaves_no_lock(tmp_path, monke
     finally:
         signal.signal(signal.SIGINT, previous)
     assert not os.path.exists(lock_path(output))
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_a_signal_while_the_lock_is_being_removed_leaves_no_lock(tmp_path, monkeypatch):
+    """Ctrl-C the moment a scene ends lands while its lock is read back for removal."""
+    import hsad.engine.batch.lock as lock
+
+    holder = lock._holder
+
+    def holder_then_interrupted(path):
+        found = holder(path)
+        signal.raise_signal(signal.SIGINT)
+        return found
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    output = str(tmp_path / "s_rx.tif")
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with output_lock(output):
+                monkeypatch.setattr(lock, "_holder", holder_then_interrupted)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert not os.path.exists(lock_path(output))
