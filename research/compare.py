@@ -4,8 +4,9 @@ Columns: global RX on the scene's own bands; the authors' FEN with global RX and
 SLRX (``ferd`` method, HAD100 weights: the 200-band network for scenes of 200 bands or more,
 else the 100-band one, else the 50-band one, on the scene's first bands, as their code does);
 hsad's shipped model, and its networks scored as version 1 did (hsad 0.1: no loading, no
-filter, native weight 2); and any other weights folders given with ``--hsad LABEL=FOLDER``. All
-through the registry's detectors and the product's pipeline. The FEN columns are left out when
+filter, native weight 2) and as version 2 did (hsad 0.2: the additive filter); and any other
+weights folders given with ``--hsad LABEL=FOLDER``. All through the registry's detectors and
+the product's pipeline. The FEN columns are left out when
 the authors' weights folder is absent (hsad never ships or downloads them).
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Optional
 
 from ..engine.pretrained.detector import TwoBranchDetector
 from ..engine.pretrained.training.data import REPO_ROOT
-from ..engine.pretrained.training.recipe import RECIPE_V1
+from ..engine.pretrained.training.recipe import RECIPE_V1, RECIPE_V2
 from .loso import markdown, mean
 from .recipes import WORK, weights_folder
 from .scenes import auc, labelled_scenes, method_aucs
@@ -59,10 +60,10 @@ def run(args) -> dict:
         label, _, folder = spec.partition("=")
         rows[f"hsad {label}"] = {s.name: auc(s, TwoBranchDetector(device="cpu", weights=folder))
                                  for s in scenes}
-    version1 = weights_folder(RECIPE_V1, work=args.work)
-    rows["hsad v1 score (0.1)"] = {s.name: auc(s, TwoBranchDetector(device="cpu",
-                                                                    weights=version1))
-                                   for s in scenes}
+    for label, recipe in (("hsad v1 score (0.1)", RECIPE_V1), ("hsad v2 score (0.2)", RECIPE_V2)):
+        folder = weights_folder(recipe, work=args.work)
+        rows[label] = {s.name: auc(s, TwoBranchDetector(device="cpu", weights=folder))
+                       for s in scenes}
     rows["hsad (shipped)"] = {s.name: auc(s, TwoBranchDetector(device="cpu")) for s in scenes}
     print(markdown(rows, names))
     airports = [n for n in names if n.startswith("abu-airport")]

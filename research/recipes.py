@@ -22,7 +22,7 @@ from ..engine.pretrained.training.recipe import RECIPE, Recipe
 from ..engine.pretrained.weights import WEIGHTS_DIR, load_weights, read_manifest, save_weights
 
 WORK = os.path.join(REPO_ROOT, "build", "research")
-SCORE_FIELDS = ("native_rx_weight", "fused_loading", "score_filter")
+SCORE_FIELDS = ("native_rx_weight", "fused_loading", "score_filter", "score_filter_form")
 
 
 def untrained(recipe: Recipe) -> Recipe:

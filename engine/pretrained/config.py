@@ -11,7 +11,10 @@ from dataclasses import asdict, dataclass, field, fields
 from .grid import BandGrid
 
 ARCHITECTURE = "hsad-twobranch"
-ARCHITECTURE_VERSION = 2  # 2: the score options (fused covariance loading, score filter)
+# 2: the score options (fused covariance loading, score filter); 3: the score filter's form.
+# A version-2 manifest has no form and reads as the additive filter it was made with.
+ARCHITECTURE_VERSION = 3
+READABLE_VERSIONS = (2, 3)
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,16 @@ class ModelConfig:
     native_rx_weight: float = 2.0
     # The fused covariance loaded by this multiple of its mean eigenvalue before inversion.
     fused_loading: float = 0.0
-    # The score map plus this weight times its 3 x 3 mean (the scores of a pixel's neighbours).
+    # The 3 x 3 score filter: its strength and its form (score_filter.py: "additive" adds this
+    # weight times the 3 x 3 mean; "lift" only raises a pixel toward a higher 3 x 3 mean).
     score_filter: float = 0.0
+    score_filter_form: str = "additive"
+
+    def __post_init__(self):
+        from .score_filter import FORMS
+        if self.score_filter_form not in FORMS:
+            raise ValueError(f"unknown score filter form '{self.score_filter_form}' "
+                             f"(choose from {', '.join(FORMS)})")
 
     @property
     def bands(self) -> int:

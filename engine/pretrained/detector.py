@@ -34,6 +34,7 @@ from .config import ModelConfig
 from .fusion import FUSIONS, FusionScorer
 from .network import ContextBranch, TwoBranchNetwork
 from .scaling import scene_scaling
+from .score_filter import filtered
 from .weights import installed_model_version, load_weights, weights_problem
 
 
@@ -51,7 +52,8 @@ class TwoBranchDetector(Detector):
 
     def __init__(self, device: str = "auto", weights: Optional[str] = None,
                  fusion: str = "additive", native_weight: Optional[float] = None,
-                 fused_loading: Optional[float] = None, score_filter: Optional[float] = None):
+                 fused_loading: Optional[float] = None, score_filter: Optional[float] = None,
+                 score_filter_form: Optional[str] = None):
         """The shipped model (``weights``: another weights folder). ``fusion`` and the score
         options override the manifest's for the lab's comparisons; users get the manifest's."""
         arrays, manifest = load_weights(weights)
@@ -63,7 +65,12 @@ class TwoBranchDetector(Detector):
         changes = {k: float(v) for k, v in (("native_rx_weight", native_weight),
                                               ("fused_loading", fused_loading),
                                               ("score_filter", score_filter)) if v is not None}
-        self.config = replace(self.config, **changes)
+        if score_filter_form is not None:
+            changes["score_filter_form"] = score_filter_form
+        try:
+            self.config = replace(self.config, **changes)
+        except ValueError as exc:
+            raise HsadError(str(exc)) from None
         if fusion not in FUSIONS:
             raise HsadError(f"unknown fusion '{fusion}' (choose from {', '.join(FUSIONS)})")
         self._manifest = manifest
@@ -104,7 +111,8 @@ class TwoBranchDetector(Detector):
     def parameters(self) -> dict:
         return {"fusion": self.fusion, "native_rx_weight": self.native_weight,
                 "fused_loading": self.config.fused_loading,
-                "score_filter": self.config.score_filter, "grid_bands": self.config.bands,
+                "score_filter": self.config.score_filter,
+                "score_filter_form": self.config.score_filter_form, "grid_bands": self.config.bands,
                 "scaling": self.config.scaling, "model_version": self.model_version}
 
     def prepare(self, info, stats) -> None:
@@ -171,7 +179,7 @@ class TwoBranchDetector(Detector):
         """The fused RX plus ``native_weight`` x RX on the scene's own bands, both per degree of
         freedom (the mean score of the fitted pixels), so maps of 32-odd and of several hundred
         dimensions are on one scale before they are added; then, with ``score_filter``, plus
-        that weight times the mean score of the pixel's 3 x 3 neighbourhood."""
+        the 3 x 3 score filter of that strength and the configured form (score_filter.py)."""
         margin = self.score_margin
         rows, cols = valid.shape
         region = (slice(max(core[0].start - margin, 0), min(core[0].stop + margin, rows)),
@@ -183,7 +191,8 @@ class TwoBranchDetector(Detector):
                 self._native.score(cube[region]) / np.float32(self._native.rank)
             scores += self.native_weight * native.astype(np.float64)
         if margin:
-            scores += self.config.score_filter * neighbourhood_mean(scores, valid[region])
+            scores = filtered(scores, valid[region], self.config.score_filter,
+                              self.config.score_filter_form)
         inner = (slice(core[0].start - region[0].start, core[0].stop - region[0].start),
                  slice(core[1].start - region[1].start, core[1].stop - region[1].start))
         return scores[inner].astype(np.float32)
@@ -202,13 +211,3 @@ def _backend(arrays: dict, config: ModelConfig, device: str) -> tuple:
     forward = torch_module("torch_forward")
     return forward.TorchTwoBranch(arrays, config.as_dict(), chosen), chosen
 
-
-def neighbourhood_mean(scores: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """The mean score of each pixel's 3 x 3 neighbourhood (itself included), over its valid
-    pixels, with the edges of the array replicated (the scene's edges: inside a scene the
-    array holds a margin of real neighbours)."""
-    from scipy.ndimage import uniform_filter
-    weights = valid.astype(np.float64)
-    total = uniform_filter(np.where(valid, scores, 0.0), 3, mode="nearest")
-    count = uniform_filter(weights, 3, mode="nearest")
-    return np.where(count > 0, total / np.maximum(count, 1e-12), 0.0)

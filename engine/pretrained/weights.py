@@ -15,7 +15,7 @@ import numpy as np
 
 from ..checksums import sha256_file
 from ..errors import DependencyError
-from .config import ARCHITECTURE, ARCHITECTURE_VERSION
+from .config import ARCHITECTURE, ARCHITECTURE_VERSION, READABLE_VERSIONS
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 WEIGHTS_DIR = os.path.join(PACKAGE_DIR, "models", "weights")
@@ -52,11 +52,11 @@ def check_integrity(folder: Optional[str] = None) -> Tuple[dict, str]:
     if manifest.get("architecture") != ARCHITECTURE:
         raise DependencyError(f"{folder}: weights are for '{manifest.get('architecture')}', "
                               f"not {ARCHITECTURE}")
-    if manifest.get("architecture_version") != ARCHITECTURE_VERSION:
+    if manifest.get("architecture_version") not in READABLE_VERSIONS:
         raise DependencyError(f"{folder}: weights are for {ARCHITECTURE} version "
-                              f"{manifest.get('architecture_version')}, this hsad runs version "
-                              f"{ARCHITECTURE_VERSION} (install the matching hsad, or run "
-                              "'hsad train' to rebuild them)")
+                              f"{manifest.get('architecture_version')}, this hsad reads versions "
+                              f"{', '.join(map(str, READABLE_VERSIONS))} (install the matching "
+                              "hsad, or run 'hsad train' to rebuild them)")
     path = archive_path(folder, manifest)
     if not os.path.isfile(path):
         raise DependencyError(f"{path}: model weights not found ({REBUILD_HINT})")

@@ -28,7 +28,7 @@ def rank(pixels: np.ndarray) -> int:
 def plain_twobranch(cube: np.ndarray) -> np.ndarray:
     """The shipped score computed the plain way: float64 grid and statistics, the networks on
     the whole scene at once, np.cov, pseudo-inverses and eigen-decompositions, the 3 x 3 score
-    filter by shifted copies of the edge-padded map."""
+    filter (of the manifest's form) by shifted copies of the edge-padded map."""
     from hsad.engine.pretrained.config import ModelConfig
     from hsad.engine.pretrained.fusion import combination
     from hsad.engine.pretrained.network import TwoBranchNetwork
@@ -52,7 +52,10 @@ def plain_twobranch(cube: np.ndarray) -> np.ndarray:
     total = total.reshape(rows, cols)
     padded = np.pad(total, 1, mode="edge")
     window_mean = sum(padded[i:i + rows, j:j + cols] for i in range(3) for j in range(3)) / 9.0
-    return total + config.score_filter * window_mean
+    b = config.score_filter
+    if config.score_filter_form == "lift":
+        return np.maximum(total, (total + b * window_mean) / (1 + b))
+    return total + b * window_mean
 
 
 def plain_loaded_rx(pixels: np.ndarray, loading: float) -> tuple:

@@ -30,7 +30,7 @@ def test_an_empty_folder_is_one_line_and_exit_2(tmp_path, capsys):
     assert not (tmp_path / "o.json").exists()
 
 
-def test_compare_scores_the_shipped_model_and_its_version_1_score(tmp_path, capsys):
+def test_compare_scores_the_shipped_model_and_its_earlier_scores(tmp_path, capsys):
     real = tmp_path / "real"
     real.mkdir()
     cube, truth = scene_with_targets(seed=3)
@@ -39,11 +39,15 @@ def test_compare_scores_the_shipped_model_and_its_version_1_score(tmp_path, caps
     assert main(["compare", "--real", str(real), "--json", str(out), "--ferd",
                  str(tmp_path / "absent"), "--work", str(tmp_path / "work")]) == 0
     table = json.loads(out.read_text())["table"]
-    assert set(table) == {"RX (own bands)", "hsad v1 score (0.1)", "hsad (shipped)"}
+    assert set(table) == {"RX (own bands)", "hsad v1 score (0.1)", "hsad v2 score (0.2)",
+                          "hsad (shipped)"}
     assert all(0.5 < row["scene"] <= 1.0 for row in table.values())
     from hsad.engine.pretrained.weights import read_manifest
-    (folder,) = [p for p in (tmp_path / "work").iterdir()]
-    config = read_manifest(str(folder))["config"]
-    assert (config["native_rx_weight"], config["fused_loading"], config["score_filter"]) == \
-        (2.0, 0.0, 0.0)
+    configs = sorted((c["native_rx_weight"], c["fused_loading"], c["score_filter"],
+                      c["score_filter_form"])
+                     for c in (read_manifest(str(folder))["config"]
+                               for folder in (tmp_path / "work").iterdir()))
+    assert configs == [(1.0, 0.01, 0.25, "additive"), (2.0, 0.0, 0.0, "additive")]
+    shipped = read_manifest()["config"]
+    assert (shipped["score_filter"], shipped["score_filter_form"]) == (0.5, "lift")
     assert "| hsad (shipped) |" in capsys.readouterr().out

@@ -71,13 +71,33 @@ def test_a_pickled_object_in_the_archive_is_refused_not_run(tmp_path):
     (lambda folder: os.remove(os.path.join(folder, ARCHIVE)), "not found"),
     (lambda folder: os.remove(os.path.join(folder, MANIFEST)), "manifest not found"),
     (lambda folder: _edit(folder, architecture="something-else"), "something-else"),
-    (lambda folder: _edit(folder, architecture_version=99), "version 99, this hsad runs version"),
+    (lambda folder: _edit(folder, architecture_version=99), "version 99, this hsad reads versions 2, 3"),
     (lambda folder: open(os.path.join(folder, MANIFEST), "w").write("{ not json"), "unreadable")])
 def test_broken_weights_are_one_line_errors(tiny_weights, change, message):
     change(tiny_weights)
     with pytest.raises(DependencyError, match=message) as info:
         load_weights(tiny_weights)
     assert "\n" not in str(info.value) and message in weights_problem(tiny_weights)
+
+
+def test_version_2_weights_still_load_and_score_with_their_additive_filter(tiny_weights):
+    """hsad 0.2 wrote architecture version 2 with no filter form: it reads as the additive
+    filter those weights were made with, so a user's own trained weights keep their scores."""
+    path = os.path.join(tiny_weights, MANIFEST)
+    manifest = json.load(open(path))
+    config = {k: v for k, v in manifest["config"].items() if k != "score_filter_form"}
+    _edit(tiny_weights, architecture_version=2, config={**config, "score_filter": 0.25})
+    detector = TwoBranchDetector(device="cpu", weights=tiny_weights)
+    assert (detector.config.score_filter, detector.config.score_filter_form) == (0.25, "additive")
+
+
+def test_an_unknown_filter_form_is_a_one_line_error(tiny_weights):
+    from hsad.engine.errors import HsadError
+    manifest = json.load(open(os.path.join(tiny_weights, MANIFEST)))
+    _edit(tiny_weights, config={**manifest["config"], "score_filter_form": "median"})
+    with pytest.raises(HsadError, match="unknown score filter form 'median'") as info:
+        TwoBranchDetector(device="cpu", weights=tiny_weights)
+    assert "\n" not in str(info.value)
 
 
 def _edit(folder, **changes):
