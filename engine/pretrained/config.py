@@ -42,21 +42,43 @@ class ModelConfig:
     # weight times the 3 x 3 mean; "lift" only raises a pixel toward a higher 3 x 3 mean).
     score_filter: float = 0.0
     score_filter_form: str = "additive"
+    # The local term (local_score.py): the score is s^(1 - local_weight) x L^local_weight
+    # before the filter, L the distance to the background in a ring between centred windows
+    # (guard, outer) in the whitened fused space, variances loaded by local_loading x their
+    # mean; background = valid pixels scoring below local_exclude_above (0: all of them).
+    # local_weight 0 (versions 2 and 3): no local term.
+    local_weight: float = 0.0
+    local_windows: tuple = (5, 21)
+    local_loading: float = 1.0
+    local_exclude_above: float = 0.0
 
     def __post_init__(self):
         from .score_filter import FORMS
         if self.score_filter_form not in FORMS:
             raise ValueError(f"unknown score filter form '{self.score_filter_form}' "
                              f"(choose from {', '.join(FORMS)})")
+        inner, outer = self.local_windows
+        if not 0.0 <= self.local_weight <= 1.0:
+            raise ValueError(f"local_weight must be in [0, 1], got {self.local_weight}")
+        if inner % 2 == 0 or outer % 2 == 0 or not 1 <= inner < outer:
+            raise ValueError(f"local windows must be odd with the guard smaller than the outer "
+                             f"window, got {inner} and {outer}")
+        if self.local_loading < 0 or self.local_exclude_above < 0:
+            raise ValueError("local_loading and local_exclude_above must not be negative")
 
     @property
     def bands(self) -> int:
         return self.grid.bands
 
     @property
+    def local_reach(self) -> int:
+        """Pixels around a pixel whose features its local term reads."""
+        return self.local_windows[1] // 2 if self.local_weight else 0
+
+    @property
     def score_margin(self) -> int:
-        """Pixels around a pixel whose scores its filtered score reads."""
-        return 1 if self.score_filter else 0
+        """Pixels around a pixel whose features its score reads (filter, then local term)."""
+        return (1 if self.score_filter else 0) + self.local_reach
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -76,4 +98,6 @@ class ModelConfig:
                 d[key] = tuple(d[key])
         if "rings" in d:
             d["rings"] = tuple(tuple(int(v) for v in r) for r in d["rings"])
+        if "local_windows" in d:
+            d["local_windows"] = tuple(int(v) for v in d["local_windows"])
         return cls(**d)

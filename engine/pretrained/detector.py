@@ -34,6 +34,7 @@ from .config import ModelConfig
 from .fusion import FUSIONS, FusionScorer
 from .network import ContextBranch, TwoBranchNetwork
 from .scaling import scene_scaling
+from .local_score import blended, local_score
 from .score_filter import filtered
 from .weights import installed_model_version, load_weights, weights_problem
 
@@ -53,9 +54,10 @@ class TwoBranchDetector(Detector):
     def __init__(self, device: str = "auto", weights: Optional[str] = None,
                  fusion: str = "additive", native_weight: Optional[float] = None,
                  fused_loading: Optional[float] = None, score_filter: Optional[float] = None,
-                 score_filter_form: Optional[str] = None):
+                 score_filter_form: Optional[str] = None, local: Optional[dict] = None):
         """The shipped model (``weights``: another weights folder). ``fusion`` and the score
-        options override the manifest's for the lab's comparisons; users get the manifest's."""
+        options (``local``: ModelConfig's local_* fields) override the manifest's for the lab's
+        comparisons; users get the manifest's."""
         arrays, manifest = load_weights(weights)
         try:
             self.config = ModelConfig.from_dict(manifest["config"])
@@ -67,6 +69,7 @@ class TwoBranchDetector(Detector):
                                               ("score_filter", score_filter)) if v is not None}
         if score_filter_form is not None:
             changes["score_filter_form"] = score_filter_form
+        changes.update(local or {})
         try:
             self.config = replace(self.config, **changes)
         except ValueError as exc:
@@ -112,7 +115,13 @@ class TwoBranchDetector(Detector):
         return {"fusion": self.fusion, "native_rx_weight": self.native_weight,
                 "fused_loading": self.config.fused_loading,
                 "score_filter": self.config.score_filter,
-                "score_filter_form": self.config.score_filter_form, "grid_bands": self.config.bands,
+                "score_filter_form": self.config.score_filter_form,
+                **({"local_weight": self.config.local_weight,
+                    "local_windows": list(self.config.local_windows),
+                    "local_loading": self.config.local_loading,
+                    "local_exclude_above": self.config.local_exclude_above}
+                   if self.config.local_weight else {}),
+                "grid_bands": self.config.bands,
                 "scaling": self.config.scaling, "model_version": self.model_version}
 
     def prepare(self, info, stats) -> None:
@@ -185,17 +194,31 @@ class TwoBranchDetector(Detector):
         region = (slice(max(core[0].start - margin, 0), min(core[0].stop + margin, rows)),
                   slice(max(core[1].start - margin, 0), min(core[1].stop + margin, cols)))
         bands = self._acc.dims
-        scores = self.scorer.score(features[region][:, :, :bands]) / self.scorer.degrees
+        fused = features[region][:, :, :bands]
+        whitened = self.scorer.whitened(fused) if self.config.local_weight else None
+        scores = self.scorer.score(fused) if whitened is None else \
+            np.einsum("rck,rck->rc", whitened, whitened)
+        scores /= self.scorer.degrees
         if self._native is not None:
             native = features[region][:, :, bands] if self.direct else \
                 self._native.score(cube[region]) / np.float32(self._native.rank)
             scores += self.native_weight * native.astype(np.float64)
-        if margin:
+        if whitened is not None:
+            scores = self._with_local(scores, whitened.astype(np.float32), valid[region])
+        if self.config.score_filter:
             scores = filtered(scores, valid[region], self.config.score_filter,
                               self.config.score_filter_form)
         inner = (slice(core[0].start - region[0].start, core[0].stop - region[0].start),
                  slice(core[1].start - region[1].start, core[1].stop - region[1].start))
         return scores[inner].astype(np.float32)
+
+    def _with_local(self, scores: np.ndarray, whitened: np.ndarray,
+                    valid: np.ndarray) -> np.ndarray:
+        """The global score blended with the local term (local_score.py) over a region."""
+        c = self.config
+        background = valid & (scores < c.local_exclude_above) if c.local_exclude_above else valid
+        local = local_score(whitened, background, *c.local_windows, c.local_loading)
+        return blended(scores, local, c.local_weight)
 
     def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:
         raise NotImplementedError("the two-branch score needs the tile's pixels: score_window")
