@@ -204,7 +204,7 @@ class TwoBranchDetector(Detector):
                 self._native.score(cube[region]) / np.float32(self._native.rank)
             scores += self.native_weight * native.astype(np.float64)
         if whitened is not None:
-            scores = self._with_local(scores, whitened.astype(np.float32), valid[region])
+            scores = self._with_local(scores, whitened, valid[region])
         if self.config.score_filter:
             scores = filtered(scores, valid[region], self.config.score_filter,
                               self.config.score_filter_form)
