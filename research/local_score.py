@@ -23,6 +23,7 @@ a full run).
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import Dict, List
 
 import numpy as np
@@ -38,10 +39,22 @@ from .recipes import seeds_of
 from .scenes import LabelledScene, labelled_scenes
 
 NAME = "local-score"
-WINDOWS = ((3, 15), (5, 21), (7, 31))
-LOADINGS = (0.3, 1.0, 3.0)
-EXCLUDE = (0.0, 4.0, 8.0)
-WEIGHTS = (0.5, 0.7, 0.85, 1.0)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A pre-registered grid of local terms: the local form and its settings."""
+
+    form: str
+    windows: tuple
+    loadings: tuple
+    exclude: tuple
+    weights: tuple
+
+
+DIAGONAL = Family("diagonal", ((3, 15), (5, 21), (7, 31)), (0.3, 1.0, 3.0), (0.0, 4.0, 8.0),
+                  (0.5, 0.7, 0.85, 1.0))
+FAMILY = DIAGONAL  # this experiment's; local_score_full.py runs the addendum's
 VERSION_3 = "a0 (version 3)"
 LOW, HIGH = OPERATING_RATES
 KEYS = ("auc", f"objects@{LOW:g}", f"objects@{HIGH:g}", f"pixels@{LOW:g}", f"pixels@{HIGH:g}",
@@ -53,11 +66,11 @@ def option_name(windows: tuple, loading: float, exclude: float, weight: float) -
     return f"g{windows[0]}/{windows[1]} l{loading:g} t{exclude:g} a{weight:g}"
 
 
-def options() -> list:
+def options(family: Family = DIAGONAL) -> list:
     """(name, local settings or None, weight) of every option, version 3 first."""
     out = [(VERSION_3, None, 0.0)]
-    for windows, loading, exclude, weight in itertools.product(WINDOWS, LOADINGS, EXCLUDE,
-                                                               WEIGHTS):
+    for windows, loading, exclude, weight in itertools.product(
+            family.windows, family.loadings, family.exclude, family.weights):
         out.append((option_name(windows, loading, exclude, weight),
                     (windows, loading, exclude), weight))
     return out
@@ -71,20 +84,22 @@ def measures(scores: np.ndarray, truth: np.ndarray) -> dict:
             f"pixels@{HIGH:g}": high.pixels_found, "partial_auc": partial_auc(scores, truth)}
 
 
-def detector(folder: str, local=None) -> TwoBranchDetector:
+def detector(folder: str, local=None, form: str = "diagonal") -> TwoBranchDetector:
     """The product's detector on a weights folder, unfiltered, with the local term alone (a = 1)
     or without it."""
     settings = None if local is None else {
         "local_weight": 1.0, "local_windows": tuple(local[0]), "local_loading": local[1],
-        "local_exclude_above": local[2]}
+        "local_exclude_above": local[2], "local_form": form}
     return TwoBranchDetector(device="cpu", weights=folder, score_filter=0.0, local=settings)
 
 
-def parts(scene: LabelledScene, folder: str) -> dict:
+def parts(scene: LabelledScene, folder: str, family: Family = DIAGONAL) -> dict:
     """The global score s and every local term L of one scene (float64, NaN = nodata)."""
-    run = lambda local: score_cube(scene.cube, detector(folder, local), 256).astype(np.float64)
+    def run(local):
+        return score_cube(scene.cube, detector(folder, local, family.form), 256
+                          ).astype(np.float64)
     found = {"global": run(None), "local": {}}
-    for local in itertools.product(WINDOWS, LOADINGS, EXCLUDE):
+    for local in itertools.product(family.windows, family.loadings, family.exclude):
         found["local"][local] = run(local)
     found["valid"] = np.isfinite(found["global"])
     return found
@@ -100,12 +115,13 @@ def option_scores(found: dict, local, weight: float) -> np.ndarray:
     return np.where(valid, score, np.nan)
 
 
-def option_tables(scenes: List[LabelledScene], folder: str) -> Dict[str, Dict[str, dict]]:
+def option_tables(scenes: List[LabelledScene], folder: str,
+                  family: Family = DIAGONAL) -> Dict[str, Dict[str, dict]]:
     """{option: {scene: measures}} of one weights folder's networks."""
     tables: Dict[str, Dict[str, dict]] = {}
     for scene in scenes:
-        found = parts(scene, folder)
-        for name, local, weight in options():
+        found = parts(scene, folder, family)
+        for name, local, weight in options(family):
             tables.setdefault(name, {})[scene.name] = measures(
                 option_scores(found, local, weight), scene.truth)
     return tables
@@ -154,16 +170,17 @@ def add_arguments(parser) -> None:
                         help="seeds of the recipe (and of its control) the choice is made on [3]")
 
 
-def run(args) -> dict:
+def run(args, family: Family = FAMILY) -> dict:
     scenes = labelled_scenes(args.real)
     names = [s.name for s in scenes]
     references = {m: {s.name: measures(_method_scores(s, m), s.truth) for s in scenes}
                   for m in ("rx", "lrx")}
     rx = {s: references["rx"][s]["auc"] for s in names}
-    result = {"options": [o[0] for o in options()], "references": references}
+    result = {"family": family.__dict__, "options": [o[0] for o in options(family)],
+              "references": references}
     for label, control in (("trained", False), ("untrained", True)):
-        tables = [option_tables(scenes, folder) for folder in seeds_of(RECIPE, args.seeds,
-                                                                      control=control)]
+        tables = [option_tables(scenes, folder, family)
+                  for folder in seeds_of(RECIPE, args.seeds, control=control)]
         result[label] = {**held_out(tables, rx), "tables": tables}
     result["decision"] = decision(result, names, rx)
     report(result, names)

@@ -46,11 +46,13 @@ class ModelConfig:
     # before the filter, L the distance to the background in a ring between centred windows
     # (guard, outer) in the whitened fused space, variances loaded by local_loading x their
     # mean; background = valid pixels scoring below local_exclude_above (0: all of them).
-    # local_weight 0 (versions 2 and 3): no local term.
+    # local_weight 0 (versions 2 and 3): no local term. local_form "full": the ring's full
+    # covariance instead of a variance per direction (slow).
     local_weight: float = 0.0
     local_windows: tuple = (5, 21)
     local_loading: float = 1.0
     local_exclude_above: float = 0.0
+    local_form: str = "diagonal"
 
     def __post_init__(self):
         from .score_filter import FORMS
@@ -65,6 +67,10 @@ class ModelConfig:
                              f"window, got {inner} and {outer}")
         if self.local_loading < 0 or self.local_exclude_above < 0:
             raise ValueError("local_loading and local_exclude_above must not be negative")
+        from .local_score import FORMS as LOCAL_FORMS
+        if self.local_form not in LOCAL_FORMS:
+            raise ValueError(f"unknown local form '{self.local_form}' "
+                             f"(choose from {', '.join(LOCAL_FORMS)})")
 
     @property
     def bands(self) -> int:
@@ -73,7 +79,8 @@ class ModelConfig:
     @property
     def local_reach(self) -> int:
         """Pixels around a pixel whose features its local term reads."""
-        return self.local_windows[1] // 2 if self.local_weight else 0
+        from .local_score import reach
+        return reach(self.local_form, self.local_windows[1]) if self.local_weight else 0
 
     @property
     def score_margin(self) -> int:

@@ -34,7 +34,7 @@ from .config import ModelConfig
 from .fusion import FUSIONS, FusionScorer
 from .network import ContextBranch, TwoBranchNetwork
 from .scaling import scene_scaling
-from .local_score import blended, local_score
+from .local_score import blended, full_local_score, local_score
 from .score_filter import filtered
 from .weights import installed_model_version, load_weights, weights_problem
 
@@ -119,7 +119,8 @@ class TwoBranchDetector(Detector):
                 **({"local_weight": self.config.local_weight,
                     "local_windows": list(self.config.local_windows),
                     "local_loading": self.config.local_loading,
-                    "local_exclude_above": self.config.local_exclude_above}
+                    "local_exclude_above": self.config.local_exclude_above,
+                    "local_form": self.config.local_form}
                    if self.config.local_weight else {}),
                 "grid_bands": self.config.bands,
                 "scaling": self.config.scaling, "model_version": self.model_version}
@@ -217,7 +218,11 @@ class TwoBranchDetector(Detector):
         """The global score blended with the local term (local_score.py) over a region."""
         c = self.config
         background = valid & (scores < c.local_exclude_above) if c.local_exclude_above else valid
-        local = local_score(whitened, background, *c.local_windows, c.local_loading)
+        if c.local_form == "full":
+            local = full_local_score(whitened, background, valid, *c.local_windows,
+                                     c.local_loading)
+        else:
+            local = local_score(whitened, background, *c.local_windows, c.local_loading)
         return blended(scores, local, c.local_weight)
 
     def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:

@@ -20,6 +20,11 @@ valid pixels): a pixel already far out in the scene's own statistics does not be
 background of its neighbours, so targets in a group do not mask each other. With fewer than two
 background pixels in a ring, m = 0 and v = 1 (the scene's whitened background).
 
+The ``full`` form replaces the per-direction variances by the ring's full covariance (the
+engine's local RX, :mod:`..detectors.local_rx`: shifted outer window, loading x the mean
+eigenvalue, the same background pixels; where a ring holds fewer than two of them, the
+whitened norm over 1 + loading): a solve per pixel, several times the detector's time.
+
 The score the detector reports blends the two geometrically, s^(1 - a) x L^a (``weight`` a):
 a pixel must stand out both in the scene and from its surroundings. Everything reads a fixed
 neighbourhood and scene-wide statistics fitted before the score pass, so it tiles exactly.
@@ -27,6 +32,8 @@ neighbourhood and scene-wide statistics fitted before the score pass, so it tile
 from __future__ import annotations
 
 import numpy as np
+
+FORMS = ("diagonal", "full")
 
 
 def box_sum(values: np.ndarray, size: int) -> np.ndarray:
@@ -61,6 +68,22 @@ def local_score(whitened: np.ndarray, background: np.ndarray, inner: int, outer:
         variance[:, :, start:start + chunk] = np.where(enough, spread / (n - 1.0), 1.0)
     variance += loading * variance.mean(axis=2, keepdims=True) + np.float32(1e-12)
     return np.einsum("rck,rck->rc", distance, 1.0 / variance, dtype=np.float64) / k
+
+
+def full_local_score(whitened: np.ndarray, background: np.ndarray, valid: np.ndarray,
+                     inner: int, outer: int, loading: float) -> np.ndarray:
+    """L with the ring's full covariance (float64 (rows, cols))."""
+    from ..detectors.local_rx import local_rx
+    k = whitened.shape[2]
+    scores = local_rx(whitened, valid, inner, outer, loading, threads=1,
+                      background=background).astype(np.float64)
+    fallback = np.einsum("rck,rck->rc", whitened, whitened) / (1.0 + loading)
+    return np.where(np.isfinite(scores), scores, fallback) / k
+
+
+def reach(form: str, outer: int) -> int:
+    """Pixels around a pixel whose vectors its local term reads (full: shifted windows)."""
+    return outer - 1 if form == "full" else outer // 2
 
 
 def blended(global_score: np.ndarray, local: np.ndarray, weight: float) -> np.ndarray:

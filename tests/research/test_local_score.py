@@ -12,19 +12,18 @@ from hsad.research.scenes import LabelledScene
 from support import scene_with_targets, tiny_weights_folder
 
 
-def test_an_option_from_the_parts_equals_the_product_run(tmp_path, monkeypatch):
-    monkeypatch.setattr(local_score, "WINDOWS", ((3, 9),))
-    monkeypatch.setattr(local_score, "LOADINGS", (1.0,))
-    monkeypatch.setattr(local_score, "EXCLUDE", (4.0,))
+@pytest.mark.parametrize("form", ["diagonal", "full"])
+def test_an_option_from_the_parts_equals_the_product_run(tmp_path, form):
+    family = local_score.Family(form, ((3, 9),), (1.0,), (4.0,), (0.7,))
     folder = tiny_weights_folder(tmp_path / "w")
     cube, truth = scene_with_targets(rows=37, cols=41)
-    found = local_score.parts(LabelledScene("s", "", cube, truth), folder)
+    found = local_score.parts(LabelledScene("s", "", cube, truth), folder, family)
     from_parts = local_score.option_scores(found, ((3, 9), 1.0, 4.0), 0.7)
     product = score_cube(cube, TwoBranchDetector(
         device="cpu", weights=folder, score_filter=local_score.RECIPE.score_filter,
         score_filter_form=local_score.RECIPE.score_filter_form,
         local={"local_weight": 0.7, "local_windows": (3, 9), "local_loading": 1.0,
-               "local_exclude_above": 4.0}), tile_size=16)
+               "local_exclude_above": 4.0, "local_form": form}), tile_size=16)
     np.testing.assert_allclose(product, from_parts, rtol=2e-5, atol=1e-5 * np.nanmax(product))
     assert not np.allclose(from_parts, local_score.option_scores(found, None, 0.0))
 
@@ -50,11 +49,15 @@ def test_the_rule_keeps_auc_and_the_rx_margin_then_counts_objects():
     assert local_score.choose(table, rx, ["a", "c"]) == "below rx"
 
 
-def test_options_are_the_preregistered_grid():
+def test_options_are_the_preregistered_grids():
     names = [o[0] for o in local_score.options()]
     assert len(names) == 1 + 3 * 3 * 3 * 4 and len(set(names)) == len(names)
     assert names[0] == local_score.VERSION_3
     assert "g5/21 l1 t8 a0.85" in names
+    from hsad.research import local_score_full
+    full = [o[0] for o in local_score.options(local_score_full.FULL)]
+    assert len(full) == 1 + 2 * 2 * 3 * 4 and "g7/31 l0.3 t4 a1" in full
+    assert local_score_full.FULL.form == "full"
 
 
 @pytest.mark.parametrize("weight", [0.0, 1.0])
