@@ -17,6 +17,15 @@ ARCHITECTURE_VERSION = 3
 READABLE_VERSIONS = (2, 3)
 
 
+# The `local_background` option of `twobranch` (off by default): the score becomes the local
+# term alone with the ring's full covariance, the pixels scoring 4 or more (per degree of
+# freedom, before the filter) left out of the rings. Chosen by the pre-registered rule on all
+# 11 labelled scenes (`python -m hsad.research local-score-full`, docs/preregistration-v4.md
+# addendum 1; held out: objects found at 0.1 % false alarms 0.633 against 0.475, AUC 0.9828).
+LOCAL_BACKGROUND = {"local_weight": 1.0, "local_windows": (5, 21), "local_loading": 1.0,
+                    "local_exclude_above": 4.0, "local_form": "full"}
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Architecture, band grid, scaling and score of one two-branch model."""

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from hsad.engine.detectors import create_detector
+from hsad.engine.pretrained.config import LOCAL_BACKGROUND
 from hsad.engine.scenes.matfile import load_matlab_scene
 from hsad.engine.scoring import score_cube
 from support import REAL_DIR, needs_real_data
@@ -55,8 +56,9 @@ def plain_twobranch(cube: np.ndarray, local: dict = None) -> np.ndarray:
     if config.local_weight:
         tau = config.local_exclude_above
         background = total < tau if tau else np.ones(total.shape, bool)
-        local = plain_local(whitened.reshape(rows, cols, -1), background, *config.local_windows,
-                            config.local_loading)
+        plain = plain_full_local if config.local_form == "full" else plain_local
+        local = plain(whitened.reshape(rows, cols, -1), background, *config.local_windows,
+                      config.local_loading)
         a = config.local_weight
         total = total ** (1 - a) * local ** a
     padded = np.pad(total, 1, mode="edge")
@@ -125,10 +127,38 @@ def test_rx_and_the_pretrained_detector_match_the_plain_computation(path):
           plain_twobranch(cube))
 
 
+def plain_full_local(whitened: np.ndarray, background: np.ndarray, inner: int, outer: int,
+                     loading: float) -> np.ndarray:
+    """The full local term by its definition, pixel by pixel: the background pixels between a
+    centred guard window (clipped) and an outer window shifted inwards at the scene edge, their
+    np.cov loaded by loading x its mean eigenvalue, a solve; fewer than two: the whitened norm
+    over 1 + loading."""
+    rows, cols, k = whitened.shape
+    out = np.empty((rows, cols))
+    for r in range(rows):
+        r0 = min(max(r - outer // 2, 0), max(rows - outer, 0))
+        for c in range(cols):
+            c0 = min(max(c - outer // 2, 0), max(cols - outer, 0))
+            ring = np.zeros((rows, cols), bool)
+            ring[r0:r0 + outer, c0:c0 + outer] = True
+            ring[max(r - inner // 2, 0):r + inner // 2 + 1,
+                 max(c - inner // 2, 0):c + inner // 2 + 1] = False
+            pixels = whitened[ring & background]
+            if len(pixels) < 2:
+                out[r, c] = whitened[r, c] @ whitened[r, c] / (1 + loading)
+                continue
+            cov = np.cov(pixels, rowvar=False)
+            cov += np.eye(k) * loading * np.trace(cov) / k
+            d = whitened[r, c] - pixels.mean(axis=0)
+            out[r, c] = d @ np.linalg.solve(cov, d)
+    return out / k
+
+
 LOCAL_SETTINGS = {"g5/21 t8 a0.85": {"local_weight": 0.85, "local_windows": (5, 21),
                                      "local_loading": 1.0, "local_exclude_above": 8.0},
                   "g3/15 t0 a1": {"local_weight": 1.0, "local_windows": (3, 15),
-                                  "local_loading": 0.3, "local_exclude_above": 0.0}}
+                                  "local_loading": 0.3, "local_exclude_above": 0.0},
+                  "the local_background option": LOCAL_BACKGROUND}
 
 
 @needs_real_data()
@@ -144,7 +174,7 @@ def test_the_local_term_tiled_matches_the_plain_computation(name, setting):
     from hsad.engine.pretrained.detector import TwoBranchDetector
     cube = load_matlab_scene(str(REAL_DIR / f"{name}.mat")).cube.astype(np.float32)
     local = LOCAL_SETTINGS[setting]
-    tiled = score_cube(cube, TwoBranchDetector(device="cpu", local=local), tile_size=40)
+    tiled = score_cube(cube, TwoBranchDetector(device="cpu", local=local), tile_size=48)
     whole = score_cube(cube, TwoBranchDetector(device="cpu", local=local), tile_size=100000)
     close(tiled, whole, 2e-4)
     close(tiled, plain_twobranch(cube, local), 5e-4)
