@@ -59,6 +59,7 @@ def available_methods() -> list:
 
 
 def quality(args) -> None:
+    from dataclasses import replace
     from hsad.engine.evaluation import evaluate_scene
     from hsad.engine.pipeline import DetectParameters
     if not (REAL / "manifest.json").exists():
@@ -70,12 +71,19 @@ def quality(args) -> None:
     rows = []
     for entry in manifest["scenes"]:
         found = evaluate_scene(str(REAL / entry["file"]), methods, base=DetectParameters())
+        if "twobranch" in methods:  # the option, as a column of its own
+            found += [replace(r, method="twobranch+local") for r in evaluate_scene(
+                str(REAL / entry["file"]), ["twobranch"], base=DetectParameters(
+                    options={"local_background": "on"}))]
         if ferd is not None and (not args.methods or "ferd" in args.methods):
             found += evaluate_scene(str(REAL / entry["file"]), ["ferd"], base=DetectParameters(
                 options=ferd(entry["file"])))
         rows += found
         print(" ".join(f"{r.scene} {r.method} {r.auc_roc:.4f} ({r.seconds:.1f} s)" for r in found))
     methods = list(dict.fromkeys(r.method for r in rows))
+    if "twobranch+local" in methods:  # beside the default it is an option of
+        methods.remove("twobranch+local")
+        methods.insert(methods.index("twobranch") + 1, "twobranch+local")
     by = {(r.scene, r.method): r for r in rows}
     scenes = [e["file"] for e in manifest["scenes"]]
     lines = ["## Detection quality on the 11 real scenes", "",
@@ -83,7 +91,8 @@ def quality(args) -> None:
              f"{datetime.date.today()}, {machine()}.", "",
              "ROC AUC per scene (valid pixels; ties count one half), every method with its "
              "defaults: `twobranch` the shipped weights (docs/model.md; its cross-validated "
-             "numbers are there), `lrx` guard window 5, outer window 21, loading 1"
+             "numbers are there), `twobranch+local` the same with `--local-background on`, "
+             "`lrx` guard window 5, outer window 21, loading 1"
              + (", `ferd` the paper authors' released FEN with global RX (HAD100 weights from "
                 "../shared/models/ferd-released, never shipped: measured only)" if ferd else "")
              + ". Times are seconds per scene through the engine pipeline on this machine's "
@@ -110,30 +119,28 @@ def operating_point_table(by: dict, scenes: list, methods: list) -> list:
     """What a threshold at 0.1 % and 1 % false alarms finds, per scene and method."""
     from hsad.engine.evaluation import OPERATING_POINT_RULE
     low, high = 1e-3, 1e-2
-    cells = ("objects 0.1 %", "objects 1 %", "pixels 0.1 %", "pAUC 1 %")
 
-    def values(r):
+    def cell(r):
         a, b = r.at(low), r.at(high)
-        return (a["object_share"], b["object_share"], a["pixels_found"], r.partial_auc)
+        return f"{a['objects_found']}/{a['objects']} · {b['objects_found']}/{b['objects']}"
 
-    def shown(r):
-        a, b = r.at(low), r.at(high)
-        return (f"{a['objects_found']}/{a['objects']}", f"{b['objects_found']}/{b['objects']}",
-                f"{a['pixels_found']:.3f}", f"{r.partial_auc:.3f}")
+    def mean(m, value):
+        return np.mean([value(by[(s, m)]) for s in scenes])
 
     lines = ["### What a threshold finds", "",
-             "Per scene and method: truth objects found (of the scene's objects) at background "
-             "false-alarm rates 0.1 % and 1 %, the share of target pixels found at 0.1 %, and "
-             "the partial AUC up to 1 % (`hsad evaluate` reports the same). " +
-             OPERATING_POINT_RULE + " The mean row is the per-scene mean of the shares.", "",
-             "| scene | " + " | ".join(f"{m} {c}" for m in methods for c in cells) + " |",
-             "|---|" + "---:|" * (len(cells) * len(methods))]
-    for scene in scenes:
-        lines.append(f"| {scene} | " + " | ".join(
-            v for m in methods for v in shown(by[(scene, m)])) + " |")
-    lines.append("| **mean** | " + " | ".join(
-        f"**{np.mean([values(by[(s, m)])[i] for s in scenes]):.3f}**"
-        for m in methods for i in range(len(cells))) + " |")
+             "Truth objects found in each scene at background false-alarm rates 0.1 % · 1 % "
+             "(found / objects), then per-scene means: the share of objects found at each rate, "
+             "the share of target pixels found at 0.1 %, and the partial AUC up to 1 % "
+             "(`hsad evaluate` reports the same). " + OPERATING_POINT_RULE, "",
+             "| method | " + " | ".join(os.path.splitext(s)[0] for s in scenes) +
+             " | objects 0.1 % | objects 1 % | pixels 0.1 % | pAUC 1 % |",
+             "|---|" + "---:|" * (len(scenes) + 4)]
+    for m in methods:
+        lines.append(f"| {m} | " + " | ".join(cell(by[(s, m)]) for s in scenes) + " | " + " | ".join(
+            f"**{v:.3f}**" for v in (mean(m, lambda r: r.at(low)["object_share"]),
+                                     mean(m, lambda r: r.at(high)["object_share"]),
+                                     mean(m, lambda r: r.at(low)["pixels_found"]),
+                                     mean(m, lambda r: r.partial_auc))) + " |")
     return lines
 
 
@@ -157,6 +164,7 @@ def speed(args) -> None:
     rows, lrx = bench_speed.scene_table(), bench_speed.lrx_table()
     body = bench_speed.markdown(rows, lrx, machine(), str(datetime.date.today()),
                                 "`make bench-speed` (the same as `make bench-memory`)")
+    body += "\n" + "\n".join(bench_speed.local_background_markdown(rows))
     replace_section("speed", "## Speed and memory\n\n" + body)
     print(f"wrote {DOC}")
 

@@ -46,8 +46,8 @@ LOCAL_BACKGROUND_HELP = (
     "the rings, instead of against the whole scene. On the 11 labelled scenes (each scored "
     "with settings chosen on the other ten) it found 0.63 of the objects at one false alarm "
     "in a thousand instead of 0.48, and 0.89 at one in a hundred instead of 0.85, at ROC AUC "
-    "0.983 instead of 0.978; it takes about five times as long (a solve per pixel) and "
-    "processes square tiles (docs/model.md)")
+    "0.983 instead of 0.978. It takes 2 to 4 times as long (a solve per pixel; 3.6 times on "
+    "2048 x 2048 x 200) and processes square tiles (docs/model.md)")
 
 
 class TwoBranchDetector(Detector):
