@@ -26,6 +26,10 @@ LOCAL_BACKGROUND = {"local_weight": 1.0, "local_windows": (5, 21), "local_loadin
                     "local_exclude_above": 4.0, "local_form": "full"}
 
 
+LOCAL_FIELDS = ("local_weight", "local_windows", "local_loading", "local_exclude_above",
+                "local_form")
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Architecture, band grid, scaling and score of one two-branch model."""
@@ -97,8 +101,13 @@ class ModelConfig:
         return (1 if self.score_filter else 0) + self.local_reach
 
     def as_dict(self) -> dict:
+        """Plain data for the manifest; without a local term its settings are left out, so a
+        model without one writes the manifest versions 2 and 3 wrote (and read)."""
         d = asdict(self)
         d["grid"] = self.grid.as_dict()
+        if not self.local_weight:
+            for key in LOCAL_FIELDS:
+                d.pop(key)
         return d
 
     @classmethod

@@ -5,7 +5,8 @@ Per scene: the statistics pass also fits plain RX on the scene's own bands (``fi
 has none) and the scene scaling from the engine's exact band statistics; ``features`` runs both
 branches on a tile (with a halo covering the spatial branch's live rings); the fit pass
 accumulates the Gaussian the fused RX needs; ``finish_fit`` builds that RX; ``score_window``
-adds the native term and the 3 x 3 score filter. No per-scene training.
+adds the native term, the local term when configured (``local_background``, local_score.py)
+and the 3 x 3 score filter. No per-scene training.
 
 When the SE gates do not depend on the scene (their last layer has no weights, as in the
 shipped model) and the fusion is the shipped additive one, the features are the fused vector
@@ -33,9 +34,9 @@ from ..errors import HsadError
 from ..statistics import GaussianAccumulator, valid_pixels
 from .config import LOCAL_BACKGROUND, ModelConfig
 from .fusion import FUSIONS, FusionScorer
+from .local_score import blended, full_local_score, local_score
 from .network import ContextBranch, TwoBranchNetwork
 from .scaling import scene_scaling
-from .local_score import blended, full_local_score, local_score
 from .score_filter import filtered
 from .weights import installed_model_version, load_weights, weights_problem
 
@@ -222,8 +223,9 @@ class TwoBranchDetector(Detector):
                      core: tuple) -> np.ndarray:
         """The fused RX plus ``native_weight`` x RX on the scene's own bands, both per degree of
         freedom (the mean score of the fitted pixels), so maps of 32-odd and of several hundred
-        dimensions are on one scale before they are added; then, with ``score_filter``, plus
-        the 3 x 3 score filter of that strength and the configured form (score_filter.py)."""
+        dimensions are on one scale before they are added; with a local term, blended with it
+        (local_score.py); then, with ``score_filter``, the 3 x 3 score filter of that strength
+        and the configured form (score_filter.py)."""
         margin = self.score_margin
         rows, cols = valid.shape
         region = (slice(max(core[0].start - margin, 0), min(core[0].stop + margin, rows)),

@@ -53,7 +53,7 @@ def local_score(whitened: np.ndarray, background: np.ndarray, inner: int, outer:
     """
     rows, cols, k = whitened.shape
     weight = background.astype(np.float64)
-    count = box_sum(weight, outer) - box_sum(weight, inner)
+    count = np.rint(box_sum(weight, outer) - box_sum(weight, inner))  # whole pixels
     enough = (count >= 2)[:, :, None]
     n = np.where(enough, count[:, :, None], 2.0)
     distance = np.empty((rows, cols, k), np.float32)
