@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import check_json, write_json
+from .common import check_json, json_to_stdout, write_json
 
 
 def add_parser(sub, common) -> None:
@@ -44,7 +44,7 @@ def run(args) -> int:
     d = describe(args.scene, drop_bad_bands=not args.keep_bad_bands)
     if args.json:
         write_json(d, args.json, [args.scene], args.overwrite)
-        if args.json == "-":  # the JSON is the output; to a file, the text is printed too
+        if json_to_stdout(args.json):  # the JSON is the output; to a file, the text is printed too
             return 0
     wl = d["wavelength_range_nm"]
     lines = [

@@ -6,6 +6,7 @@ from qgis.core import (QgsProcessingParameterBand, QgsProcessingParameterRasterD
 
 from ...engine.pipeline import detect_scene
 from ..layer_names import layer_name, method_description, scene_name, score_abstract
+from ..staged_outputs import check_raster_output
 from ..styling import style_on_load
 from .base import HsadAlgorithm
 from .method_parameters import (ADVANCED_HELP, add_method, add_method_options, add_run_settings,
@@ -56,6 +57,7 @@ class DetectAlgorithm(HsadAlgorithm):
         params = detect_parameters(self, parameters, context,
                                    self.parameterAsInts(parameters, "BANDS", context),
                                    method=self.fixed_method)
+        check_raster_output(output, [source])  # Processing's rule, before any work
         self.log_versions(feedback)
         feedback.pushInfo(f"method {method_description(params.method)}")
         feedback.pushInfo(f"scene {source}")
