@@ -91,11 +91,15 @@ def owner_is_gone(owner: dict) -> bool:
     ended. False whenever it cannot be known from here: another host, another PID namespace on
     this host (a container), a record without namespace (an older hsad), or a live process."""
     here = process_identity()
-    if owner.get("host") != here["host"] or not owner.get("boot_id") or not here["boot_id"]:
+    if owner.get("host") != here["host"]:
         return False
     try:
         pid = int(owner.get("pid"))
     except (TypeError, ValueError):
+        return False
+    if not here["boot_id"]:  # no PID namespaces here (Windows, macOS): the id is the host's
+        return owner.get("boot_id") == "" and pid != os.getpid() and not process_alive(pid)
+    if not owner.get("boot_id"):
         return False
     if owner["boot_id"] != here["boot_id"]:
         # the same installation (machine id) booted since: every process of that boot is gone

@@ -94,9 +94,10 @@ under a hidden temporary name, checked complete, renamed into place.
   namespace, the process id and its start time; a temporary name, the host, the process id and
   a token of the boot and PID namespace. A lock is taken over, and a temporary file removed,
   only when its owner has provably ended: same host, boot and PID namespace and no process of
-  that id (started then) runs, or, for a lock, the same machine has rebooted since. A lock of another container on the same host, of another host or of an older hsad is
-  respected (the scene is reported as being scored by another batch, naming the lock to delete
-  if none runs); such a temporary file is left.
+  that id (started then) runs, or, for a lock, the same machine has rebooted since. A lock of
+  another container on the same host, of another host or of an older hsad is respected (the
+  scene is reported as being scored by another batch, naming the lock to delete if none runs);
+  such a temporary file is left. A FIFO or folder at a lock's name is reported, never read.
 """
 
 

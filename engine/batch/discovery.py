@@ -16,7 +16,7 @@ from typing import Iterable, Iterator, Optional, Sequence
 
 from ..errors import InputError
 from ..outputs.staging import protected
-from ..scenes.checks import file_kind
+from ..scenes.checks import check_regular_file, file_kind
 
 OUTPUT_EXTENSION = ".tif"
 # Files that describe or accompany a raster and are never scenes themselves.
@@ -218,6 +218,10 @@ def _not_a_scene(path: str, product_layers: bool = True) -> str:
         return f"a quality layer of the product {product} beside it, not a scene"
     if path.lower().endswith(HSAD_OUTPUT_SUFFIXES):
         from ..outputs.ownership import hsad_raster
+        try:
+            check_regular_file(path)  # GDAL would open a FIFO side-car (.hdr, .aux.xml) and block
+        except InputError:
+            return ""  # a scene: open_scene reports it
         made = hsad_raster(path)
         if made:
             return f"an hsad {made}, not a scene"

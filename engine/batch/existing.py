@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from ..errors import HsadError
 from ..outputs.score_raster import ScoreSummary, valid_pixel_problem
 from ..provenance import Provenance
-from ..scenes.checks import file_kind
+from ..scenes.checks import check_regular_file, file_kind
 
 # What changes the scores (tile size and device do not, by design).
 RESULT_SETTINGS = ("method", "bands", "drop_bad_bands", "nodata", "options")
@@ -81,6 +81,10 @@ def inspect_output(output: str, scene: str, params) -> ExistingOutput:
     if os.path.islink(output) or file_kind(output):  # never opened: a FIFO would block
         what = "a symbolic link" if os.path.islink(output) else file_kind(output)
         return ExistingOutput(FOREIGN, f"is {what}, not a score raster hsad wrote")
+    try:
+        check_regular_file(output)  # nor a FIFO or device beside it (.aux.xml, .ovr)
+    except HsadError as exc:
+        return ExistingOutput(FOREIGN, str(exc).split(": ", 1)[-1])
     from ..gdal_env import gdal
     from ..outputs.ownership import gdal_name
     g = gdal()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import threading
 import time
 from contextlib import contextmanager
@@ -98,6 +99,11 @@ def _acquire(path: str, output: str, owner: dict) -> None:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             holder = _holder(path)
+            if holder is not None and holder.get("not_a_file"):
+                from ..scenes.checks import file_kind
+                raise OutputError(f"{path}: is {file_kind(path) or 'a symbolic link'}, not a "
+                                  f"lock hsad wrote, and keeps {output} from being scored; "
+                                  "remove it") from None
             if attempt == 0 and _is_stale(path, holder):
                 _remove(path)
                 continue
@@ -117,17 +123,29 @@ def _busy_message(output: str, path: str, holder: Optional[dict]) -> str:
         where = holder.get("host")
         if holder.get("pid_ns") and holder.get("pid_ns") != pid_namespace():
             where = f"{where}, in another PID namespace (a container)"
-        who = f"another batch (process {holder.get('pid')} on {where}, since {holder.get('started')})"
+        who = (f"another batch (process {holder.get('pid')} on {where}, "
+               f"since {holder.get('started')})")
     return (f"{output} is being scored by {who}; run this batch again when it has finished, "
             f"or delete {path} if no batch is running")
 
 
 def _holder(path: str) -> Optional[dict]:
+    """Who holds the lock, or None when it does not say (yet). Opened without blocking and
+    without following a link: a FIFO planted at a lock's name would hang the read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        with open(path) as handle:
-            holder = json.load(handle)
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return {"not_a_file": True}
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            holder = json.loads(handle.read(65536))
     except (OSError, ValueError):
         return None
+    finally:
+        os.close(fd)
     return holder if isinstance(holder, dict) else None
 
 

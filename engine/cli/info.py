@@ -44,7 +44,7 @@ def run(args) -> int:
     d = describe(args.scene, drop_bad_bands=not args.keep_bad_bands)
     if args.json:
         write_json(d, args.json, [args.scene], args.overwrite)
-        if json_to_stdout(args.json):  # the JSON is the output; to a file, the text is printed too
+        if json_to_stdout(args.json):  # the JSON is the output; with a file, the text too
             return 0
     wl = d["wavelength_range_nm"]
     lines = [

@@ -1,4 +1,4 @@
-"""Output names that are streams, not files: ``-``, ``/dev/stdout``, ``/dev/fd/N``, ``/proc/self/fd/N``.
+"""Output names that are streams, not files: ``-``, ``/dev/stdout``, ``/dev/fd/N``, ...
 
 A stream is written in place, never staged and renamed: renaming a finished file over
 ``/dev/stdout`` would replace the link itself (as root, for every process on the machine) and

@@ -202,6 +202,31 @@ def batch_fifo_at_output(d):
                  allowed=_summaries(out))
 
 
+def batch_fifo_at_lock(d):
+    folder, out = _batch_in(d), d / "out"
+    out.mkdir()
+    from hsad.engine.batch.lock import lock_path
+    m.fifo(Path(lock_path(str(out / "a_rx.tif"))))
+    return Setup(batch(folder, out, "-q"), lock_path(str(out / "a_rx.tif")),
+                 allowed=_summaries(out))
+
+
+def batch_fifo_named_like_a_score(d):
+    folder = _batch_in(d)
+    m.fifo(folder / "a_rx.tif")  # where hsad's outputs sit beside their scenes
+    return Setup(batch(folder, d / "out", "-q"), str(folder / "a_rx.tif"),
+                 allowed=_summaries(d / "out") + _outputs(d / "out", "a"))
+
+
+def batch_fifo_beside_output(d):
+    folder, out = _batch_in(d), d / "out"
+    _scored(folder, out)
+    for name in ("summary.csv", "summary.json"):
+        (out / name).unlink()
+    m.fifo(out / "a_rx.tif.aux.xml")  # GDAL reads it when it opens a_rx.tif
+    return Setup(batch(folder, out, "-q"), str(out / "a_rx.tif"), allowed=_summaries(out))
+
+
 def batch_user_style_at_output(d):
     folder, out = _batch_in(d), d / "out"
     out.mkdir()
@@ -407,8 +432,16 @@ CASES = [
     Case("batch-empty-at-output", "data-loss",
          "batch where an empty (unsynced) file has an output's name", batch_empty_at_output,
          "not provably an hsad output", exit_code=1),
-    Case("batch-fifo-at-output", "never-ends", "batch --overwrite where a FIFO has an output's name",
-         batch_fifo_at_output, "is a FIFO", exit_code=1),
+    Case("batch-fifo-at-output", "never-ends",
+         "batch --overwrite where a FIFO has an output's name", batch_fifo_at_output, "is a FIFO", exit_code=1),
+    Case("batch-fifo-at-lock", "never-ends", "a FIFO at the name of an output's batch lock",
+         batch_fifo_at_lock, "not a lock hsad wrote", exit_code=1),
+    Case("batch-fifo-named-like-a-score", "never-ends",
+         "a FIFO named like a score raster (a_rx.tif) among a batch's scenes",
+         batch_fifo_named_like_a_score, "is a FIFO", exit_code=1),
+    Case("batch-fifo-beside-output", "never-ends",
+         "a FIFO at the .aux.xml of a batch's existing output", batch_fifo_beside_output,
+         "is a FIFO", exit_code=1),
     Case("batch-user-style-at-output", "data-loss",
          "batch --overwrite where a user's .qml has an output style's name",
          batch_user_style_at_output, "is not a style hsad wrote", exit_code=1),

@@ -87,6 +87,17 @@ def test_owner_records_are_judged_only_within_their_namespace_and_boot():
     assert owner_is_gone(rebooted) == bool(process_identity()["machine_id"])
 
 
+def test_without_namespaces_a_dead_process_on_this_host_is_gone(monkeypatch):
+    """Windows and macOS have no boot id or PID namespaces: the host's process ids decide."""
+    from hsad.engine import processes
+    monkeypatch.setattr(processes, "boot_id", lambda: "")
+    monkeypatch.setattr(processes, "pid_namespace", lambda: "")
+    dead = dead_pid()
+    assert processes.owner_is_gone(processes.process_identity(dead))
+    assert not processes.owner_is_gone(processes.process_identity(os.getpid()))
+    assert not processes.owner_is_gone({**processes.process_identity(dead), "host": "other"})
+
+
 def test_a_leftover_of_another_namespace_or_an_older_hsad_is_kept(tmp_path):
     from hsad.engine.outputs.staging import PARTIAL_TAG, remove_leftovers
     target = tmp_path / "out.tif"
