@@ -52,8 +52,10 @@ def sink_file(algorithm, parameters, name: str, context) -> tuple:
     :class:`QgsProcessingOutputLayerDefinition` or None)."""
     value = parameters.get(name)
     definition = value if isinstance(value, QgsProcessingOutputLayerDefinition) else None
-    if definition is not None:  # a static value, or an expression evaluated here
-        value = definition.sink.valueAsString(context.expressionContext())
+    if definition is not None:
+        value = definition.sink
+    if hasattr(value, "valueAsString"):  # a QgsProperty: a static value or an expression
+        value = value.valueAsString(context.expressionContext())
         value = value[0] if isinstance(value, tuple) else value
     text = str(value or "").strip()
     if not text or text == "TEMPORARY_OUTPUT" or _PROVIDER_URI.match(text) or "|" in text:
@@ -70,6 +72,7 @@ class StagedSink:
     def __init__(self, algorithm, parameters, name: str, context, fields, geometry,
                  inputs: Sequence[str] = ()):
         self._context, self._name = context, name
+        self._label = algorithm.parameterDefinition(name).description()
         path, definition = sink_file(algorithm, parameters, name, context)
         self._staged: Optional[StagedFile] = None
         self._definition = definition
@@ -118,7 +121,7 @@ class StagedSink:
         definition = self._definition
         if definition is not None and definition.destinationProject is not None:
             self._context.addLayerToLoadOnCompletion(self.dest, QgsProcessingContext.LayerDetails(
-                definition.destinationName or self._name, definition.destinationProject,
+                definition.destinationName or self._label, definition.destinationProject,
                 self._name, QgsProcessingUtils.LayerHint.Vector))
         return self.dest
 

@@ -101,6 +101,21 @@ def test_evaluate_writes_its_table_by_the_staging_rule(hsad_plugin, tmp_path, la
     assert "holding other layers (roads)" in message and project.read_bytes() == before
 
 
+def test_a_staged_table_loads_from_its_final_name(hsad_plugin, tmp_path, labelled):
+    import processing
+    from qgis.core import QgsProject
+    score, truth = labelled
+    table = str(tmp_path / "auc.gpkg")
+    try:
+        processing.runAndLoadResults("hsad:evaluate", {"INPUT": [score], "TRUTH": truth,
+                                                       "OUTPUT": table})
+        loaded = list(QgsProject.instance().mapLayers().values())
+        assert [(layer.name(), layer.source(), layer.featureCount()) for layer in loaded] == \
+            [("AUC table", f"{table}|layername=auc", 1)]
+    finally:
+        QgsProject.instance().removeAllMapLayers()
+
+
 def test_threshold_objects_never_replace_a_geopackage_of_other_layers(hsad_plugin, tmp_path,
                                                                        labelled):
     score, _ = labelled
