@@ -19,6 +19,7 @@ import numpy as np
 
 import makers as m
 from corpus import Case, Setup, detect, detect_in_qgis
+from support import dead_pid
 
 
 @dataclass
@@ -362,20 +363,12 @@ def _undecodable_listed(out: Path) -> list:
 
 
 # -- other batches' locks and temporary files -----------------------------------------------------
-def _dead_pid() -> int:
-    import subprocess
-    import sys
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
-
-
 def batch_lock_of_another_namespace(d):
     folder, out = _batch_in(d), d / "out"
     out.mkdir()
     from hsad.engine.batch.lock import lock_path
     from hsad.engine.processes import process_identity
-    pid = _dead_pid()  # not a process here; in the container that wrote the lock, its batch
+    pid = dead_pid()  # not a process here; in the container that wrote the lock, its batch
     owner = {**process_identity(pid), "pid_ns": "pid:[4026599999]", "started": "earlier"}
     Path(lock_path(str(out / "a_rx.tif"))).write_text(json.dumps(owner))
     partial = Path(_partial(out / "a_rx.tif", pid, "0badc0de"))
@@ -395,8 +388,8 @@ def _partial(target: Path, pid: int, namespace: str) -> str:
 def batch_leftover_of_unknown_namespace(d):
     folder, out = _batch_in(d), d / "out"
     out.mkdir()
-    Path(_partial(out / "a_rx.tif", _dead_pid(), "")).write_bytes(b"maybe another container's")
-    Path(_partial(out / "a_rx.tif", _dead_pid(), "0badc0de")).write_bytes(b"another container's")
+    Path(_partial(out / "a_rx.tif", dead_pid(), "")).write_bytes(b"maybe another container's")
+    Path(_partial(out / "a_rx.tif", dead_pid(), "0badc0de")).write_bytes(b"another container's")
     return Setup(batch(folder, out), "a.tif", allowed=_summaries(out) + _outputs(out, "a"))
 
 

@@ -251,3 +251,18 @@ def test_training_never_writes_into_its_data_nor_a_users_folder(tmp_path):
     save_weights({"w": np.zeros(3, np.float32)}, str(weights), {"config": {}})
     check_weights_folder(str(weights), [])  # hsad's own weights: retrained in place
     check_weights_folder(str(tmp_path / "new"), [])
+
+
+def test_a_summary_of_an_earlier_hsad_is_still_replaced_on_a_rerun(tmp_path):
+    """summary.csv gained a reason column: the header of hsad 0.2's summaries is still hsad's."""
+    from hsad.engine.batch import DONE, plan_batch, run_batch
+    from hsad.engine.batch.summary import EARLIER_CSV_COLUMNS
+    from hsad.engine.pipeline import DetectParameters
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    out.mkdir()
+    tif(root, "a.tif")
+    (out / "summary.csv").write_text(",".join(EARLIER_CSV_COLUMNS) + "\r\n")
+    summary = run_batch(plan_batch(root, out, "rx"), out, DetectParameters(method="rx"))
+    assert summary.records[0].status == DONE
+    assert (out / "summary.csv").read_text().splitlines()[0].endswith(",reason")
