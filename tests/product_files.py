@@ -8,8 +8,11 @@ quality layers beside them, named as DLR names them.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
+
+from support import write_cube
 
 EMIT_TIME = "001_20230215T081145_2304606_011"
 EMIT_RFL = f"EMIT_L2A_RFL_{EMIT_TIME}.nc"
@@ -131,3 +134,73 @@ def write_emit_mask(folder, flags: dict, sensor_shape: tuple, glt,
         f.attrs["geotransform"] = np.asarray(EMIT_GEOTRANSFORM, np.float64)
         f.attrs["spatial_ref"] = WGS84_WKT
     return path
+
+
+# EnMAP L2A (test_product_metadata.py, test_quality_layers.py)
+PRODUCT = "ENMAP01-____L2A-DT0000001867_20220724T104526Z_008_V010302_20230628T165614Z"
+# VNIR then SWIR: the two detectors overlap, so band order is not wavelength order.
+WAVELENGTHS = [420.0, 600.0, 800.0, 950.0, 910.0, 1200.0, 1650.0, 2200.0]
+GAINS = [1e-4, 1e-4, 2e-4, 2e-4, 1e-4, 1e-4, 3e-4, 1e-4]
+
+
+def write_enmap_product(folder, cube=None, wavelengths=WAVELENGTHS, gains=GAINS,
+                        offsets=None) -> str:
+    """A GDAL-written int16 SPECTRAL_IMAGE.TIF and the METADATA.XML EnMAP delivers with it."""
+    bands = len(wavelengths)
+    if cube is None:
+        rng = np.random.default_rng(0)
+        cube = rng.integers(100, 5000, size=(9, 7, bands)).astype(np.int16)
+    image = write_cube(Path(folder) / f"{PRODUCT}-SPECTRAL_IMAGE.TIF", cube, dtype="int16",
+                       nodata=-32768)
+    offsets = offsets or [0.0] * bands
+    entries = "".join(
+        f'<bandID number="{i + 1}"><wavelengthCenterOfBand>{w}</wavelengthCenterOfBand>'
+        f"<FWHMOfBand>8.5</FWHMOfBand><GainOfBand>{g}</GainOfBand>"
+        f"<OffsetOfBand>{o}</OffsetOfBand></bandID>"
+        for i, (w, g, o) in enumerate(zip(wavelengths, gains, offsets)))
+    (Path(folder) / f"{PRODUCT}-METADATA.XML").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><level_X><base><format>GeoTIFF</format></base>'
+        f"<specific><bandCharacterisation>{entries}</bandCharacterisation></specific></level_X>")
+    return image
+
+
+
+# PRISMA L2D (test_prisma.py, test_quality_layers.py)
+NAME = "PRS_L2D_STD_20200101000000_20200101000004_0001.he5"
+VNIR_CW = [980.0, 900.0, 0.0, 700.0, 550.0, 410.0]  # descending, one unused slot
+SWIR_CW = [2450.0, 2000.0, 1500.0, 0.0, 1000.0, 940.0]
+SCALES = {"Vnir": (0.0, 0.8), "Swir": (0.01, 0.6)}
+
+
+def write_prisma(path, rows=12, cols=10, geocoded=True, parts=("VNIR", "SWIR")):
+    """An HDF-EOS5 file laid out as PRISMA L2D delivers it; returns the raw cubes."""
+    import h5py
+    rng = np.random.default_rng(0)
+    raw = {part: rng.integers(1, 60000, size=(rows, 6, cols)).astype(np.uint16)
+           for part in ("VNIR", "SWIR")}
+    for cube in raw.values():
+        cube[0, :, 0] = 0  # outside the acquisition
+    with h5py.File(path, "w") as f:
+        fields = f.create_group("HDFEOS/SWATHS/PRS_L2D_HCO/Data Fields")
+        for part in parts:
+            fields.create_dataset(f"{part}_Cube", data=raw[part], chunks=(4, 6, cols),
+                                  compression="gzip")
+        f.create_dataset("HDFEOS/SWATHS/PRS_L2D_HCO/Geolocation Fields/Latitude",
+                         data=np.zeros((rows, cols), np.float32))
+        attrs = f.attrs
+        attrs["List_Cw_Vnir"] = np.array(VNIR_CW, np.float32)
+        attrs["List_Cw_Swir"] = np.array(SWIR_CW, np.float32)
+        attrs["List_Fwhm_Vnir"] = np.full(6, 10.5, np.float32)
+        attrs["List_Fwhm_Swir"] = np.full(6, 12.25, np.float32)
+        for part, (low, high) in SCALES.items():
+            attrs[f"L2Scale{part}Min"] = np.float32(low)
+            attrs[f"L2Scale{part}Max"] = np.float32(high)
+        if geocoded:
+            attrs["Epsg_Code"] = np.int32(32632)
+            attrs["Product_ULcorner_easting"] = 500015.0
+            attrs["Product_ULcorner_northing"] = 4999985.0
+            attrs["Product_LRcorner_easting"] = 500015.0 + 30 * (cols - 1)
+            attrs["Product_LRcorner_northing"] = 4999985.0 - 30 * (rows - 1)
+    return raw
+
+
