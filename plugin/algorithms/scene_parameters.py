@@ -131,8 +131,9 @@ def scene_options(algorithm, parameters, context, feedback=None) -> SceneOptions
                                                             context)))
     quality = ()
     if algorithm.parameterAsBool(parameters, "QUALITY_MASKS", context):
-        quality = tuple(algorithm.parameterAsEnumStrings(parameters, "QUALITY_LAYERS", context)
-                        or DEFAULT_QUALITY)
+        chosen = [name for name in algorithm.parameterAsEnumStrings(
+            parameters, "QUALITY_LAYERS", context) if name]
+        quality = tuple(chosen) or DEFAULT_QUALITY
     wavelengths = algorithm.parameterAsFile(parameters, "WAVELENGTHS", context) \
         if _given(parameters.get("WAVELENGTHS")) else None
     return SceneOptions(area=area, area_crs=area_crs, exclude=tuple(exclude), quality=quality,
