@@ -25,7 +25,7 @@ help:
 	@echo "make test         run the whole test suite headless"
 	@echo "make compat       the Processing tests and the demo in Debian 13 (QGIS 3.40 LTR) and unstable (3.44) roots"
 	@echo "make demo         detect anomalies in a generated scene through qgis_process"
-	@echo "make demo-real    a real EnMAP mosaic scored whole, in an area, without its water (../shared)"
+	@echo "make demo-real    a real EnMAP mosaic: whole, an area, without its water (../shared)"
 	@echo "make bench        every benchmark in docs/benchmarks.md (about 20 minutes)"
 	@echo "make train        retrain the shipped detector weights (CPU, about 2 minutes)"
 	@echo "make screenshots  regenerate docs/img/ from the real QGIS desktop under Xvfb"

@@ -168,12 +168,20 @@ def area_table() -> list:
         rows.append({"name": f"--aoi extent, {window} x {window} pixels", "pixels": window ** 2,
                      "run": detect(path, "--aoi", ",".join(f"{v:.3f}" for v in extent)),
                      "crop": detect(crop)})
+    from osgeo import ogr, osr
     centre, radius = (x0 + side / 2 * dx, y0 + side / 2 * dy), 256 * dx
-    polygon = WORK / "area.geojson"
-    polygon.write_text(json.dumps({"type": "FeatureCollection", "features": [{
-        "type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[
-            [centre[0] + radius * np.cos(a), centre[1] + radius * np.sin(a)]
-            for a in np.linspace(0, 2 * np.pi, 65)]]}}]}))
+    polygon = WORK / "area.gpkg"
+    if not polygon.exists():
+        srs = osr.SpatialReference()
+        srs.ImportFromWkt(gdal.Open(str(path)).GetProjection())
+        source = ogr.GetDriverByName("GPKG").CreateDataSource(str(polygon))
+        layer = source.CreateLayer("area", srs, ogr.wkbPolygon)
+        ring = ",".join(f"{centre[0] + radius * np.cos(a)} {centre[1] + radius * np.sin(a)}"
+                        for a in np.linspace(0, 2 * np.pi, 65))
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POLYGON(({ring}))"))
+        layer.CreateFeature(feature)
+        feature = layer = source = None
     rows.append({"name": "--aoi polygon (a disc 512 pixels across)",
                  "pixels": int(np.pi * 256 ** 2), "run": detect(path, "--aoi", str(polygon))})
     mask = WORK / "mask.tif"

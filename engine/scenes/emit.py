@@ -40,10 +40,12 @@ _COMPANION = re.compile(r"^EMIT_(L2A_MASK|L2A_RFLUNCERT|L1B_OBS|L2B_MIN\w*)_.*\.
                         re.IGNORECASE)
 _CUBES = ("reflectance", "radiance")
 FILL = -9999.0
-# A window's sensor box is read in one piece up to this many times the window's pixels
-# (a swath crosses the map grid at an angle, so the box is larger than the window).
-BOX_FACTOR = 4
-BOX_MINIMUM = 65536
+# A window's sensor box is read in one piece up to this many times the window's pixels (a swath
+# crosses the map grid at an angle, so the box is larger than the window: about 1.4 times at
+# EMIT's usual angles); a larger box is split with the window, so a read never holds much more
+# than the window's own pixels, whatever the window's shape (a map row crossing a swath).
+BOX_FACTOR = 2
+BOX_MINIMUM = 16384
 # Flag names of the mask product (v001: Cloud flag, Cirrus flag, Water flag, Spacecraft Flag,
 # Dilated Cloud Flag, AOD550, H2O (g cm-2), Aggregate Flag), matched without case.
 MASK_FLAGS = {"cloud flag": "cloud", "cirrus flag": "cirrus", "water flag": "water",
@@ -174,10 +176,12 @@ class EmitScene(Scene):
         d, c = down[reached], cross[reached]
         box = (int(d.min()), int(d.max()) + 1, int(c.min()), int(c.max()) + 1)
         area = (box[1] - box[0]) * (box[3] - box[2])
-        if area > max(BOX_FACTOR * down.size, BOX_MINIMUM) and down.shape[0] > 1:
-            half = down.shape[0] // 2
-            self._gather(out[:half], array, bands, down[:half], cross[:half], fill, extra)
-            self._gather(out[half:], array, bands, down[half:], cross[half:], fill, extra)
+        if area > max(BOX_FACTOR * down.size, BOX_MINIMUM) and down.size > 1:
+            axis = 0 if down.shape[0] >= down.shape[1] else 1
+            half = down.shape[axis] // 2
+            for part in (slice(None, half), slice(half, None)):
+                index = (part, slice(None)) if axis == 0 else (slice(None), part)
+                self._gather(out[index], array, bands, down[index], cross[index], fill, extra)
             return
         raw = self._read_box(array, *box)[d - box[0], c - box[2]][:, bands]
         out[reached] = _marked(raw.astype(np.float32), raw, fill, extra)

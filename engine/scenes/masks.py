@@ -160,9 +160,11 @@ def open_exclusion(source: str, info) -> PixelMask:
     or a raster (non-zero = exclude)."""
     from .options import split_layer
     from .vectors import BurntPolygons, pixel_window, read_polygons
+    from .checks import check_regular_file
     path, _ = split_layer(source)
     if not os.path.exists(path):
         raise InputError(f"{path}: file not found (pixels to exclude)")
+    check_regular_file(path, " (pixels to exclude)")
     if _is_vector(path):
         polygons = read_polygons(source, info.crs_wkt, "pixels to exclude")
         try:

@@ -68,9 +68,11 @@ def extent_polygon(extent: tuple, crs: str, scene_wkt: str, what: str):
 def read_polygons(source: str, scene_wkt: str, what: str) -> list:
     """The polygons of a vector layer, in the scene's CRS (a layer without a CRS is taken to be
     in the scene's CRS)."""
+    from .checks import check_regular_file
     path, layer_name = split_layer(source)
     if not os.path.exists(path):
         raise InputError(f"{path}: file not found ({what})")
+    check_regular_file(path, f" ({what})")
     g = gdal()
     try:
         ds = g.OpenEx(path, g.OF_VECTOR | g.OF_READONLY)
@@ -100,7 +102,9 @@ def read_polygons(source: str, scene_wkt: str, what: str) -> list:
         if geometry.GetDimension() != 2:
             continue
         if moving is not None and geometry.Transform(moving) != 0:
-            raise InputError(f"{path}: a polygon cannot be moved into the scene's CRS ({what})")
+            raise InputError(f"{path}: a polygon cannot be moved from the layer's CRS "
+                             f"({layer_srs.GetName()}) into the scene's; are its coordinates "
+                             f"in that CRS? ({what})")
         polygons.append(geometry)
     if not polygons:
         raise InputError(f"{path}: the layer holds no polygons ({what})")

@@ -29,8 +29,10 @@ MAX_BYTES = 4 << 20  # a band table, not a data file
 
 def read_wavelength_file(path: str, band_count: int) -> SpectralInfo:
     """The wavelengths (and FWHM, good bands) a file gives, checked against the band count."""
-    if not os.path.isfile(path):
+    from .checks import check_regular_file
+    if not os.path.exists(path):
         raise InputError(f"{path}: file not found (wavelengths)")
+    check_regular_file(path, " (wavelengths)")
     lower = path.lower()
     if lower.endswith(".hdr"):
         return _from_envi_header(path, band_count)

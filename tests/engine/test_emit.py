@@ -135,6 +135,7 @@ def test_a_radiance_granule_reads_the_same_way(tmp_path):
 
 def test_a_window_reads_only_the_sensor_pixels_it_needs(tmp_path, monkeypatch):
     path, _, glt = granule(tmp_path)
+    (tmp_path / "again").mkdir()
     boxes = []
     real = EmitScene._read_box
 
@@ -146,7 +147,13 @@ def test_a_window_reads_only_the_sensor_pixels_it_needs(tmp_path, monkeypatch):
     monkeypatch.setattr(emit, "BOX_MINIMUM", 1)
     with EmitScene(path) as scene:
         scene.read_raw(10, 10, 8, 8)
-    assert boxes and max(boxes) <= emit.BOX_FACTOR * 64 and sum(boxes) < SENSOR[0] * SENSOR[1] / 4
+        assert boxes and max(boxes) <= emit.BOX_FACTOR * 64
+        assert sum(boxes) < SENSOR[0] * SENSOR[1] / 4
+        boxes.clear()
+        row = scene.read_raw(ORTHO[0] // 2, 0, 1, ORTHO[1])  # one map row across the swath
+        assert max(boxes) <= emit.BOX_FACTOR * ORTHO[1]
+    expected = expected_ortho(*granule(tmp_path / "again")[1:])[ORTHO[0] // 2]
+    np.testing.assert_array_equal(row[0][~np.isnan(row[0])], expected[~np.isnan(expected)])
 
 
 def test_the_mask_granule_excludes_the_flagged_pixels(tmp_path):
@@ -222,3 +229,20 @@ def test_companion_granules_are_not_scenes(tmp_path):
         open_scene(mask)
     from hsad.engine.batch.discovery import find_scenes
     assert find_scenes(str(tmp_path)) == [path]
+
+
+def test_a_folder_of_granules_in_hsad_batch(tmp_path):
+    folder = tmp_path / "emit"
+    folder.mkdir()
+    path, _, glt = granule(folder)
+    cloud = np.zeros(SENSOR, bool)
+    cloud[20:26, 10:20] = True
+    write_emit_mask(folder, {"Cloud flag": cloud}, SENSOR, glt)
+    done = run_hsad(["batch", folder, "-o", tmp_path / "scores", "--method", "rx",
+                     "--quality-masks", "--json", "-", "-q"])
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert [r["scene"] for r in summary["scenes"]] == [EMIT_RFL]  # the mask is no scene
+    reached = glt[0] != 0
+    on_cloud = reached & cloud[np.abs(glt[1]) - 1, np.abs(glt[0]) - 1]
+    assert summary["scenes"][0]["statistics"]["valid_pixels"] == (reached & ~on_cloud).sum()

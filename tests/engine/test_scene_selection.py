@@ -13,7 +13,7 @@ from hsad.engine.errors import InputError
 from hsad.engine.pipeline import DetectParameters, detect_scene
 from hsad.engine.scenes.options import SceneOptions, parse_area, parse_quality
 from hsad.engine.scenes.raster import open_scene
-from support import run_hsad, scene_with_targets, utm_wkt, write_cube
+from support import run_hsad, scene_with_targets, write_cube
 
 gdal.UseExceptions()
 GT = (500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0)
@@ -87,6 +87,12 @@ def test_masked_pixels_score_as_nodata_pixels(tmp_path, cube, method):
     record = json.loads(metadata["HSAD_AREA"])
     assert record["excluded_pixels"] == int((mask != 0).sum())
     assert record["excluded"][0]["files"] == [mask_path]
+    if method == "rx":  # the threshold's promise counts only the pixels that were scored
+        from hsad.engine.threshold import ThresholdRule, threshold_score_raster
+        found = threshold_score_raster(str(tmp_path / "masked.tif"), str(tmp_path / "m.tif"),
+                                       None, ThresholdRule("far", false_alarm_rate=0.01))
+        assert found.valid_pixels == cube.shape[0] * cube.shape[1] - int((mask != 0).sum())
+        assert found.mask_pixels <= 0.01 * found.valid_pixels + 1
 
 
 def polygon_layer(path, polygons, epsg=32633):

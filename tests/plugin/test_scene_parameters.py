@@ -105,3 +105,19 @@ def test_a_product_sub_dataset_names_its_file():
         "/data/EMIT_L2A_RFL_001_x.nc"
     assert product_file('HDF5:"/d/PRS_L2D.he5"://HDFEOS/SWATHS/x') == "/d/PRS_L2D.he5"
     assert product_file("/d/scene.tif") == "/d/scene.tif"
+
+
+def test_a_folder_with_an_area_of_interest(hsad_plugin, tmp_path, cube_and_truth):
+    import processing
+    folder = tmp_path / "scenes"
+    folder.mkdir()
+    for name in ("a", "b"):
+        write_cube(folder / f"{name}.tif", cube_and_truth[0])
+    x0, y0 = GT[0] + 60.0, GT[3] - 660.0  # columns 2-21, rows 2-21
+    results = processing.run("hsad:detectfolder", {
+        "INPUT": str(folder), "METHOD": "rx", "AREA": f"{x0},{x0 + 600},{y0},{y0 + 600}",
+        "LOAD_LAYERS": False, "OUTPUT": str(tmp_path / "out")})
+    assert results["DONE"] == 2
+    for name in ("a", "b"):
+        valid, gt = valid_of(tmp_path / "out" / f"{name}_rx.tif")
+        assert valid.shape == (20, 20) and gt[0] == x0
