@@ -25,9 +25,9 @@ import numpy as np
 
 from ..errors import InputError
 from .masks import RasterMask
+from .quality import product_sibling
 from .spectral import normalise_wavelengths, parse_number_list
 
-_IMAGE = re.compile(r"^(?P<product>DESIS-HSI-.+)-SPECTRAL_IMAGE\.(?:tiff?)$", re.IGNORECASE)
 QUALITY_BANDS = {"cloudshadow": (1,), "snow": (3,), "haze": (4, 5), "cloud": (6, 7),
                  "water": (8,)}
 
@@ -89,22 +89,10 @@ def _header_bbl(raster_path: str, band_count: int) -> Optional[list]:
     return values
 
 
-def quality_file(raster_path: str) -> Optional[str]:
-    folder, name = os.path.split(raster_path)
-    found = _IMAGE.match(name)
-    if not found:
-        return None
-    for ext in ("tif", "TIF", "tiff"):
-        candidate = os.path.join(folder, f"{found.group('product')}-QL_QUALITY-2.{ext}")
-        if os.path.isfile(candidate):
-            return candidate
-    return None
-
-
 def quality_layers(scene) -> dict:
     """{name: (label, factory)} of the flags of the DESIS L2A quality raster beside the cube."""
     info = scene.info
-    path = quality_file(info.path)
+    path = product_sibling(info.path, "QL_QUALITY-2") if is_desis_name(info.path) else None
     if path is None:
         return {}
     out = {}

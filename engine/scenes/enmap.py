@@ -7,30 +7,12 @@ delivery adds ``_COG`` before the extension.
 """
 from __future__ import annotations
 
-import os
-import re
-
 from .masks import RasterMask
+from .quality import product_sibling
 
-_IMAGE = re.compile(r"^(?P<product>.+)-SPECTRAL_IMAGE(?P<cog>_COG)?\.(?P<ext>tiff?)$",
-                    re.IGNORECASE)
 LAYERS = {"cloud": "QL_QUALITY_CLOUD", "cloudshadow": "QL_QUALITY_CLOUDSHADOW",
           "haze": "QL_QUALITY_HAZE", "snow": "QL_QUALITY_SNOW", "cirrus": "QL_QUALITY_CIRRUS"}
 CLASSES, WATER_CLASS = "QL_QUALITY_CLASSES", 2
-
-
-def quality_file(raster_path: str, layer: str):
-    """The product's ``-<layer>.TIF`` (or its _COG spelling) beside the cube, if present."""
-    folder, name = os.path.split(raster_path)
-    found = _IMAGE.match(name)
-    if not found:
-        return None
-    for suffix in ("", "_COG"):
-        for ext in ("TIF", "tif", "TIFF", "tiff"):
-            candidate = os.path.join(folder, f"{found.group('product')}-{layer}{suffix}.{ext}")
-            if os.path.isfile(candidate):
-                return candidate
-    return None
 
 
 def quality_layers(scene) -> dict:
@@ -38,12 +20,12 @@ def quality_layers(scene) -> dict:
     info = scene.info
     out = {}
     for name, layer in LAYERS.items():
-        path = quality_file(info.path, layer)
+        path = product_sibling(info.path, layer)
         if path:
             label = f"{name} ({layer})"
             out[name] = (label, lambda path=path, label=label: RasterMask(
                 path, info, label, resample=False))
-    classes = quality_file(info.path, CLASSES)
+    classes = product_sibling(info.path, CLASSES)
     if classes:
         label = f"water ({CLASSES} = {WATER_CLASS})"
         out["water"] = (label, lambda: RasterMask(classes, info, label,

@@ -117,7 +117,7 @@ def parse_area(text: str):
         try:
             return check_extent(float(p) for p in parts)
         except (ValueError, HsadError) as exc:
-            if all(_is_number(p) for p in parts):
+            if all(is_number(p) for p in parts):
                 raise HsadError(str(exc)) from None
     return text
 
@@ -148,7 +148,7 @@ def split_layer(source: str) -> tuple:
     return path, layer
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
     try:
         float(text)
     except ValueError:

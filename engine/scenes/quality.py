@@ -7,6 +7,8 @@ Each product module says which layers its product has (``quality_layers(scene)``
 from __future__ import annotations
 
 import os
+import re
+from typing import Optional
 
 from ..errors import InputError
 from .scene import Scene
@@ -51,3 +53,21 @@ def quality_masks(scene: Scene, names: tuple) -> tuple:
             mask.close()
         raise
     return masks, tuple(n for n in names if n not in available)
+
+
+_CUBE = re.compile(r"^(?P<product>.+)-SPECTRAL_IMAGE(?:_COG)?\.tiff?$", re.IGNORECASE)
+
+
+def product_sibling(raster_path: str, layer: str) -> Optional[str]:
+    """``<product>-<layer>.TIF`` beside a ``<product>-SPECTRAL_IMAGE.TIF`` cube (any case of the
+    extension, or DLR's cloud-optimised ``_COG`` spelling), if it is there."""
+    folder, name = os.path.split(raster_path)
+    found = _CUBE.match(name)
+    if not found:
+        return None
+    for suffix in ("", "_COG"):
+        for ext in ("TIF", "tif", "TIFF", "tiff"):
+            candidate = os.path.join(folder, f"{found.group('product')}-{layer}{suffix}.{ext}")
+            if os.path.isfile(candidate):
+                return candidate
+    return None

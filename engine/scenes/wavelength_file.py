@@ -17,6 +17,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import InputError
+from .options import is_number
 from .spectral import SpectralInfo, normalise_wavelengths, parse_number_list
 
 TEXT_EXTENSIONS = (".csv", ".txt", ".tsv", ".dat", ".wvl", ".wl")
@@ -111,7 +112,7 @@ def _from_table(path: str, band_count: int) -> SpectralInfo:
     rows = [next(csv.reader([ln], delimiter=dialect)) if dialect else ln.split() for ln in lines]
     rows = [[cell.strip() for cell in row if cell.strip() != ""] for row in rows]
     header = None
-    if rows and not all(_is_number(c) for c in rows[0]):
+    if rows and not all(is_number(c) for c in rows[0]):
         header, rows = [c.lower() for c in rows[0]], rows[1:]
     try:
         table = [[float(c) for c in row] for row in rows]
@@ -171,11 +172,3 @@ def _check_count(path: str, found: int, band_count: int) -> None:
     if found != band_count:
         raise InputError(f"{path}: gives {found} wavelengths but the scene has {band_count} "
                          "bands")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
