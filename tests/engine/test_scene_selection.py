@@ -244,3 +244,22 @@ def test_the_command_line_and_batch_take_the_area_and_masks(tmp_path, cube):
     assert [r["status"] for r in json.loads(again.stdout)["scenes"]] == ["skipped"] * 2
     other = run_hsad(args[:-3] + ["-q"])  # without the mask: the outputs are not those
     assert other.returncode == 1 and "other settings" in other.stderr
+
+
+def test_an_area_reads_nothing_outside_its_window(tmp_path, cube, monkeypatch):
+    from hsad.engine.scenes.raster import GdalScene
+    src = write_cube(tmp_path / "scene.tif", cube)
+    reads = []
+    real = GdalScene._read
+
+    def recording(self, row, col, rows, cols, out=None):
+        reads.append((row, col, rows, cols))
+        return real(self, row, col, rows, cols, out)
+
+    monkeypatch.setattr(GdalScene, "_read", recording)
+    window = (20, 12, 16, 10)
+    detect(src, tmp_path / "area.tif", "lrx", SceneOptions(area=pixel_extent(*window)))
+    assert reads
+    for row, col, rows, cols in reads:
+        assert window[0] <= row and row + rows <= window[0] + window[2]
+        assert window[1] <= col and col + cols <= window[1] + window[3]
