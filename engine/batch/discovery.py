@@ -25,12 +25,15 @@ SIDE_CAR_SUFFIXES = (".hdr", ".aux.xml", ".aux", ".qml", ".ovr", ".msk", ".prj",
                      ".log", ".pdf", ".html", ".partial")
 # Extensions of raster files: a file with one is a scene even when GDAL cannot identify it (a
 # damaged file is then reported as failed, not silently left out).
-RASTER_SUFFIXES = (".tif", ".tiff", ".he5", ".jp2", ".vrt")
+RASTER_SUFFIXES = (".tif", ".tiff", ".he5", ".jp2", ".vrt", ".nc")
 # ENVI data files: scenes when an ENVI header lies beside them, whether GDAL reads them or not.
 ENVI_SUFFIXES = ("", ".img", ".bsq", ".bil", ".bip", ".dat", ".envi", ".raw")
 # Quick-look pictures GDAL reads but that are not cubes (left out unless a pattern asks for them).
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp")
 MATLAB_SUFFIXES = (".mat",)
+# EMIT granules that accompany a reflectance or radiance cube and are not cubes themselves.
+EMIT_COMPANION = re.compile(r"^EMIT_(L2A_MASK|L2A_RFLUNCERT|L1B_OBS|L2B_\w+?)_.*\.nc$",
+                            re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -199,11 +202,12 @@ def _looks_like_scene(path: str) -> bool:
         return False
 
 
-# The quality and quick-look layers an EnMAP product delivers beside its cube
-# (``<product>-QL_PIXELMASK.TIF``, ``-QL_QUALITY_CLOUD.TIF``, ``-QL_VNIR.TIF``, ...): by name only,
-# so a user's renamed or clipped cube (``<product>-SPECTRAL_IMAGE_clip.TIF``) stays a scene.
-_PRODUCT_LAYER = re.compile(r"^(?P<product>.+)-(?P<layer>QL_(?:PIXELMASK|VNIR|SWIR|"
-                            r"QUALITY_[A-Z]+)(?:_VNIR|_SWIR)?)$", re.IGNORECASE)
+# The quality and quick-look layers a product delivers beside its cube (EnMAP
+# ``<product>-QL_PIXELMASK.TIF``, ``-QL_QUALITY_CLOUD.TIF``, ``-QL_VNIR.TIF``; DESIS
+# ``-QL_QUALITY-2.tif``), by the products' own ``QL_`` naming: a user's renamed or clipped cube
+# (``<product>-SPECTRAL_IMAGE_clip.TIF``) stays a scene.
+_PRODUCT_LAYER = re.compile(r"^(?P<product>.+)-QL_[A-Z0-9_]+(?:-\d+)?$", re.IGNORECASE)
+_PRODUCT_CUBES = ("-SPECTRAL_IMAGE", "-SPECTRAL_IMAGE_COG")
 # Extensions of the rasters hsad writes (score rasters, masks): only these can carry its metadata.
 HSAD_OUTPUT_SUFFIXES = (".tif", ".tiff", ".img", ".bsq", ".dat", ".envi")
 
@@ -215,7 +219,7 @@ def _not_a_scene(path: str, product_layers: bool = True) -> str:
         return ""
     product = _product_of_layer(path) if product_layers else ""
     if product:
-        return f"a quality layer of the product {product} beside it, not a scene"
+        return product
     if path.lower().endswith(HSAD_OUTPUT_SUFFIXES):
         from ..outputs.ownership import hsad_raster
         try:
@@ -229,13 +233,21 @@ def _not_a_scene(path: str, product_layers: bool = True) -> str:
 
 
 def _product_of_layer(path: str) -> str:
-    """The product an EnMAP quality or quick-look layer (``<product>-QL_*.TIF``) belongs to,
-    when that product's cube (``<product>-SPECTRAL_IMAGE.TIF``) lies beside it; else ''."""
+    """Why ``path`` is a layer of a product beside it and not a cube ('' when it is not): an
+    EnMAP or DESIS quality or quick-look layer (``<product>-QL_*``) beside its cube
+    (``<product>-SPECTRAL_IMAGE.TIF``, EnMAP's cloud-optimised ``-SPECTRAL_IMAGE_COG.TIF``), or
+    an EMIT granule that accompanies a reflectance or radiance cube (mask, uncertainty,
+    observation geometry)."""
     folder, name = os.path.split(path)
+    if EMIT_COMPANION.match(name):
+        return "a companion granule of an EMIT product, not a cube"
     stem, ext = os.path.splitext(name)
     match = _PRODUCT_LAYER.match(stem)
     if not match:
         return ""
     product = match.group("product")
-    cube = os.path.join(folder, f"{product}-SPECTRAL_IMAGE{ext}")
-    return product if os.path.isfile(cube) else ""
+    for cube in _PRODUCT_CUBES:
+        if any(os.path.isfile(os.path.join(folder, f"{product}{cube}{e}"))
+               for e in (ext, ext.upper(), ext.lower())):
+            return f"a quality layer of the product {product} beside it, not a scene"
+    return ""

@@ -26,7 +26,7 @@ from ..provenance import Provenance
 from ..scenes.checks import check_regular_file, file_kind
 
 # What changes the scores (tile size and device do not, by design).
-RESULT_SETTINGS = ("method", "bands", "drop_bad_bands", "nodata", "options")
+RESULT_SETTINGS = ("method", "bands", "drop_bad_bands", "nodata", "options", "scene")
 
 MISSING, COMPLETE, BROKEN = "missing", "complete", "broken"  # broken: ours, unfinished or damaged
 # other settings; not provably this scene's hsad scores (never replaced, even with overwrite)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from .common import (Messages, add_band_options, add_method_options, check_json,
+from .common import (Messages, add_band_options, add_method_options, add_scene_options,
+                     check_json,
                      detect_parameters, worker_count, write_json)
 
 EXAMPLES = """output names:
@@ -17,9 +18,10 @@ EXAMPLES = """output names:
 scenes:
   without --pattern, every file GDAL reads as a raster (except pictures: .png, .jpg, ...) and
   every .mat file; with --pattern, every file whose name matches. Headers (.hdr), .aux.xml, .qml,
-  hidden files, the quality layers of an EnMAP product (<product>-QL_*.TIF beside its
-  <product>-SPECTRAL_IMAGE.TIF) and rasters hsad wrote (by their HSAD_* metadata) are never
-  scenes; the summary lists each raster passed over with the reason.
+  hidden files, the quality layers of an EnMAP or DESIS product (<product>-QL_* beside its
+  <product>-SPECTRAL_IMAGE.TIF), EMIT's mask, uncertainty and observation granules and rasters
+  hsad wrote (by their HSAD_* metadata) are never scenes; the summary lists each raster passed
+  over with the reason.
 
 what is replaced:
   only what hsad provably wrote: its own score rasters (by their HSAD_* metadata), its own .qml
@@ -56,6 +58,7 @@ def add_parser(sub, common) -> None:
     p.add_argument("--recursive", action="store_true", help="also look in subfolders")
     add_method_options(p)
     add_band_options(p)
+    add_scene_options(p)
     p.add_argument("--overwrite", action="store_true",
                    help="score every scene again, replacing existing outputs")
     p.add_argument("--no-style", action="store_true", help="do not write .qml style side-cars")
