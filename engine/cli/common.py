@@ -243,19 +243,35 @@ class Messages:
 
 def check_json(target: Optional[str], inputs: Sequence[str] = (),
                overwrite: bool = False) -> None:
-    """Refuse a --json target that would replace an input or an existing file, before any work."""
-    if target and target != "-":
-        from ..outputs.staging import check_target
-        check_target(target, list(inputs), overwrite)
+    """Refuse a --json target that would replace an input or an existing file, before any work
+    ('-', /dev/stdout and other streams are written in place: see engine/outputs/streams.py)."""
+    if not target:
+        return
+    from ..outputs.streams import check_stream, stream_of
+    fd = stream_of(target)
+    if fd is not None:
+        check_stream(target, fd)
+        return
+    from ..outputs.staging import check_target
+    check_target(target, list(inputs), overwrite)
+
+
+def json_to_stdout(target: Optional[str]) -> bool:
+    """Whether --json sends the JSON to standard output ('-', /dev/stdout): the text report is
+    then left out, so the output stays JSON."""
+    from ..outputs.streams import stream_of
+    return stream_of(target) == 1
 
 
 def write_json(payload, target: Optional[str], inputs: Sequence[str] = (),
                overwrite: bool = False) -> None:
-    """Write JSON to a file (by the staging rule), or to stdout for '-'."""
+    """Write JSON to a file (by the staging rule), or in place to a stream ('-' = stdout)."""
     if not target:
         return
-    if target == "-":
-        print(json.dumps(payload, indent=2, default=_plain))
+    from ..outputs.streams import stream_of, write_stream
+    fd = stream_of(target)
+    if fd is not None:
+        write_stream(target, fd, json.dumps(payload, indent=2, default=_plain) + "\n")
         return
     from ..outputs.staging import write_json as write
     write(target, payload, inputs, overwrite, default=_plain)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_scene_options, check_json, scene_options, write_json
+from .common import add_scene_options, check_json, json_to_stdout, scene_options, write_json
 
 
 def add_parser(sub, common) -> None:
@@ -52,7 +52,7 @@ def run(args) -> int:
                  options=scene_options(args))
     if args.json:
         write_json(d, args.json, [args.scene], args.overwrite)
-        if args.json == "-":  # the JSON is the output; to a file, the text is printed too
+        if json_to_stdout(args.json):  # the JSON is the output; with a file, the text too
             return 0
     wl = d["wavelength_range_nm"]
     lines = [

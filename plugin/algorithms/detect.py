@@ -5,6 +5,7 @@ from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterRasterDe
 
 from ...engine.pipeline import detect_scene
 from ..layer_names import layer_name, method_description, scene_name, score_abstract
+from ..staged_outputs import check_raster_output
 from ..styling import style_on_load
 from .base import HsadAlgorithm
 from .method_parameters import (ADVANCED_HELP, add_method, add_method_options, add_run_settings,
@@ -62,6 +63,8 @@ class DetectAlgorithm(HsadAlgorithm):
                                    self.parameterAsInts(parameters, "BANDS", context),
                                    method=self.fixed_method)
         params.scene = scene_options(self, parameters, context, feedback)
+        # Processing's rule, before any work: never onto the scene, its mask, area or wavelengths
+        check_raster_output(output, [source] + params.scene.files())
         self.log_versions(feedback)
         feedback.pushInfo(f"method {method_description(params.method)}")
         feedback.pushInfo(f"scene {source}")

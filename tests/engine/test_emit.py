@@ -242,7 +242,10 @@ def test_a_folder_of_granules_in_hsad_batch(tmp_path):
                      "--quality-masks", "--json", "-", "-q"])
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
-    assert [r["scene"] for r in summary["scenes"]] == [EMIT_RFL]  # the mask is no scene
+    assert [r["scene"] for r in summary["scenes"] if r["status"] == "done"] == [EMIT_RFL]
+    mask = [r for r in summary["scenes"] if r["scene"] != EMIT_RFL]  # no scene, but listed
+    assert [(r["status"], r["reason"]) for r in mask] == \
+        [("skipped", "a companion granule of an EMIT product, not a cube")]
     reached = glt[0] != 0
     on_cloud = reached & cloud[np.abs(glt[1]) - 1, np.abs(glt[0]) - 1]
     assert summary["scenes"][0]["statistics"]["valid_pixels"] == (reached & ~on_cloud).sum()

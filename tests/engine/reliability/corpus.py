@@ -903,3 +903,6 @@ PROCESSING_SHARE = (
     "output-onto-fifo", "batch-output-is-input", "envi-truncated", "lrx-many-bands",
     "one-pixel", "constant-scene", "few-valid-pixels", "complex-values", "int64-beyond-float32",
     "wrong-byte-order", "bands-duplicate")
+
+import corpus_writing  # noqa: E402  the writing half (issue 22); it imports this module
+CASES += corpus_writing.CASES; PROCESSING_SHARE += corpus_writing.PROCESSING_SHARE  # noqa: E702
