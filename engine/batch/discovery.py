@@ -162,8 +162,10 @@ def _is_score_raster(path: str) -> bool:
     """An hsad output (``<stem>_<method>.tif`` carrying HSAD_METHOD), e.g. when outputs sit
     beside their scenes."""
     from ..detectors import method_names
+    from ..methods.target import target_method_names
     stem, ext = os.path.splitext(os.path.basename(path))
-    if ext.lower() != OUTPUT_EXTENSION or not stem.endswith(tuple(f"_{m}" for m in method_names())):
+    methods = method_names() + target_method_names()
+    if ext.lower() != OUTPUT_EXTENSION or not stem.endswith(tuple(f"_{m}" for m in methods)):
         return False
     from ..provenance import read_provenance
     return read_provenance(path).made_by_hsad
