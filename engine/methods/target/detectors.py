@@ -135,9 +135,7 @@ class ACE(TargetDetector):
         self._rx = MahalanobisScorer(self.mean, self.covariance)
         weights = inverse_covariance(self.covariance) @ difference
         self._energy = float(difference @ weights)  # d' C^-1 d
-        if not self._energy > 0:
-            raise InputError("the target spectrum equals the scene's mean spectrum: it has "
-                             "nothing to detect")
+        _check_distinct(self._energy, len(target))
         self._weights = weights.astype(np.float32)
 
     def score_pixels(self, pixels: np.ndarray) -> np.ndarray:
@@ -158,9 +156,7 @@ class MatchedFilter(TargetDetector):
         difference = target - self.mean
         weights = inverse_covariance(self.covariance) @ difference
         energy = float(difference @ weights)
-        if not energy > 0:
-            raise InputError("the target spectrum equals the scene's mean spectrum: it has "
-                             "nothing to detect")
+        _check_distinct(energy, len(target))
         self._weights = (weights / energy).astype(np.float32)
 
     def score_pixels(self, pixels: np.ndarray) -> np.ndarray:
@@ -218,3 +214,14 @@ class SpectralAngle(TargetDetector):
         norms = np.sqrt(np.einsum("ij,ij->i", pixels, pixels, dtype=np.float64))
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.nan_to_num(along / norms, nan=0.0)
+
+
+# A target whose squared Mahalanobis distance to the scene mean is below this (per band) is the
+# mean itself (a background pixel scores about one per band): its direction is rounding noise.
+SAME_AS_MEAN = 1e-8
+
+
+def _check_distinct(energy: float, bands: int) -> None:
+    if not energy > SAME_AS_MEAN * bands:
+        raise InputError("the target spectrum equals the scene's mean spectrum: it has "
+                         "nothing to detect")

@@ -137,5 +137,9 @@ def _rasterise(shapes: Sequence, geotransform: tuple, row: int, col: int, rows: 
         feature.SetGeometry(shape)
         layer.CreateFeature(feature)
     options = ["ALL_TOUCHED=TRUE"] if all_touched else []
-    g.RasterizeLayer(raster, [1], layer, burn_values=[1], options=options)
+    g.PushErrorHandler("CPLQuietErrorHandler")  # "no spatial reference": both are the scene's
+    try:
+        g.RasterizeLayer(raster, [1], layer, burn_values=[1], options=options)
+    finally:
+        g.PopErrorHandler()
     return raster.GetRasterBand(1).ReadAsArray().astype(bool)
