@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_speed import make_cube, measure  # noqa: E402
+from bench_speed import make_cube  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "build" / "bench-target"
@@ -43,10 +43,25 @@ out.GetRasterBand(1).WriteArray(scores)
 out = None
 """
 REFERENCE = {"ace": "ace", "mf": "matched_filter"}
+# (wall seconds, CPU seconds: user + system) of a child process
+PROBE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+         "rc = subprocess.run(sys.argv[1:]).returncode; wall = time.perf_counter() - t; "
+         "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+         "print(wall, u.ru_utime + u.ru_stime, rc)")
+
+
+def measure(command: list) -> tuple:
+    """(wall seconds, CPU seconds) of one run of a command as a child process."""
+    import subprocess
+    out = subprocess.run([sys.executable, "-c", PROBE, *command], capture_output=True,
+                         text=True, check=True).stdout.split()
+    if out[2] != "0":
+        raise RuntimeError(f"{' '.join(command)} failed")
+    return float(out[0]), float(out[1])
 
 
 def speed_rows(repeat: int = REPEAT) -> list:
-    """{method, hsad: [s], spectral: [s], max_difference} per method (whole processes)."""
+    """{method, hsad: [(wall, cpu)], spectral: [(wall, cpu)], max_difference} per method."""
     WORK.mkdir(parents=True, exist_ok=True)
     scene = WORK / f"scene_{SIDE}x{SIDE}x{BANDS}.bil"
     if not scene.exists():
@@ -61,11 +76,10 @@ def speed_rows(repeat: int = REPEAT) -> list:
         times = {"hsad": [], "spectral": []}
         for _ in range(repeat):  # alternated, so a busy moment of the machine hits both
             times["hsad"].append(measure([hsad, "target", str(scene), "-o", str(ours), "--point",
-                                          point, "--method", method, "--overwrite", "-q"],
-                                         repeat=1)[0])
+                                          point, "--method", method, "--overwrite", "-q"]))
             times["spectral"].append(measure([sys.executable, "-c", "import sys; " + SPECTRAL,
                                               str(scene), str(theirs), reference, str(row),
-                                              str(col)], repeat=1)[0])
+                                              str(col)]))
         a, b = _band(ours), _band(theirs)
         result = {"method": method, "reference": f"spectral.{reference}", **times,
                   "max_difference": float(np.abs(a - b).max() / np.abs(b).max())}
@@ -86,15 +100,18 @@ def markdown(rows: list, machine: str, date: str, command: str, repeat: int = RE
              "pixels: `hsad target --point` on it (reads the file, fits the background, scores, "
              "writes a GeoTIFF and its style) against a Python process that reads the same file "
              "with GDAL, calls the Spectral Python package on that pixel's spectrum and writes "
-             f"its scores the same way. Whole processes, alternated, {repeat} runs each: "
-             "medians (and the range). *Largest difference*: between the two score rasters, "
-             "as a fraction of the largest score.", "",
-             "| method | hsad target | Spectral Python | speed-up | largest difference |",
-             "|---|---:|---:|---:|---:|"]
+             f"its scores the same way. Whole processes, alternated, {repeat} runs each: median "
+             "wall time (and the range), median CPU time (user + system, all threads). *Largest "
+             "difference*: between the two score rasters, as a fraction of the largest score.",
+             "", "| method | hsad target | Spectral Python | speed-up | hsad CPU | Spectral "
+             "Python CPU | largest difference |", "|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        ours, theirs = statistics.median(r["hsad"]), statistics.median(r["spectral"])
-        lines.append(f"| {r['method']} (against `{r['reference']}`) | {ours:.2f} s "
-                     f"({min(r['hsad']):.2f}-{max(r['hsad']):.2f}) | {theirs:.2f} s "
-                     f"({min(r['spectral']):.2f}-{max(r['spectral']):.2f}) | "
-                     f"{theirs / ours:.1f}x | {r['max_difference']:.1e} |")
+        ours, theirs = ([t[0] for t in r[k]] for k in ("hsad", "spectral"))
+        ours_cpu, theirs_cpu = (statistics.median(t[1] for t in r[k]) for k in ("hsad",
+                                                                                "spectral"))
+        lines.append(f"| {r['method']} (against `{r['reference']}`) | "
+                     f"{statistics.median(ours):.2f} s ({min(ours):.2f}-{max(ours):.2f}) | "
+                     f"{statistics.median(theirs):.2f} s ({min(theirs):.2f}-{max(theirs):.2f}) | "
+                     f"{statistics.median(theirs) / statistics.median(ours):.1f}x | "
+                     f"{ours_cpu:.2f} s | {theirs_cpu:.2f} s | {r['max_difference']:.1e} |")
     return lines
