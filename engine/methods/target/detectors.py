@@ -109,6 +109,14 @@ class TargetDetector(Detector):
         """(n,) float64 scores of (n, bands) pixels."""
         raise NotImplementedError
 
+    def whitened_direction(self, target: np.ndarray) -> tuple:
+        """(C^-1 d, d' C^-1 d) for d = t - mu; refused when the target is the scene mean."""
+        difference = target - self.mean
+        weights = inverse_covariance(self.covariance) @ difference
+        energy = float(difference @ weights)
+        _check_distinct(energy, len(target))
+        return weights, energy
+
     def centred(self, pixels: np.ndarray) -> np.ndarray:
         """float32 x - mu (the difference computed in float64: exact to float32's precision
         whatever the data's offset), in this thread's work array."""
@@ -131,11 +139,8 @@ class ACE(TargetDetector):
                "background, 0 to 1 (the Spectral Python package's ace)")
 
     def setup(self, target: np.ndarray) -> None:
-        difference = target - self.mean
         self._rx = MahalanobisScorer(self.mean, self.covariance)
-        weights = inverse_covariance(self.covariance) @ difference
-        self._energy = float(difference @ weights)  # d' C^-1 d
-        _check_distinct(self._energy, len(target))
+        weights, self._energy = self.whitened_direction(target)
         self._weights = weights.astype(np.float32)
 
     def score_pixels(self, pixels: np.ndarray) -> np.ndarray:
@@ -153,10 +158,7 @@ class MatchedFilter(TargetDetector):
                "scene mean (the Spectral Python package's matched_filter)")
 
     def setup(self, target: np.ndarray) -> None:
-        difference = target - self.mean
-        weights = inverse_covariance(self.covariance) @ difference
-        energy = float(difference @ weights)
-        _check_distinct(energy, len(target))
+        weights, energy = self.whitened_direction(target)
         self._weights = (weights / energy).astype(np.float32)
 
     def score_pixels(self, pixels: np.ndarray) -> np.ndarray:

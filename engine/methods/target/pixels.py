@@ -21,7 +21,7 @@ from ...gdal_env import gdal
 from ...scenes.scene import Scene, SceneInfo
 
 QGIS_PIXEL_GRID = (0.0, 1.0, 0.0, 0.0, 0.0, -1.0)  # how QGIS places a raster without georeference
-STRIP_PIXELS = 1 << 20  # pixels of the bounding window rasterised and read at once
+STRIP_VALUES = 1 << 24  # values (pixels x bands) of the bounding window read at once: 64 MB
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def pixel_strips(geometries: Geometries, scene: Scene) -> Iterator[tuple]:
     if window is None:
         raise InputError(f"{info.path}: {geometries.label} lie(s) outside the scene")
     row0, col0, rows, cols = window
-    step = max(1, STRIP_PIXELS // max(cols, 1))
+    step = max(1, STRIP_VALUES // max(cols * info.bands, 1))
     touched = False
     for attempt in (False, True):  # centres first; all touched pixels if no centre is inside
         for start in range(row0, row0 + rows, step):

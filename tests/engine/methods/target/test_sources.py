@@ -146,3 +146,23 @@ def test_sources_that_cannot_give_a_spectrum_say_why(tmp_path):
         VectorSource(path).check()
     with pytest.raises(InputError, match="unknown spectrum 'median'"):
         ObjectSource(objects, 1, "median").check()
+
+
+def test_a_polygon_as_large_as_the_scene_is_read_strip_by_strip(tmp_path, monkeypatch):
+    import hsad.engine.methods.target.pixels as pixels
+    path, cube = write_scene(tmp_path)
+    everything = "POLYGON ((499000 4101000, 502000 4101000, 502000 4098000, 499000 4098000, " \
+                 "499000 4101000))"
+    monkeypatch.setattr(pixels, "STRIP_VALUES", cube.shape[1] * cube.shape[2] * 5)  # 5 rows
+    read = []
+    original = pixels.Scene.read
+
+    def counting(scene, row, col, rows, cols, out=None):
+        read.append(rows)
+        return original(scene, row, col, rows, cols, out)
+
+    monkeypatch.setattr(pixels.Scene, "read", counting)
+    got = _resolve(GeometrySource(Geometries((everything,))), path)
+    assert max(read) == 5 and got.pixels == cube.shape[0] * cube.shape[1]
+    np.testing.assert_allclose(got.values, cube.reshape(-1, cube.shape[2]).mean(
+        axis=0, dtype=np.float64), rtol=1e-6)
