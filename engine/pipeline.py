@@ -119,8 +119,7 @@ def detect_scene(input_path: str, output_path: str, params: Optional[DetectParam
                                 progress=progress, log=log)
             notices = [undeclared_fill_notice(info, stats, params.nodata)]
             provenance.model_version = detector.model_version or ""
-            provenance.parameters = {**detector.parameters,  # some learn theirs during the run
-                                     "bands": [b + 1 for b in info.band_indices]}
+            provenance.parameters.update(detector.parameters)  # some resolve theirs in the run
             provenance.device = detector.device
             for key, value in provenance.metadata(final=True).items():
                 writer.set_metadata(key, value)

@@ -143,7 +143,7 @@ def run_scene(args, params) -> int:
                   f"pixels in {result.seconds:.1f} s, target {target.get('description', '?')}; "
                   f"99.9th percentile {s.percentiles.get('p99_9', float('nan')):.4g}, "
                   f"max {s.maximum:.4g}")
-    for notice in result.notices:
+    for notice in result.notices + ([target["note"]] if target.get("note") else []):
         messages.info(f"note: {notice}")
     write_json(result.as_dict(), args.json, inputs, args.overwrite)
     return 0

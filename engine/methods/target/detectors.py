@@ -55,6 +55,7 @@ class TargetDetector(Detector):
         self._nodata = nodata
         self._acc: Optional[GaussianAccumulator] = None
         self._bands: Optional[np.ndarray] = None
+        self._file_bands: Optional[list] = None  # 1-based file bands of a band subset
         self._buffer = Buffer()
         self.mean = self.covariance = None
         self.count = 0
@@ -82,6 +83,8 @@ class TargetDetector(Detector):
             if problem:
                 raise InputError(problem)
         self._bands = self.target.bands
+        if self._bands is not None:
+            self._file_bands = [int(info.band_indices[b]) + 1 for b in self._bands]
         if self._bands is not None and self.mean is not None:
             self.mean = self.mean[self._bands]
             self.covariance = self.covariance[np.ix_(self._bands, self._bands)]
@@ -127,6 +130,8 @@ class TargetDetector(Detector):
     @property
     def parameters(self) -> dict:
         out = {"target": self.target.as_dict() if self.target is not None else None}
+        if self._file_bands is not None:
+            out["target_bands"] = self._file_bands  # the file bands the target covers
         if self._source is not None:
             out["target_source"] = self._source.as_dict()
         return out

@@ -44,9 +44,9 @@ class TargetSpectrum:
             raise InputError(f"{path}: the target spectrum covers fewer than two bands")
 
     def as_dict(self) -> dict:
-        return {"description": self.description, "pixels": self.pixels,
-                "bands": None if self.bands is None else [int(b) + 1 for b in self.bands],
-                "values": [float(f"{v:.7g}") for v in self.values]}
+        out = {"description": self.description, "pixels": self.pixels,
+               "values": [float(f"{v:.7g}") for v in self.values]}
+        return {**out, "note": self.note} if self.note else out
 
 
 # A target whose median differs from the scene's median band mean by more than this factor is

@@ -117,3 +117,18 @@ def test_a_folder_of_scenes_with_one_library_resumes_like_a_batch(tmp_path):
     other = write_csv_library(tmp_path / "other.csv", nm, {"paint": material(nm)[::-1]})
     changed = run_hsad(args[:5] + [other, "--method", "cem"])
     assert changed.returncode == 1 and "other settings" in changed.stderr
+
+
+def test_a_library_covering_part_of_the_scene_uses_those_bands_and_says_so(tmp_path):
+    path, _ = write_scene(tmp_path)
+    nm = np.arange(400.0, 1001.0, 5.0)  # a VNIR spectrometer's library
+    library = write_csv_library(tmp_path / "vnir.csv", nm, {"paint": material(nm)})
+    out = tmp_path / "vnir.tif"
+    done = run_hsad(["target", path, "-o", out, "--library", library, "--method", "sam"])
+    assert done.returncode == 0, done.stderr
+    covered = [int(b) + 1 for b in np.flatnonzero(WAVELENGTHS <= 1000 + 55 / 2)]
+    assert f"note: {40 - len(covered)} of 40 scene bands lie outside the library's 400-1000 nm" \
+        in done.stderr
+    parameters = json.loads(_read(out)[3]["HSAD_PARAMETERS"])
+    assert parameters["target_bands"] == covered
+    assert len(parameters["target"]["values"]) == len(covered)
