@@ -61,8 +61,9 @@ class TargetAlgorithm(HsadAlgorithm):
         ("Spectral library", "A CSV file (a wavelength column, one column per spectrum, a "
          "header naming them; the unit in the wavelength column's name, e.g. 'wavelength (nm)') "
          "or an ENVI spectral library (.sli with its .hdr). The spectrum is resampled to the "
-         "scene's bands by wavelength (each band's response: its FWHM); scene bands outside the "
-         "library's range are left out."),
+         "scene's bands by wavelength (each band's response: its FWHM; a spectrum sampled at the "
+         "scene's own band centres is taken as it is); scene bands outside the library's range "
+         "are left out."),
         ("Spectrum name", "Which spectrum of the library (needed when it holds several)."),
         ("Spectrum of an object or polygons", "mean: the mean of the pixels they cover. peak: "
          "the covered pixel farthest from the scene background (Mahalanobis distance), the one "

@@ -106,3 +106,19 @@ def test_the_scene_mean_as_target_is_refused():
 def test_a_spectrum_of_the_wrong_length_is_refused():
     with pytest.raises(InputError, match="3 values for 40 bands"):
         score_cube(scene_cube(), create_target_detector("ace", TargetSpectrum([1.0, 2.0, 3.0])))
+
+
+def test_a_pixel_exported_to_a_library_finds_what_the_pixel_finds(tmp_path):
+    from hsad.engine.methods.target.parameters import TargetParameters
+    from hsad.engine.methods.target.sources import LibrarySource, point_source
+    from target_helpers import WAVELENGTHS, pixel_point, write_csv_library, write_scene
+    path, cube = write_scene(tmp_path)
+    csv = write_csv_library(tmp_path / "exported.csv", WAVELENGTHS,
+                            {"roof": cube[30, 8].astype(np.float64)})
+    x, y = (float(v) for v in pixel_point(30, 8)[7:-1].split())
+    maps = []
+    for source in (point_source(x, y), LibrarySource(csv, "roof")):
+        out = str(tmp_path / f"{len(maps)}.tif")
+        detect_scene(path, out, TargetParameters(method="ace", target=source))
+        maps.append(_read(out).data)
+    np.testing.assert_allclose(maps[1], maps[0], atol=1e-5)

@@ -66,3 +66,20 @@ def test_a_unit_off_by_a_thousand_is_named_as_the_likely_cause():
 def test_a_scene_without_wavelengths_cannot_take_a_library_spectrum():
     with pytest.raises(InputError, match="scene.bsq: the scene gives no wavelengths"):
         library_on_scene(_spectrum([400, 500], [1, 2]), _info(None, bands=30))
+
+
+def test_a_library_sampled_at_the_band_centres_is_taken_as_it_is():
+    """A spectrum exported from this sensor holds band values: averaging them again over each
+    band's response would blur them."""
+    scene_nm = np.linspace(420, 2400, 40)
+    values = np.sin(scene_nm / 50.0)
+    exported = _spectrum(np.concatenate([[380.0], scene_nm + 0.05, [2450.0]]),
+                         np.concatenate([[9.0], values, [9.0]]))
+    target = library_on_scene(exported, _info(scene_nm, np.full(40, 50.0)))
+    np.testing.assert_array_equal(target.values, values)
+    # a finer library that happens to have samples at the centres is averaged over the bands
+    fine_nm = np.arange(400.0, 2421.0, 1.0)
+    integer_centres = np.arange(420.0, 2401.0, 60.0)
+    fine = library_on_scene(_spectrum(fine_nm, np.sin(fine_nm / 5.0)),
+                            _info(integer_centres, np.full(integer_centres.size, 50.0)))
+    assert np.abs(fine.values - np.sin(integer_centres / 5.0)).max() > 0.5
