@@ -9,6 +9,7 @@ to the scene mean and covariance), the one least mixed with its surroundings.
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -26,7 +27,7 @@ SPECTRUM_CHOICES = ("mean", "peak")  # of the pixels a geometry covers
 Distances = Callable[[np.ndarray], np.ndarray]  # (n, bands) pixels -> (n,) distances
 
 
-class SpectrumSource:
+class SpectrumSource(ABC):
     """The interface of every source (frozen dataclasses below)."""
 
     spectrum: str = "mean"
@@ -39,15 +40,18 @@ class SpectrumSource:
     def check(self) -> None:
         """One-line errors for what can be known before the scene is read."""
 
+    @abstractmethod
     def resolve(self, info: SceneInfo, distances: Optional[Distances] = None,
                 nodata: Optional[float] = None) -> TargetSpectrum:
-        raise NotImplementedError
+        """The spectrum on the scene's bands (``distances``: the background's, for a peak)."""
 
+    @abstractmethod
     def describe(self) -> str:
-        raise NotImplementedError
+        """What the target is, in a few words (logs, the score band's description)."""
 
+    @abstractmethod
     def as_dict(self) -> dict:
-        raise NotImplementedError
+        """Plain JSON: what the output's provenance and a batch's settings check record."""
 
     def files(self) -> list:
         """Input files an output must never replace."""
