@@ -17,7 +17,7 @@ export XDG_RUNTIME_DIR := $(RUNTIME)/xdg-runtime
 export QGIS_PLUGINPATH := $(RUNTIME)/plugins
 export PATH            := $(VENV)/bin:$(PATH)
 
-.PHONY: setup apt venv link check test test-fast compat demo research bench bench-quality bench-speed bench-memory bench-threshold bench-lrx-loading bench-backends train \
+.PHONY: setup apt venv link check test test-fast compat demo research bench bench-quality bench-speed bench-memory bench-threshold bench-lrx-loading bench-backends bench-target train \
         screenshots package clean help
 
 help:
@@ -81,7 +81,7 @@ demo:
 demo-real:
 	$(PY) scripts/demo_real.py
 
-bench: bench-quality bench-speed bench-threshold bench-lrx-loading bench-backends
+bench: bench-quality bench-speed bench-threshold bench-lrx-loading bench-backends bench-target
 
 bench-quality:
 	$(PY) scripts/benchmarks.py quality
@@ -99,6 +99,9 @@ bench-lrx-loading:
 
 bench-backends:
 	$(PY) scripts/benchmarks.py backends
+
+bench-target:
+	$(PY) scripts/benchmarks.py target
 
 train:
 	$(VENV)/bin/hsad train

@@ -50,6 +50,10 @@ class DetectParameters:
     def detector(self) -> Detector:
         return create_detector(self.method, self.options, self.device)
 
+    def score_description(self) -> str:
+        """The score band's description in the output."""
+        return f"anomaly score ({self.method})"
+
     def request(self) -> dict:
         """What was asked, in plain JSON types: recorded with the output, compared by batches."""
         return {"method": self.method, "bands": list(self.bands) if self.bands else None,
@@ -112,13 +116,14 @@ def detect_scene(input_path: str, output_path: str, params: Optional[DetectParam
                                             "bands": [b + 1 for b in info.band_indices]},
                                 area=selection_record(scene, log))
         with ScoreWriter(output_path, info, inputs=list(inputs) + list(protect),
-                         overwrite=overwrite, description=f"anomaly score ({params.method})",
+                         overwrite=overwrite, description=params.score_description(),
                          metadata=provenance.metadata(), style=write_style) as writer:
             stats = score_scene(scene, detector, writer.write, tile_size=params.tile_size,
                                 progress=progress, log=log)
             notices = [undeclared_fill_notice(info, stats, params.nodata),
                        missing_wavelengths_notice(info)]
             provenance.model_version = detector.model_version or ""
+            provenance.parameters.update(detector.parameters)  # some resolve theirs in the run
             provenance.device = detector.device
             for key, value in provenance.metadata(final=True).items():
                 writer.set_metadata(key, value)

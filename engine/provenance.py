@@ -18,7 +18,8 @@ KEYS = {"HSAD_VERSION": "hsad_version", "HSAD_METHOD": "method", "HSAD_SOURCE": 
         "HSAD_MODEL_VERSION": "model_version", "HSAD_DEVICE": "device",
         "HSAD_REQUEST": "request", "HSAD_PARAMETERS": "parameters", "HSAD_RULE": "rule",
         "HSAD_AREA": "area"}
-FINAL_KEYS = ("HSAD_MODEL_VERSION", "HSAD_DEVICE")  # known only once the run has finished
+# known only once the run has finished (a target detector's spectrum is resolved during it)
+FINAL_KEYS = ("HSAD_MODEL_VERSION", "HSAD_DEVICE", "HSAD_PARAMETERS")
 SCORE_PREFIX = "HSAD_SCORE_"  # score statistics, written when the file is complete
 
 

