@@ -34,7 +34,8 @@ rc=0
 nice -n 10 timeout --foreground "$LIMIT" chroot "$DIR" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb \
     bash -euo pipefail -c '
-        cd /ci && git clone -q hsad.bundle hsad && cd hsad && git checkout -q --detach '"$REF"'
+        cd /ci && git -c init.defaultBranch=main -c advice.detachedHead=false clone -q hsad.bundle hsad
+        cd hsad && git -c advice.detachedHead=false checkout -q --detach '"$REF"'
         stage() {  # NAME CMD...: output to /ci/NAME.log and here, seconds to /ci/stages.tsv
             local t0=$SECONDS rc=0; echo "== $1" >&2
             "${@:2}" > >(tee "/ci/$1.log") 2>&1 || rc=$?
