@@ -37,7 +37,7 @@ QGIS4 = [
     "  `QtClass.Enum.Value` the plugin writes. `make setup` puts PyQt6 6.11 (Qt 6.11) in .venv",
     "  and `make test` runs the check in a separate process (`tests/plugin/test_qt6_names.py`,",
     "  which also plants a Qt 5-only name to show it fails), on Debian 12 and, in the fresh clone",
-    "  below, Debian 13 (the rows above run without PyQt6).",
+    "  above, Debian 13 (the `make compat` rows run without PyQt6).",
     "- QGIS enums: the plugin takes each by its `Qgis.*` name where the running QGIS has it",
     "  (`plugin/qgis_enums.py`; 3.40 and 3.44 above do), never by the deprecated class-scoped",
     "  alias (`tests/plugin/test_qgis_enums.py`).",
@@ -219,8 +219,18 @@ def clone_section(results: str, clones: list) -> list:
         return lines + ["(No results in build/compat: run `.ci/run`.)", ""]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(clone_row(os.path.join(results, c))) + " |" for c in clones]
-    return lines + ["", "Seconds are wall-clock on a shared 2-core machine; the logs are in",
-                    "`build/compat/<environment>-clone/`.", ""]
+    lines += ["", "Seconds are wall-clock on a shared 2-core machine; the logs are in",
+              "`build/compat/<environment>-clone/`. Tests that read the real scenes in `../shared`",
+              "skip where that folder is absent (as beside CI's clean clone). On Debian 13 pip ends",
+              "`make setup` with one conflict it did not cause: Debian's torch 2.6 declares",
+              "`sympy==1.13.1` and Debian ships sympy 1.13.3.", ""]
+    try:
+        ci = [line.strip() for line in open(os.path.join(results, "ci.txt")) if line.strip()]
+    except OSError:
+        ci = []
+    if ci:
+        lines += ["`.ci/run`'s last run here, stage by stage:", "", "```"] + ci + ["```", ""]
+    return lines
 
 
 def sort_key(name: str):
