@@ -30,6 +30,7 @@ help:
 	@echo "make test         run the whole test suite headless"
 	@echo "make compat       the Processing tests and the demo in Debian 13 (QGIS 3.40 LTR) and unstable (3.44) roots"
 	@echo "make demo         detect anomalies in a generated scene through qgis_process"
+	@echo "make demo-real    a real EnMAP mosaic: whole, an area, without its water (../shared)"
 	@echo "make bench        every benchmark in docs/benchmarks.md (about 20 minutes)"
 	@echo "make train        retrain the shipped detector weights (CPU, about 2 minutes)"
 	@echo "make screenshots  regenerate docs/img/ from the real QGIS desktop under Xvfb"
@@ -89,6 +90,10 @@ compat:
 
 demo:
 	$(PY) scripts/demo.py
+
+.PHONY: demo-real
+demo-real:
+	$(PY) scripts/demo_real.py
 
 bench: bench-quality bench-speed bench-threshold bench-lrx-loading bench-backends
 

@@ -102,8 +102,9 @@ def speed(args) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import bench_speed
     rows, lrx = bench_speed.scene_table(), bench_speed.lrx_table()
+    areas = bench_speed.area_table()
     body = bench_speed.markdown(rows, lrx, machine(), str(datetime.date.today()),
-                                "`make bench-speed` (the same as `make bench-memory`)")
+                                "`make bench-speed` (the same as `make bench-memory`)", areas)
     replace_section("speed", "## Speed and memory\n\n" + body)
     print(f"wrote {DOC}")
 

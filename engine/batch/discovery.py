@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Sequence
@@ -24,12 +25,15 @@ SIDE_CAR_SUFFIXES = (".hdr", ".aux.xml", ".aux", ".qml", ".ovr", ".msk", ".prj",
                      ".log", ".pdf", ".html", ".partial")
 # Extensions of raster files: a file with one is a scene even when GDAL cannot identify it (a
 # damaged file is then reported as failed, not silently left out).
-RASTER_SUFFIXES = (".tif", ".tiff", ".he5", ".jp2", ".vrt")
+RASTER_SUFFIXES = (".tif", ".tiff", ".he5", ".jp2", ".vrt", ".nc")
 # ENVI data files: scenes when an ENVI header lies beside them, whether GDAL reads them or not.
 ENVI_SUFFIXES = ("", ".img", ".bsq", ".bil", ".bip", ".dat", ".envi", ".raw")
 # Quick-look pictures GDAL reads but that are not cubes (left out unless a pattern asks for them).
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp")
 MATLAB_SUFFIXES = (".mat",)
+# EMIT granules that accompany a reflectance or radiance cube and are not cubes themselves.
+EMIT_COMPANION = re.compile(r"^EMIT_(L2A_MASK|L2A_RFLUNCERT|L1B_OBS|L2B_\w+?)_.*\.nc$",
+                            re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -145,17 +149,29 @@ def _looks_like_scene(path: str) -> bool:
 
 
 def _is_product_layer(path: str) -> bool:
-    """An EnMAP product's quality or quick-look raster (``<product>-QL_*.TIF``), not its cube.
+    """A product's quality or quick-look raster, or a companion granule, not its cube.
 
-    An EnMAP product folder holds the cube (``<product>-SPECTRAL_IMAGE.TIF``) beside several
-    single-band masks; only the cube is a scene.
+    An EnMAP or DESIS product folder holds the cube (``<product>-SPECTRAL_IMAGE.TIF``, EnMAP's
+    cloud-optimised ``-SPECTRAL_IMAGE_COG.TIF``) beside its masks (``<product>-QL_*``); an EMIT
+    folder holds the reflectance granule beside its mask, uncertainty and observation granules.
+    Only the cubes are scenes.
     """
     folder, name = os.path.split(path)
+    if EMIT_COMPANION.match(name):
+        return True
     stem, ext = os.path.splitext(name)
-    if "-" not in stem or stem.upper().endswith("-SPECTRAL_IMAGE"):
+    if "-" not in stem or re.search(r"-SPECTRAL_IMAGE(_COG)?$", stem, re.IGNORECASE):
         return False
-    product = stem.rsplit("-", 1)[0]
-    return os.path.exists(os.path.join(folder, f"{product}-SPECTRAL_IMAGE{ext}"))
+    cut = len(stem)
+    while True:
+        cut = stem.rfind("-", 0, cut)
+        if cut <= 0:
+            return False
+        product = stem[:cut]
+        for cube in ("-SPECTRAL_IMAGE", "-SPECTRAL_IMAGE_COG"):
+            if any(os.path.exists(os.path.join(folder, f"{product}{cube}{e}"))
+                   for e in (ext, ext.upper(), ext.lower())):
+                return True
 
 
 def _is_score_raster(path: str) -> bool:

@@ -20,7 +20,7 @@ from ..outputs.score_raster import ScoreSummary, valid_pixel_problem
 from ..provenance import Provenance
 
 # What changes the scores (tile size and device do not, by design).
-RESULT_SETTINGS = ("method", "bands", "drop_bad_bands", "nodata", "options")
+RESULT_SETTINGS = ("method", "bands", "drop_bad_bands", "nodata", "options", "scene")
 
 MISSING, COMPLETE, BROKEN = "missing", "complete", "broken"  # broken: ours, unfinished or damaged
 DIFFERENT, FOREIGN = "different", "foreign"  # other settings; not this scene's scores

@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from .common import (Messages, add_band_options, add_method_options, check_json,
+from .common import (Messages, add_band_options, add_method_options, add_scene_options,
+                     check_json,
                      detect_parameters, worker_count, write_json)
 
 EXAMPLES = """output names:
@@ -17,8 +18,9 @@ EXAMPLES = """output names:
 scenes:
   without --pattern, every file GDAL reads as a raster (except pictures: .png, .jpg, ...) and
   every .mat file; with --pattern, every file whose name matches. Headers (.hdr), .aux.xml, .qml,
-  hidden files, the quality layers of an EnMAP product (beside its -SPECTRAL_IMAGE.TIF) and
-  hsad's own outputs are never scenes.
+  hidden files, the quality layers of an EnMAP or DESIS product (beside its
+  -SPECTRAL_IMAGE.TIF), EMIT's mask, uncertainty and observation granules and hsad's own
+  outputs are never scenes.
 
 exit code: 0 every scene done or already complete, 1 a scene failed, 2 bad usage or input folder,
   130 interrupted (Ctrl-C or SIGTERM; the summary lists what was done).
@@ -50,6 +52,7 @@ def add_parser(sub, common) -> None:
     p.add_argument("--recursive", action="store_true", help="also look in subfolders")
     add_method_options(p)
     add_band_options(p)
+    add_scene_options(p)
     p.add_argument("--overwrite", action="store_true",
                    help="score every scene again, replacing existing outputs")
     p.add_argument("--no-style", action="store_true", help="do not write .qml style side-cars")

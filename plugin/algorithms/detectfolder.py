@@ -16,6 +16,7 @@ from .base import HsadAlgorithm
 from .detect import load_score_layer
 from .method_parameters import (ADVANCED_HELP, add_method, add_method_options, add_run_settings,
                                 detect_parameters, method_check, methods_help, option_help)
+from .scene_parameters import SCENE_HELP, add_scene_parameters, scene_options
 
 MAX_LAYERS_LOADED = 20  # more score layers than this would bury the map; the summary lists all
 
@@ -38,7 +39,7 @@ class DetectFolderAlgorithm(HsadAlgorithm):
          "raster. With a pattern, a matching file hsad cannot read is reported as failed."),
         ("Include subfolders", "Also search the subfolders; the output folder mirrors them."),
         methods_help(),
-    ) + ADVANCED_HELP + option_help() + (
+    ) + SCENE_HELP + ADVANCED_HELP + option_help() + (
         ("Recompute complete scores", "Score every scene again, replacing outputs that are "
          "already complete (by default they are kept and reported as skipped)."),
         ("Load score layers", f"Add the new score layers to the map, styled (at most "
@@ -58,6 +59,7 @@ class DetectFolderAlgorithm(HsadAlgorithm):
         self.add(QgsProcessingParameterBoolean("RECURSIVE", "Include subfolders", False),
                  help_text=h["Include subfolders"])
         add_method(self)
+        add_scene_parameters(self)
         add_run_settings(self)
         add_method_options(self)
         self.add(QgsProcessingParameterBoolean("OVERWRITE", "Recompute complete scores", False),
@@ -79,6 +81,7 @@ class DetectFolderAlgorithm(HsadAlgorithm):
         folder = self.parameterAsFile(parameters, "INPUT", context)
         output = self.parameterAsString(parameters, "OUTPUT", context)
         params = detect_parameters(self, parameters, context)
+        params.scene = scene_options(self, parameters, context, feedback)
         self.log_versions(feedback)
         jobs = plan_batch(folder, output, params.method,
                           self.parameterAsString(parameters, "PATTERN", context) or None,
