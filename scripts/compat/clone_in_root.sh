@@ -40,6 +40,8 @@ STAGES='
 [ -e "$DIR/$STAMP_NAME" ] || die "no complete root at $DIR: run scripts/compat/build_root.sh $SUITE"
 mount_root "$DIR"
 rm -rf "$DIR/ci" && mkdir -p "$DIR/ci"
+# the root's /tmp holds only what the last run left (pytest and QGIS: 2.6 GB after one make test)
+rm -rf --one-file-system "$DIR/tmp" && mkdir -m 1777 "$DIR/tmp"
 git -C "$REPO" bundle create -q "$DIR/ci/hsad.bundle" "$REFNAME" || die "cannot bundle $REFNAME (a branch, tag or HEAD)"
 if [ -d "$shared" ]; then
     mkdir -p "$DIR/ci/shared"
