@@ -71,10 +71,10 @@ def inspect_output(output: str, scene: str, params) -> ExistingOutput:
     """Classify the file at ``output`` for a run of ``params`` on ``scene``."""
     if not os.path.lexists(output):
         return ExistingOutput(MISSING)
-    from ..gdal_env import gdal
+    from ..gdal_env import gdal, gdal_path
     g = gdal()
     try:
-        ds = g.OpenEx(output, g.OF_RASTER | g.OF_READONLY)
+        ds = g.OpenEx(gdal_path(output), g.OF_RASTER | g.OF_READONLY)
         provenance = Provenance.from_metadata(ds.GetMetadata() or {})
         ds = None
     except RuntimeError as exc:

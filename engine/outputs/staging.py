@@ -246,10 +246,13 @@ class StagedFile:
 
 
 def write_text(path: str, text: str, inputs: Sequence[str] = (), overwrite: bool = False) -> str:
-    """Write a whole text file (JSON, CSV, QML, a log) by the one rule; returns its path."""
+    """Write a whole text file (JSON, CSV, QML, a log) by the one rule; returns its path.
+    The text is UTF-8; a file name in it that is not (its bytes held as surrogates) is written
+    with backslash escapes (``sc\\udce8ne.tif``) rather than failing the file."""
     with StagedFile(path, inputs, overwrite) as staged:
         try:
-            with open(staged.temp, "w", encoding="utf-8", newline="") as handle:
+            with open(staged.temp, "w", encoding="utf-8", errors="backslashreplace",
+                      newline="") as handle:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
