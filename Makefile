@@ -17,7 +17,7 @@ export XDG_RUNTIME_DIR := $(RUNTIME)/xdg-runtime
 export QGIS_PLUGINPATH := $(RUNTIME)/plugins
 export PATH            := $(VENV)/bin:$(PATH)
 
-.PHONY: setup apt venv link check test test-fast compat demo research bench bench-quality bench-speed bench-memory bench-threshold bench-lrx-loading bench-backends train \
+.PHONY: setup apt venv link check test test-fast compat demo research bench bench-quality bench-speed bench-memory bench-threshold bench-lrx-loading bench-backends bench-target train \
         screenshots package clean help
 
 help:
@@ -25,6 +25,7 @@ help:
 	@echo "make test         run the whole test suite headless"
 	@echo "make compat       the Processing tests and the demo in Debian 13 (QGIS 3.40 LTR) and unstable (3.44) roots"
 	@echo "make demo         detect anomalies in a generated scene through qgis_process"
+	@echo "make demo-real    a real EnMAP mosaic: whole, an area, without its water (../shared)"
 	@echo "make bench        every benchmark in docs/benchmarks.md (about 20 minutes)"
 	@echo "make train        retrain the shipped detector weights (CPU, about 2 minutes)"
 	@echo "make screenshots  regenerate docs/img/ from the real QGIS desktop under Xvfb"
@@ -76,7 +77,11 @@ compat:
 demo:
 	$(PY) scripts/demo.py
 
-bench: bench-quality bench-speed bench-threshold bench-lrx-loading bench-backends
+.PHONY: demo-real
+demo-real:
+	$(PY) scripts/demo_real.py
+
+bench: bench-quality bench-speed bench-threshold bench-lrx-loading bench-backends bench-target
 
 bench-quality:
 	$(PY) scripts/benchmarks.py quality
@@ -94,6 +99,9 @@ bench-lrx-loading:
 
 bench-backends:
 	$(PY) scripts/benchmarks.py backends
+
+bench-target:
+	$(PY) scripts/benchmarks.py target
 
 train:
 	$(VENV)/bin/hsad train

@@ -16,8 +16,10 @@ from .gdal_env import gdal
 # metadata key -> field; dict-valued fields are stored as JSON text
 KEYS = {"HSAD_VERSION": "hsad_version", "HSAD_METHOD": "method", "HSAD_SOURCE": "source",
         "HSAD_MODEL_VERSION": "model_version", "HSAD_DEVICE": "device",
-        "HSAD_REQUEST": "request", "HSAD_PARAMETERS": "parameters", "HSAD_RULE": "rule"}
-FINAL_KEYS = ("HSAD_MODEL_VERSION", "HSAD_DEVICE")  # known only once the run has finished
+        "HSAD_REQUEST": "request", "HSAD_PARAMETERS": "parameters", "HSAD_RULE": "rule",
+        "HSAD_AREA": "area"}
+# known only once the run has finished (a target detector's spectrum is resolved during it)
+FINAL_KEYS = ("HSAD_MODEL_VERSION", "HSAD_DEVICE", "HSAD_PARAMETERS")
 SCORE_PREFIX = "HSAD_SCORE_"  # score statistics, written when the file is complete
 
 
@@ -31,6 +33,7 @@ class Provenance:
     request: dict = field(default_factory=dict)  # what the user asked (DetectParameters.request)
     parameters: dict = field(default_factory=dict)  # what the detector used
     rule: str = ""  # the threshold rule of a mask
+    area: dict = field(default_factory=dict)  # the area of interest and what was excluded
     statistics: dict = field(default_factory=dict)  # score statistics (HSAD_SCORE_*)
 
     def metadata(self, final: bool = False) -> dict:

@@ -40,6 +40,8 @@ VECTOR_SOURCE = current_or_old("ProcessingSourceType", "Vector",
                                lambda: QgsProcessing.SourceType.TypeVector)
 POLYGON_SOURCE = current_or_old("ProcessingSourceType", "VectorPolygon",
                                 lambda: QgsProcessing.SourceType.TypeVectorPolygon)
+GEOMETRY_SOURCE = current_or_old("ProcessingSourceType", "VectorAnyGeometry",
+                                 lambda: QgsProcessing.SourceType.TypeVectorAnyGeometry)
 NO_GEOMETRY = current_or_old("WkbType", "NoGeometry", lambda: QgsWkbTypes.Type.NoGeometry)
 
 # QgsField takes a QMetaType.Type from QGIS 3.38 (QVariant.Type is deprecated there and gone

@@ -8,10 +8,10 @@ from typing import Optional, Sequence
 
 from ..engine.errors import HsadError
 from ..engine.outputs.staging import write_json
-from . import bands, compare, fusions, score_options
+from . import bands, compare, fusions, score_options, target
 from .scenes import DEFAULT_REAL
 
-EXPERIMENTS = (score_options, fusions, bands, compare)
+EXPERIMENTS = (score_options, fusions, bands, compare, target)
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 

@@ -7,8 +7,10 @@ Both run the same measurements (each process's wall time and peak resident memor
 side in one run) on generated float32 ENVI cubes of 256^2 to 2048^2 pixels x 200 bands and one
 of 425 bands, and write one table: GDAL reading the whole file, `hsad detect` with rx and with
 twobranch, and the `spectral` package's RX (reading the file and writing the scores like hsad);
-then local RX's cost per megapixel against its windows. Each measurement is the best of two
-runs. Both write the "Speed and memory" section of docs/benchmarks.md.
+then local RX's cost per megapixel against its windows; then areas of interest and masks on the
+2048^2 scene (an area reads only its window: it costs what the same window cut out beforehand
+costs). Each measurement is the best of two runs. Both write the "Speed and memory" section of
+docs/benchmarks.md.
 """
 from __future__ import annotations
 
@@ -131,6 +133,89 @@ def lrx_table() -> list:
     return out
 
 
+AREA_SCENE = (2048, 200)
+AREA_WINDOWS = (256, 512)
+
+
+def area_table() -> list:
+    """rx on the 2048^2 scene: whole; through --aoi extents of 256^2 and 512^2 pixels beside the
+    same windows cut out beforehand (gdal_translate, not timed); through a polygon area; and with
+    an exclusion mask (a quarter of the pixels) on the scene's grid."""
+    from osgeo import gdal
+    gdal.UseExceptions()
+    side, bands = AREA_SCENE
+    path = WORK / f"scene_{side}x{side}x{bands}.bil"
+    if not path.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
+        make_cube(path, side, bands)
+    hsad = str(Path(sys.executable).with_name("hsad"))
+
+    def detect(scene, *extra):
+        return measure([hsad, "detect", str(scene), "-o", str(WORK / "area.tif"), "--method",
+                        "rx", "--overwrite", "-q", "--no-style", *extra])
+
+    x0, dx, _, y0, _, dy = gdal.Open(str(path)).GetGeoTransform()
+    rows = [{"name": f"whole scene ({side} x {side})", "pixels": side * side,
+             "run": detect(path)}]
+    for window in AREA_WINDOWS:
+        start = (side - window) // 2
+        extent = (x0 + start * dx, y0 + (start + window) * dy, x0 + (start + window) * dx,
+                  y0 + start * dy)
+        crop = WORK / f"crop_{window}.bil"
+        if not crop.exists():
+            gdal.Translate(str(crop), str(path), format="ENVI",
+                           srcWin=[start, start, window, window])
+        rows.append({"name": f"--aoi extent, {window} x {window} pixels", "pixels": window ** 2,
+                     "run": detect(path, "--aoi", ",".join(f"{v:.3f}" for v in extent)),
+                     "crop": detect(crop)})
+    from osgeo import ogr, osr
+    centre, radius = (x0 + side / 2 * dx, y0 + side / 2 * dy), 256 * dx
+    polygon = WORK / "area.gpkg"
+    if not polygon.exists():
+        srs = osr.SpatialReference()
+        srs.ImportFromWkt(gdal.Open(str(path)).GetProjection())
+        source = ogr.GetDriverByName("GPKG").CreateDataSource(str(polygon))
+        layer = source.CreateLayer("area", srs, ogr.wkbPolygon)
+        ring = ",".join(f"{centre[0] + radius * np.cos(a)} {centre[1] + radius * np.sin(a)}"
+                        for a in np.linspace(0, 2 * np.pi, 65))
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POLYGON(({ring}))"))
+        layer.CreateFeature(feature)
+        feature = layer = source = None
+    rows.append({"name": "--aoi polygon (a disc 512 pixels across)",
+                 "pixels": int(np.pi * 256 ** 2), "run": detect(path, "--aoi", str(polygon))})
+    mask = WORK / "mask.tif"
+    if not mask.exists():
+        ds = gdal.GetDriverByName("GTiff").Create(str(mask), side, side, 1, gdal.GDT_Byte,
+                                                  options=["COMPRESS=DEFLATE", "TILED=YES"])
+        ds.SetGeoTransform((x0, dx, 0.0, y0, 0.0, dy))
+        ds.SetProjection(gdal.Open(str(path)).GetProjection())
+        ds.GetRasterBand(1).WriteArray(
+            (np.indices((side, side)).sum(axis=0) // 256 % 4 == 0).astype(np.uint8))
+        ds = None
+    rows.append({"name": "--exclude mask.tif (a quarter of the pixels)",
+                 "pixels": side * side * 3 // 4, "run": detect(path, "--exclude", str(mask))})
+    for row in rows:
+        print(json.dumps(row), flush=True)
+    return rows
+
+
+def area_markdown(rows: list) -> list:
+    lines = ["", f"Areas of interest and masks: `hsad detect --method rx` on the "
+             f"{AREA_SCENE[0]}^2 x {AREA_SCENE[1]} scene above. An area reads, scores and writes "
+             "only its window of the scene's grid, so it costs what the same window cut out "
+             "beforehand (`gdal_translate -srcwin`, not timed) costs, whatever the scene's "
+             "size; a mask is read window by window beside the cube.", "",
+             "| run | pixels scored | time | peak memory | the window cut out beforehand |",
+             "|---|---:|---:|---:|---:|"]
+    for row in rows:
+        seconds, mib = row["run"]
+        crop = row.get("crop")
+        lines.append(f"| {row['name']} | {row['pixels']:,} | {seconds:.2f} s | {mib:.0f} MiB | "
+                     + (f"{crop[0]:.2f} s, {crop[1]:.0f} MiB" if crop else "-") + " |")
+    return lines
+
+
 def _has_spectral() -> bool:
     try:
         import spectral  # noqa: F401
@@ -155,7 +240,8 @@ def marginal_costs(rows: list) -> list:
     return lines
 
 
-def markdown(rows: list, lrx: list, machine: str, date: str, command: str) -> str:
+def markdown(rows: list, lrx: list, machine: str, date: str, command: str,
+             areas: tuple = ()) -> str:
     def cell(row, key, unit="s"):
         if key not in row:
             return "-"
@@ -191,4 +277,6 @@ def markdown(rows: list, lrx: list, machine: str, date: str, command: str) -> st
               "|---|---:|---:|"]
     lines += [f"| {r['windows']} | {r['background_pixels']} | {r['seconds_per_megapixel']:.0f} |"
               for r in lrx]
+    if areas:
+        lines += area_markdown(list(areas))
     return "\n".join(lines)

@@ -6,6 +6,7 @@
     python scripts/benchmarks.py backends     # numpy vs PyTorch networks (make bench-backends)
     python scripts/benchmarks.py threshold    # what the mask rules find on the real scenes (make bench-threshold)
     python scripts/benchmarks.py lrx-loading  # local RX's loading by leave-one-scene-out CV (make bench-lrx-loading)
+    python scripts/benchmarks.py target       # hsad target against SPy, and on the real scenes (make bench-target)
 
 Each command rewrites only its own section of docs/benchmarks.md, with the command that made it,
 the machine and the date, so every number there can be regenerated.
@@ -102,8 +103,9 @@ def speed(args) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import bench_speed
     rows, lrx = bench_speed.scene_table(), bench_speed.lrx_table()
+    areas = bench_speed.area_table()
     body = bench_speed.markdown(rows, lrx, machine(), str(datetime.date.today()),
-                                "`make bench-speed` (the same as `make bench-memory`)")
+                                "`make bench-speed` (the same as `make bench-memory`)", areas)
     replace_section("speed", "## Speed and memory\n\n" + body)
     print(f"wrote {DOC}")
 
@@ -318,6 +320,35 @@ def threshold(args) -> None:
     print(f"wrote {DOC}")
 
 
+def target(args) -> None:
+    """`hsad target` against the Spectral Python package (speed, agreement) and the target
+    methods on the labelled scenes (each truth object's mean spectrum finding the others)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_target
+    from hsad.research import target as experiment
+    from hsad.research.scenes import labelled_scenes
+    speed_rows = bench_target.speed_rows(args.repeat)
+    lines = ["## Target detection (`hsad target`)", "",
+             "### Speed and agreement with the Spectral Python package", ""]
+    lines += bench_target.markdown(speed_rows, machine(), str(datetime.date.today()),
+                                   "`make bench-target` (`python scripts/benchmarks.py target`)",
+                                   args.repeat)
+    if (REAL / "manifest.json").exists():
+        methods = experiment.target_method_names()
+        table = experiment.scene_table(labelled_scenes(str(REAL)), methods)
+        lines += ["", "### Finding the other truth objects of the 11 real scenes", "",
+                  f"Command: `make bench-target` (the same table: `python -m hsad.research "
+                  f"target`), {datetime.date.today()}, {machine()}. "
+                  + " ".join(experiment.__doc__.split("\n\n")[1].split()) + " *found*: over "
+                  "the objects taken in turn, the other objects found (an object of a scene of "
+                  "n objects is counted n - 1 times).", ""]
+        lines += experiment.markdown(table, methods + [experiment.REFERENCE])
+    else:
+        lines += ["", f"The real-scene table was skipped: {REAL} is absent."]
+    replace_section("target", "\n".join(lines))
+    print(f"wrote {DOC}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -330,6 +361,9 @@ def main() -> None:
     sub.add_parser("memory").set_defaults(run=speed)  # one table holds both
     sub.add_parser("threshold").set_defaults(run=threshold)
     sub.add_parser("backends").set_defaults(run=backends)
+    t = sub.add_parser("target")
+    t.add_argument("--repeat", type=int, default=5, help="runs of each process (medians)")
+    t.set_defaults(run=target)
     args = parser.parse_args()
     args.run(args)
 

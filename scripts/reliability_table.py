@@ -91,6 +91,63 @@ This file is generated: `.venv/bin/python scripts/reliability_table.py`.
 """
 
 
+WRITING_RULES = """
+## What may be replaced: one rule for every file hsad writes
+
+Every file hsad writes (score rasters and their ENVI headers, `.qml` styles, masks, object
+layers, JSON, CSV, PNG, batch summaries, weights, and the tables QGIS writes for
+`hsad:evaluate`) goes through `engine/outputs/staging.py`: checked before any work, written
+under a hidden temporary name, checked complete, renamed into place.
+
+- **Never**, whatever overwrite says: an input of the run or an input's side-car, by path,
+  symbolic or hard link (the score rasters and ground truth of `hsad:evaluate`, its ROC picture
+  included; the `--background` manifest and cubes of `hsad train`); a symbolic link (replacing
+  it loses the link, writing through it changes what else it names); a stream, FIFO, device or
+  folder. These refusals never suggest overwrite, which could not help.
+- **Streams**: `-`, `/dev/stdout`, `/dev/stderr`, `/dev/fd/N` and `/proc/self/fd/N` (or a link
+  that ends at one) are written in place, never staged and renamed: a JSON report goes there
+  (`--json /dev/stdout`); a score raster, a picture or a summary needs a file and is refused, as
+  are `/dev/stdin` and another process's descriptors.
+- **Command line**: an existing regular file is replaced only with `--overwrite`, except a
+  `.qml` that hsad wrote for the output (recognised by its template, not its name), which goes
+  with its output.
+- **Processing** (the dialog, the batch dialog, models, `processing.run`, `qgis_process`): QGIS's
+  save dialog asks before a destination replaces a file, but scripts and models cannot ask, so a
+  destination may replace only a file of the output's own kind (a raster GDAL identifies, for a
+  raster output; a vector dataset, for objects or a table; a PNG, for the ROC curve), never a
+  text file or a PDF named like one, and a `.qml` beside it only when hsad wrote it. Temporary
+  layers and database destinations are QGIS's own writers.
+- **Containers**: a GeoPackage is replaced only when it holds nothing but the layer hsad
+  writes; one that holds other layers is refused, never emptied (objects and the AUC table).
+- **Batches** (`hsad batch`, `hsad:detectfolder`) replace, resume or skip only what hsad provably
+  wrote: a score raster whose `HSAD_*` metadata name this scene (complete: skipped; unfinished
+  or damaged but still readable as hsad's: scored again; other settings: refused without
+  `--overwrite`), hsad's own `.qml` (so deleting a score has it redone) and hsad's summaries.
+  Anything else at an output name (a file GDAL cannot open: a text file, a PDF, a half-synced
+  copy; a link; a FIFO; a user's style) is left as it is, with `--overwrite` too, and its scene
+  is reported with the reason.
+- **`hsad train`** writes `twobranch.npz`, `manifest.json` and `training.log` only into a new
+  folder or one holding hsad weights (a weights manifest), checked before any training.
+- **What a batch passes over is listed** in its summary as skipped, with the reason: rasters
+  hsad wrote (by their metadata, whatever their name), and without `--pattern` the quality
+  layers of a product beside its cube (`<product>-QL_*.TIF` beside
+  `<product>-SPECTRAL_IMAGE.TIF`; a renamed or clipped cube is a scene) and pictures. Side-cars,
+  hidden files and files that are no raster are not listed.
+- **Summaries**: a text cell of `summary.csv` that starts with `=`, `+`, `-`, `@`, a tab or a
+  carriage return gets a leading apostrophe (OWASP's advice against CSV injection);
+  `summary.json` keeps every name exact. A file name that is not UTF-8 is written back as its
+  own bytes in the CSV and as `\\udcXX` escapes in the JSON, so a batch always writes both.
+- **Other batches and killed runs**: a batch's lock records the host, the boot, the PID
+  namespace, the process id and its start time; a temporary name, the host, the process id and
+  a token of the boot and PID namespace. A lock is taken over, and a temporary file removed,
+  only when its owner has provably ended: same host, boot and PID namespace and no process of
+  that id (started then) runs, or, for a lock, the same machine has rebooted since. A lock of
+  another container on the same host, of another host or of an older hsad is respected (the
+  scene is reported as being scored by another batch, naming the lock to delete if none runs);
+  such a temporary file is left. A FIFO or folder at a lock's name is reported, never read.
+"""
+
+
 def run_case(case) -> tuple:
     """(exit code, the message line, problems) of one case, as the corpus test runs it."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -118,7 +175,7 @@ def table(results: dict) -> str:
         f"| **all** | **{len(CASES)}** |\n"
     text = INTRO.format(cap=f"{MEMORY_CAP // 1024 ** 3} GB", counts=summary,
                         subprocess=sum(c.subprocess for c in CASES),
-                        processing=len(PROCESSING_SHARE))
+                        processing=len(PROCESSING_SHARE)) + WRITING_RULES
     for key, title in CATEGORIES.items():
         text += f"\n## {title}\n\n| case | input | exit | message |\n|---|---|---|---|\n"
         for case in (c for c in CASES if c.category == key):

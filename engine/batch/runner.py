@@ -20,6 +20,7 @@ from ..errors import Cancelled, DependencyError, HsadError, OutputError
 from ..pipeline import DetectParameters, detect_scene
 from ..tiling import Progress
 from .discovery import SceneJob
+from ..outputs.ownership import is_hsad_style
 from ..outputs.staging import remove_leftovers
 from .existing import BROKEN, COMPLETE, DIFFERENT, FOREIGN, MISSING, inspect_output
 from .lock import output_lock
@@ -56,6 +57,8 @@ def process_scene(job: SceneJob, params: DetectParameters, overwrite: bool = Fal
             elif existing.state == DIFFERENT and not overwrite:
                 raise OutputError(f"{job.output}: {existing.reason} "
                                   "(use overwrite to replace it)")
+            if write_style:  # the output will be written: so would its style
+                check_style_side_car(job.output)
             result = detect_scene(job.scene, job.output, params, overwrite=replace,
                                   progress=progress, log=note, write_style=write_style)
             record.notes.extend(result.notices)
@@ -73,11 +76,20 @@ def process_scene(job: SceneJob, params: DetectParameters, overwrite: bool = Fal
     return record
 
 
+def check_style_side_car(output: str) -> None:
+    """A batch replaces only what hsad provably wrote: a style beside an output that is not one
+    of hsad's (a user's own .qml) stays, and the scene is reported instead."""
+    style = os.path.splitext(output)[0] + ".qml"
+    if os.path.lexists(style) and not is_hsad_style(style):
+        raise OutputError(f"{style}: exists and is not a style hsad wrote; it is left as it is "
+                          "(move it, or choose another output folder)")
+
+
 def run_batch(jobs: Sequence[SceneJob], output_dir: str, params: DetectParameters,
               overwrite: bool = False, workers: int = 1, scheduler: Optional[str] = None,
               progress: Optional[Progress] = None, log: Optional[Log] = None,
               debug: Optional[Log] = None, input_dir: str = "",
-              write_style: bool = True) -> BatchSummary:
+              write_style: bool = True, passed_over: Sequence = ()) -> BatchSummary:
     """Score every job and write ``summary.csv``/``summary.json`` into ``output_dir``.
 
     ``workers`` 1 with no ``scheduler`` runs in this process (progress within each scene, cancel
@@ -85,7 +97,8 @@ def run_batch(jobs: Sequence[SceneJob], output_dir: str, params: DetectParameter
     processes on 127.0.0.1; ``scheduler`` (``tcp://host:port``) uses an existing Dask cluster,
     whose workers must see the same paths. ``log`` gets a line per scene, ``debug`` the details.
     A cancel or Ctrl-C stops the batch, marks the scenes not run as cancelled, writes the summary
-    and re-raises.
+    and re-raises. ``passed_over`` (:class:`~.discovery.PassedOver`, from ``plan_folder``): files
+    of the input folder that are not scenes, listed in the summary as skipped with the reason.
     """
     log = log or (lambda message: None)
     debug = debug or (lambda message: None)
@@ -112,11 +125,15 @@ def run_batch(jobs: Sequence[SceneJob], output_dir: str, params: DetectParameter
             except OSError as exc:
                 raise OutputError(f"{output_dir}: cannot create the output folder "
                                   f"({exc.strerror})") from None
-            summary = BatchSummary(input_dir, os.path.abspath(output_dir), asdict(params), records,
+            listed = records + [SceneRecord(p.name, SKIPPED, "", params.method, reason=p.reason)
+                                for p in passed_over]
+            summary = BatchSummary(input_dir, os.path.abspath(output_dir), asdict(params), listed,
                                    workers=where)
+            for record in listed[len(records):]:
+                log(_describe(record))
             try:
                 for index, record in results:
-                    records[index] = record
+                    records[index] = listed[index] = record
                     log(_describe(record))
                     for note in record.notes:
                         debug(f"{record.scene}: {note}")
@@ -223,6 +240,7 @@ def _skipped(record: SceneRecord, job: SceneJob, existing, write_style: bool) ->
         from ..outputs.style import write_score_style
         write_score_style(job.output, summary)
     record.status = SKIPPED
+    record.reason = "its output is complete"
     record.model_version = existing.provenance.model_version
     record.device = existing.provenance.device
     record.statistics = summary.as_dict()
@@ -241,6 +259,8 @@ def _worker_failure(job: SceneJob, params: DetectParameters, exc: Exception) -> 
 def _describe(record: SceneRecord) -> str:
     if record.status == FAILED:
         return f"{record.scene}: failed: {record.error}"
+    if record.status == SKIPPED and not record.output:
+        return f"{record.scene}: skipped, {record.reason}"
     if record.status == SKIPPED:
         return f"{record.scene}: skipped, {record.output} is complete"
     return f"{record.scene}: {record.output} in {record.seconds:.1f} s"

@@ -15,10 +15,11 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..errors import OutputError
-from ..gdal_env import gdal, gdal_path
+from ..gdal_env import gdal
 from ..provenance import statistics_metadata
 from ..scenes.scene import SceneInfo
 from ..statistics import RandomSample
+from .ownership import gdal_name
 from .staging import StagedFile, check_target
 
 NODATA = -9999.0
@@ -105,7 +106,7 @@ class ScoreWriter:
                               "an RPC model, which hsad keeps in GeoTIFF outputs; choose a .tif "
                               "output")
         self._ds = g.GetDriverByName(self.driver).Create(
-            gdal_path(self._staged.temp), like.cols, like.rows, 1, g.GDT_Float32,
+            gdal_name(self._staged.temp), like.cols, like.rows, 1, g.GDT_Float32,
             options=options)
         if like.crs_wkt:
             self._ds.SetProjection(like.crs_wkt)
@@ -200,7 +201,7 @@ def valid_pixel_problem(path: str, expected_valid: int, strip_rows: int = 256) -
     """'' when every block of band 1 decodes and its valid pixels add up; else what is wrong."""
     g = gdal()
     try:
-        ds = g.OpenEx(gdal_path(path), g.OF_RASTER | g.OF_READONLY)
+        ds = g.OpenEx(gdal_name(path), g.OF_RASTER | g.OF_READONLY)
         band = ds.GetRasterBand(1)
         valid = 0
         for row in range(0, ds.RasterYSize, strip_rows):

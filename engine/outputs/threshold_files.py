@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import Cancelled, OutputError
 from ..gdal_env import gdal
 from .score_raster import check_output, driver_for
+from .ownership import check_container, gdal_name
 from .staging import StagedFile, check_target
 
 MASK_NODATA = 255
@@ -53,6 +54,11 @@ def objects_side_cars(path: str) -> list:
     return [stem + ".qml"] + [stem + p for p in parts]
 
 
+def objects_layer_name(path: str) -> str:
+    """The objects layer's name: the file's stem (what QGIS shows)."""
+    return os.path.splitext(os.path.basename(path))[0]
+
+
 def check_outputs(score_path: str, mask_path: Optional[str], objects_path: Optional[str],
                   overwrite: bool) -> None:
     """Refuse, before any work, outputs that clobber the input or exist, or cannot be written."""
@@ -60,6 +66,7 @@ def check_outputs(score_path: str, mask_path: Optional[str], objects_path: Optio
         check_output(mask_path, [score_path], overwrite)
     if objects_path:
         check_target(objects_path, [score_path], overwrite, objects_side_cars(objects_path))
+        check_container(objects_path, objects_layer_name(objects_path))  # never drop layers
     if mask_path and objects_path and \
             os.path.splitext(os.path.abspath(mask_path))[0] == \
             os.path.splitext(os.path.abspath(objects_path))[0]:
@@ -75,8 +82,8 @@ def write_mask(path: str, found, info, report: Report, metadata: Optional[dict] 
     driver = driver_for(path)
     options = ["TILED=YES", "COMPRESS=DEFLATE"] if driver == "GTiff" else ["INTERLEAVE=BSQ"]
     try:
-        ds = g.GetDriverByName(driver).Create(staged.temp, info.cols, info.rows, 1, g.GDT_Byte,
-                                              options=options)
+        ds = g.GetDriverByName(driver).Create(gdal_name(staged.temp), info.cols, info.rows, 1,
+                                              g.GDT_Byte, options=options)
         if info.crs_wkt:
             ds.SetProjection(info.crs_wkt)
         if info.has_georeference:
@@ -107,7 +114,7 @@ def write_objects(path: str, found, info, report: Report) -> StagedFile:
     """Stage one polygon per object with its attributes (object 1 = highest peak score)."""
     from osgeo import ogr, osr
     staged = StagedFile(path, overwrite=True, side_cars=objects_side_cars(path))
-    layer_name = os.path.splitext(os.path.basename(path))[0]
+    layer_name = objects_layer_name(path)
     polygons = _polygonize(found, info, report)
     try:
         driver = vector_driver_for(path)

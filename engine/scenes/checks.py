@@ -48,11 +48,12 @@ def file_kind(path: str) -> str:
     return "not a regular file"
 
 
-def check_regular_file(path: str) -> list:
+def check_regular_file(path: str, what: str = "") -> list:
     """Refuse what would never end or block when read (FIFOs, devices, sockets), for the file
-    and everything reading it opens (:mod:`.reach`); returns the files it reaches."""
+    and everything reading it opens (:mod:`.reach`); returns the files it reaches. ``what``
+    says what the file is for, in the message (" (pixels to exclude)")."""
     from .reach import check_reach
-    return check_reach(path).files
+    return check_reach(path, what).files
 
 
 def allocated_bytes(path: str) -> int:

@@ -182,3 +182,23 @@ def _number(meta: dict, key: str, path: str) -> float:
     if values.size != 1:
         raise InputError(f"{path}: the PRISMA attribute {key} is not one number")
     return float(values[0])
+
+
+def quality_layers(scene: PrismaScene) -> dict:
+    """{'cloud': (label, factory)} when the .he5 holds a ``Cloud_Mask`` (1 = cloud; 0 clear,
+    255 not evaluated) on the cubes' grid; PRISMA L1 products carry it, and hsad looks for it in
+    whichever product it is given."""
+    from ..gdal_env import gdal
+    from .masks import RasterMask
+    info = scene.info
+    try:
+        container = gdal().Open(info.path)
+        names = [n for n, _ in container.GetSubDatasets() or []
+                 if re.search(r"/Data[ _]Fields/Cloud_Mask$", n)]
+    except RuntimeError:
+        names = []
+    if not names:
+        return {}
+    label = "cloud (PRISMA Cloud_Mask = 1)"
+    return {"cloud": (label, lambda: RasterMask(info.path, info, label, test=lambda v: v == 1,
+                                                open_path=names[0], resample=False))}

@@ -58,21 +58,22 @@ class Reach:
         return self.data + self.side_cars
 
 
-def check_reach(path: str) -> Reach:
+def check_reach(path: str, what: str = "") -> Reach:
     """The files that reading ``path`` opens, each checked by this module's rule (the scene
-    first). Raises :class:`InputError` naming ``path`` and what it would reach."""
+    first). Raises :class:`InputError` naming ``path`` (and ``what`` it is for, such as
+    " (pixels to exclude)") and what it would reach."""
     reach = Reach()
-    _check_file(path, path, reach, depth=0)
+    _check_file(path, path, reach, depth=0, what=what)
     return reach
 
 
-def _check_file(path: str, scene: str, reach: Reach, depth: int) -> None:
+def _check_file(path: str, scene: str, reach: Reach, depth: int, what: str = "") -> None:
     if len(reach.data) + len(reach.side_cars) > MAX_REACHED_FILES:
         raise InputError(f"{scene}: reaches more than {MAX_REACHED_FILES} files; hsad stops here")
     kind = file_kind(path)
     if kind:
-        what = "is" if path == scene else f"reaches {path}, which is"
-        raise InputError(f"{scene}: {what} {kind}, not a file hsad can read")
+        verb = "is" if path == scene else f"reaches {path}, which is"
+        raise InputError(f"{scene}: {verb} {kind}, not a file hsad can read{what}")
     real = os.path.realpath(path)
     if real in reach._real:
         return

@@ -11,6 +11,7 @@ from ...engine.threshold import (DEFAULT_FALSE_ALARM_RATE, RULES, ThresholdRule,
                                  threshold_score_raster)
 from ..layer_names import layer_name, names_for_score, threshold_abstract
 from ..qgis_enums import DOUBLE, INTEGER, POLYGON_SOURCE
+from ..staged_outputs import check_raster_output, check_vector_output
 from ..styling import style_on_load
 from .base import HsadAlgorithm
 
@@ -134,6 +135,10 @@ class ThresholdAlgorithm(HsadAlgorithm):
         objects = self.parameterAsOutputLayer(parameters, "OBJECTS", context) or None
         if not (mask or objects):
             raise QgsProcessingException("Choose at least one output: the mask or the objects.")
+        if mask:  # Processing's rule, before any work
+            check_raster_output(mask, [source])
+        if objects:
+            check_vector_output(objects, [source])
         self.log_versions(feedback)
         feedback.pushInfo(describe_provenance(source))
         result = threshold_score_raster(source, mask, objects, self.rule(parameters, context),

@@ -12,7 +12,7 @@ from plugin_helpers import write_raster
 from support import write_cube
 
 ALGORITHMS = ("hsad:detect", "hsad:detectpretrained", "hsad:detectfolder", "hsad:threshold",
-              "hsad:evaluate")
+              "hsad:evaluate", "hsad:target")
 
 
 def algorithm(algorithm_id):
