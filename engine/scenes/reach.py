@@ -39,7 +39,9 @@ MAX_HDF5_OBJECTS = 100000
 # Side-cars that GDAL opens as rasters in their own right (any driver): checked like a scene.
 RASTER_SIDE_CARS = (".ovr", ".msk")
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-_VRT_REFERENCE_TAGS = ("SourceFilename", "SourceDataset")
+# Elements naming another file: GDAL raster VRTs (sources, warped and pansharpened inputs) and
+# OGR vector VRTs (an area of interest given as a .vrt).
+_VRT_REFERENCE_TAGS = ("SourceFilename", "SourceDataset", "SrcDataSource")
 
 
 @dataclass
@@ -128,8 +130,10 @@ def _head(path: str, size: int = 4096) -> bytes:
 
 
 def _is_vrt(path: str) -> bool:
-    head = _head(path, 1024).lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"<VRTDataset")
+    """An XML file naming a VRT root anywhere in its opening (after an XML declaration or
+    comments, as GDAL's own test finds it), whatever its extension."""
+    head = _head(path, 65536).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<") and (b"<VRTDataset" in head or b"<OGRVRTDataSource" in head)
 
 
 def _is_hdf5(path: str) -> bool:
@@ -185,7 +189,8 @@ def _check_vrt(path: str, scene: str, reach: Reach, depth: int) -> None:
                              f"follows VRT sources inside that folder only (set "
                              f"{VRT_SOURCES_ENV}=anywhere to allow others)")
         _check_file(source, scene, reach, depth)
-        _check_driver(source, scene)
+        if element.tag != "SrcDataSource":  # a vector VRT's layers are read by OGR
+            _check_driver(source, scene)
 
 
 def _vrt_source_path(text: str, relative: str, folder: str) -> Optional[str]:

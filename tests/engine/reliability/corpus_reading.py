@@ -159,6 +159,23 @@ def h5_virtual_elsewhere(d):
     return plain(d, r.h5_virtual(d, "virtual.h5", d / "elsewhere" / "cube.h5"))
 
 
+def vrt_named_tif_with_declaration(d):
+    path = d / "x.tif"
+    path.write_text('<?xml version="1.0"?>\n<!-- made elsewhere -->\n<VRTDataset rasterXSize="10" '
+                    'rasterYSize="12"><VRTRasterBand dataType="Float32" band="1" '
+                    'subClass="VRTRawRasterBand"><SourceFilename relativeToVRT="0">/dev/zero'
+                    '</SourceFilename></VRTRasterBand></VRTDataset>\n')
+    return plain(d, path)
+
+
+def ogr_vrt_area_reaching_out(d):
+    area = d / "area.vrt"
+    area.write_text('<OGRVRTDataSource><OGRVRTLayer name="passwd"><SrcDataSource>/etc/passwd'
+                    '</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>\n')
+    a = m.tif(d, "a.tif")
+    return Setup(detect(a, d / "out.tif", "--aoi", area), str(area))
+
+
 def vrt_in_batch_reaching_out(d):
     folder = d / "in"
     folder.mkdir()
@@ -347,6 +364,12 @@ READING_CASES = [
          mat_external_link, "links to", subprocess=True),
     Case("h5-virtual-elsewhere", "reaches-elsewhere",
          "an HDF5 virtual dataset drawing on another file", h5_virtual_elsewhere, "draws on"),
+    Case("vrt-named-tif-with-declaration", "reaches-elsewhere",
+         "a VRT reading /dev/zero, named x.tif, opening with an XML declaration",
+         vrt_named_tif_with_declaration, "is a character device"),
+    Case("ogr-vrt-area-reaching-out", "reaches-elsewhere",
+         "--aoi an OGR VRT whose layer is /etc/passwd", ogr_vrt_area_reaching_out,
+         "outside the VRT's folder"),
     Case("vrt-in-batch-reaching-out", "reaches-elsewhere",
          "a VRT reading /etc/passwd among a batch's scenes", vrt_in_batch_reaching_out,
          "outside the VRT's folder", exit_code=1),
