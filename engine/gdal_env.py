@@ -16,12 +16,13 @@ import os
 from contextlib import contextmanager
 from typing import Iterator, Union
 
-# Drivers that read a local file (and, for some, side-cars named after it): the formats users
-# keep hyperspectral cubes in. Drivers that reach servers (WMS, WCS, HTTP, EEDA, STAC...) or
-# open files their labels name anywhere (PDS, ISIS, MRF, tile indexes...) are left out; a
-# scene in such a format is converted first (gdal_translate).
+# Drivers that read a local file (and, for some, side-cars named after it, or the data file an
+# ERS header names, which engine/scenes/reach.py checks): the formats users keep hyperspectral
+# cubes in. Drivers that reach servers (WMS, WCS, HTTP, EEDA, STAC...) or open files their
+# labels name anywhere unchecked (PDS, ISIS, MRF, PAux, PCIDSK, tile indexes...) are left out;
+# a scene in such a format is converted first (gdal_translate).
 LOCAL_RASTER_DRIVERS = (
-    "GTiff", "COG", "ENVI", "EHdr", "GenBin", "BT", "PAux", "ISCE", "ROI_PAC", "HFA", "LAN",
+    "GTiff", "COG", "ENVI", "EHdr", "GenBin", "BT", "ISCE", "ROI_PAC", "HFA", "LAN", "ERS",
     "netCDF", "HDF5", "HDF5Image", "KEA", "JP2OpenJPEG", "PCIDSK", "NITF", "RST", "SAGA", "FITS",
     "PNG", "JPEG", "GIF", "BMP", "PNM", "VRT")
 # What GDAL may not do while hsad reads: fetch a URL (no file name is this one), run Python

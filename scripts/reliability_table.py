@@ -52,7 +52,8 @@ file name no longer makes Processing score another file.
   source's own side-cars. A FIFO, device or socket among them is refused in one line; in
   Processing the check runs in the algorithm's parameter check, before QGIS loads the layer.
 - **What a VRT may reach** (a raster VRT, or an OGR VRT given as an area of interest,
-  whatever its extension): regular local files inside the VRT's own folder (or below it).
+  whatever its extension; likewise the data file an ER Mapper header names): regular local
+  files inside the VRT's own folder (or below it).
   No `/vsicurl/`, `/vsigzip/` or other `/vsi` path, no URL, no `DRIVER:` subdataset name, no
   device, nothing outside that folder unless the user sets `HSAD_VRT_SOURCES=anywhere` (which
   lifts the folder rule only). A batch follows VRTs by the same rule, so a VRT in a batch

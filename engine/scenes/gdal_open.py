@@ -31,9 +31,10 @@ def open_dataset(path: str):
         except RuntimeError as exc:
             other = _other_driver(path)
             if other:
-                raise InputError(f"{path}: is a {other} dataset, which hsad does not open (it "
-                                 "reaches servers or files named inside it); convert it to "
-                                 "GeoTIFF with gdal_translate") from None
+                raise InputError(f"{path}: is a {other} dataset, which hsad does not open "
+                                 "(it reads local raster files: GeoTIFF, ENVI, HDF5, netCDF, "
+                                 "ERDAS, JPEG 2000, NITF, ERS, VRT...); convert it to GeoTIFF "
+                                 "with gdal_translate") from None
             problem = envi_header_problem(path)
             raise InputError(f"{path}: {problem or 'not a raster GDAL can read'} "
                              f"({reason(exc)})") from None

@@ -89,6 +89,8 @@ def _check_file(path: str, scene: str, reach: Reach, depth: int, what: str = "")
             _check_vrt(side, scene, reach, depth + 1)
     if _is_vrt(path):
         _check_vrt(path, scene, reach, depth + 1)
+    elif _head(path, 64).lstrip().startswith(b"DatasetHeader Begin"):
+        _check_ers(path, scene, reach, depth + 1)
     elif _is_hdf5(path):
         check_hdf5_reach(path, scene)
 
@@ -191,6 +193,24 @@ def _check_vrt(path: str, scene: str, reach: Reach, depth: int) -> None:
         _check_file(source, scene, reach, depth)
         if element.tag != "SrcDataSource":  # a vector VRT's layers are read by OGR
             _check_driver(source, scene)
+
+
+def _check_ers(path: str, scene: str, reach: Reach, depth: int) -> None:
+    """An ER Mapper header names its data file (``DataFile = "..."``, else the header's own
+    name without ``.ers``): by the VRT rule, a regular file inside the header's folder."""
+    text = _head(path, 1 << 20).decode("latin-1")
+    found = re.search(r'^\s*DataFile\s*=\s*"?([^"\r\n]+)"?', text, re.MULTILINE)
+    folder = os.path.dirname(os.path.abspath(path))
+    data = os.path.join(folder, found.group(1).strip()) if found else os.path.splitext(path)[0]
+    if not os.path.lexists(data):
+        return  # GDAL reports the missing data file
+    kind = file_kind(data)
+    if kind:
+        raise InputError(f"{scene}: reaches {data}, which is {kind}, not a file hsad can read")
+    if not _within(data, folder):
+        raise InputError(f"{scene}: its header names {data}, outside its folder; hsad reads an "
+                         "ER Mapper data file beside its header only")
+    _check_file(data, scene, reach, depth)
 
 
 def _vrt_source_path(text: str, relative: str, folder: str) -> Optional[str]:

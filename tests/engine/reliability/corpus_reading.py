@@ -175,6 +175,10 @@ def ogr_vrt_area_reaching_out(d):
     return Setup(detect(a, d / "out.tif", "--aoi", area), str(area))
 
 
+def ers_data_file_device(d):
+    return plain(d, r.ers(d, "scene.ers", data_file="/dev/zero"))
+
+
 def vrt_in_batch_reaching_out(d):
     folder = d / "in"
     folder.mkdir()
@@ -274,6 +278,9 @@ READING_CASES = [
     Case("ogr-vrt-area-reaching-out", "reaches-elsewhere",
          "--aoi an OGR VRT whose layer is /etc/passwd", ogr_vrt_area_reaching_out,
          "outside the VRT's folder"),
+    Case("ers-data-file-device", "reaches-elsewhere",
+         "an ER Mapper header whose DataFile is /dev/zero", ers_data_file_device,
+         "is a character device"),
     Case("vrt-in-batch-reaching-out", "reaches-elsewhere",
          "a VRT reading /etc/passwd among a batch's scenes", vrt_in_batch_reaching_out,
          "outside the VRT's folder", exit_code=1),

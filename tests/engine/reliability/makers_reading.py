@@ -78,6 +78,23 @@ def compressed_zeros_tif(folder: Path, name: str, compress: str, rows: int, cols
     return path
 
 
+def ers(folder: Path, name: str, data_file: Optional[str] = None) -> Path:
+    """An ER Mapper header written by GDAL beside its data; ``data_file`` makes the header name
+    another data file (``DataFile = "..."``)."""
+    from osgeo import gdal
+    gdal.UseExceptions()
+    path = folder / name
+    cube = m.varied_cube()
+    ds = gdal.GetDriverByName("ERS").Create(str(path), 10, 12, 6, gdal.GDT_Float32)
+    ds.WriteRaster(0, 0, 10, 12, np.ascontiguousarray(cube.transpose(2, 0, 1)).tobytes())
+    ds = None
+    if data_file:
+        text = path.read_text()
+        path.write_text(text.replace("DatasetHeader Begin",
+                                     f'DatasetHeader Begin\n\tDataFile\t= "{data_file}"', 1))
+    return path
+
+
 def envi_header_text(data: Path, replace: dict, add: str = "") -> None:
     """Edit the ENVI header of ``data``: ``replace`` maps old text to new."""
     header = m.header(data)

@@ -176,6 +176,12 @@ def test_sources_outside_the_folder_need_the_users_word(tmp_path, monkeypatch):
         open_scene(devices)  # the folder rule lifted, never the regular-file rule
 
 
+def test_an_er_mapper_scene_beside_its_data_is_scored(tmp_path):
+    header = r.ers(tmp_path, "scene.ers")
+    result = detect_scene(str(header), str(tmp_path / "out.tif"), DetectParameters(method="rx"))
+    assert result.summary.valid_pixels == 120
+
+
 def test_compressed_scenes_with_nodata_borders_still_open(tmp_path):
     cube = m.varied_cube(200, 200, 10)
     cube[:, :120] = -9999  # 60 % fill, as a rotated flight line has
