@@ -220,11 +220,18 @@ class GdalScene(Scene):
             for nodata in (self._nodata[band], self.extra_nodata):
                 if nodata is not None:
                     cube[:, :, k][raw[:, :, k] == nodata] = np.nan
-            scale, offset = self._scale[band]
-            if (scale, offset) != (1.0, 0.0):
-                cube[:, :, k] = cube[:, :, k] * scale + offset
-        if self._divisor != 1.0:
-            cube /= self._divisor
+        try:
+            with np.errstate(over="raise", under="ignore"):
+                for k, band in enumerate(indices):
+                    scale, offset = self._scale[band]
+                    if (scale, offset) != (1.0, 0.0):
+                        cube[:, :, k] = cube[:, :, k] * scale + offset
+                if self._divisor != 1.0:
+                    cube /= self._divisor
+        except FloatingPointError:  # one value beyond float32 once scaled: refuse, not nodata
+            raise InputError(f"{self.info.path}: values become larger than float32 holds once "
+                             "the file's scale factors are applied; fix its scale factors or "
+                             "rescale the file") from None
         return cube
 
     def _check_magnitude(self, raw: np.ndarray) -> None:

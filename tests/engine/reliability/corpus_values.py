@@ -43,6 +43,18 @@ def float64_below_float32(d):
                           dtype="float64"))
 
 
+def scale_beyond_float32(d):
+    cube = m.varied_cube() * 1e-5
+    cube[3, 3] = 1e20  # one pixel that the band scale lifts beyond float32
+    path = m.tif(d, "scaled.tif", cube.astype(np.float32))
+    from osgeo import gdal
+    ds = gdal.Open(str(path), gdal.GA_Update)
+    for band in range(6):
+        ds.GetRasterBand(band + 1).SetScale(1e25)
+    ds = None
+    return plain(d, path)
+
+
 def reflectance_scale_denormal(d):
     return plain(d, m.envi(d, "rsf.dat", extra="reflectance scale factor = 1e-320\n"))
 
@@ -122,6 +134,8 @@ VALUE_CASES = [
          denormal_scene, "below the"),
     Case("float64-below-float32", "silent-wrong", "a float64 scene scaled to 1e-298",
          float64_below_float32, "below the"),
+    Case("scale-beyond-float32", "silent-wrong", "a band scale lifting one value beyond float32",
+         scale_beyond_float32, "larger than float32 holds"),
     Case("reflectance-scale-denormal", "silent-wrong", "reflectance scale factor = 1e-320",
          reflectance_scale_denormal, "not a usable divisor"),
     Case("mask-hides-everything", "silent-wrong", "a .msk mask hiding every pixel",
