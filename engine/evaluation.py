@@ -98,13 +98,26 @@ def evaluate_scene(scene_path: str, methods: Sequence[str], truth_path: Optional
             started = time.perf_counter()
             scores, detector = score_map(scene, params, progress)
             seconds = time.perf_counter() - started
-            m = evaluate_scores(scores, truth)
+            m = _metrics(scores, truth, truth_path or scene_path, scene_path)
             rows.append(EvaluationRow(os.path.basename(scene_path), method, m.auc_roc, m.auc_pd_tau,
                                       m.auc_pf_tau, m.snpr, seconds, m.anomalies,
                                       m.anomalies + m.background, detector.model_version))
             if curves is not None:
                 curves[(scene_path, method)] = roc_curve(scores, truth)
     return rows
+
+
+def _metrics(scores: np.ndarray, truth: np.ndarray, truth_path: str, scored: str):
+    """The metrics, after checking that the pixels with a score hold both classes (a truth
+    marking every pixel, or anomalies only where the scene is nodata, measures nothing)."""
+    valid = np.isfinite(scores)
+    anomalies, background = int((truth & valid).sum()), int((~truth & valid).sum())
+    if not anomalies or not background:
+        lacking = "anomaly" if not anomalies else "background"
+        raise InputError(f"{truth_path}: the ground truth needs both anomaly and background "
+                         f"pixels where {os.path.basename(scored)} has scores, and marks no "
+                         f"{lacking} pixel there")
+    return evaluate_scores(scores, truth)
 
 
 def evaluate_score_raster(score_path: str, truth_path: str,
@@ -115,7 +128,7 @@ def evaluate_score_raster(score_path: str, truth_path: str,
     scores, info = read_scores(score_path)
     method = score_provenance(score_path)["method"]
     truth = read_truth(truth_path, (info.rows, info.cols), score_path)
-    m = evaluate_scores(scores, truth)
+    m = _metrics(scores, truth, truth_path, score_path)
     if curves is not None:
         curves[(score_path, method)] = roc_curve(scores, truth)
     return EvaluationRow(os.path.basename(score_path), method, m.auc_roc, m.auc_pd_tau, m.auc_pf_tau,

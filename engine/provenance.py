@@ -45,7 +45,8 @@ class Provenance:
             value = getattr(self, name)
             if value in ("", {}, None) and key not in FINAL_KEYS:
                 continue
-            out[key] = json.dumps(value, sort_keys=True) if isinstance(value, dict) else str(value)
+            out[key] = json.dumps(value, sort_keys=True) if isinstance(value, dict) else \
+                _text(str(value))
         return out
 
     @classmethod
@@ -63,7 +64,7 @@ class Provenance:
                     value = {}
                 setattr(found, name, value if isinstance(value, dict) else {})
             else:
-                setattr(found, name, str(text))
+                setattr(found, name, _from_text(str(text)))
         for key, text in metadata.items():
             if key.startswith(SCORE_PREFIX):
                 try:
@@ -84,10 +85,31 @@ class Provenance:
                 f"version {self.model_version or 'none'}, device {self.device or 'cpu'}")
 
 
+def _text(value: str) -> str:
+    """Metadata is UTF-8 text: a file name that is not (its bytes held as surrogates) is kept
+    as a JSON string, which reads back to the same name."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return json.dumps(value)
+
+
+def _from_text(text: str) -> str:
+    if text.startswith('"'):
+        try:
+            value = json.loads(text)
+            return value if isinstance(value, str) else text
+        except ValueError:
+            return text
+    return text
+
+
 def read_provenance(path: str) -> Provenance:
     """The provenance recorded in a raster (empty fields when it has none or cannot be read)."""
+    from .gdal_env import gdal_path
     try:
-        ds = gdal().Open(path)
+        ds = gdal().Open(gdal_path(path))
         metadata = ds.GetMetadata() or {}
         ds = None
     except RuntimeError:

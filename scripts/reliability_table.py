@@ -36,6 +36,55 @@ and `kill -9` in the middle of a batch leave no half file at any output name, an
 removes what a killed run left (`test_interruption.py`, `tests/engine/cli/test_batch_command.py`,
 `tests/plugin/test_detectfolder_algorithm.py`); property-based tests cover ENVI header fields,
 band and wavelength lists, fuzzed ENVI headers and the tile grid (`test_properties.py`).
+What the reading rules below promise beyond an exit code is tested in
+`test_reading_rules.py` and `tests/plugin/test_reading_inputs.py`: a scene truncated or
+rewritten while it is scored fails with no output; masked pixels score as nodata and change no
+statistic; GCP- and RPC-placed scores land where QGIS places their scene; GDAL fetches nothing
+(a local HTTP server counts no request); a FIFO side-car is refused within seconds; a `|` in a
+file name no longer makes Processing score another file.
+
+## What hsad reads, and the rules that decide it
+
+- **What may be opened** (`engine/scenes/reach.py`): regular files only (or links to them),
+  decided before GDAL or h5py touch anything, for the file and for everything reading it
+  opens: every entry of its folder sharing its stem in any letter case (`.hdr`, `.HDR`, `.tfw`,
+  `.wld`, `.aux`, `.aux.xml`, `.prj`, `.msk`, `.ovr`, `_rpc.txt`...), each VRT source and that
+  source's own side-cars. A FIFO, device or socket among them is refused in one line; in
+  Processing the check runs in the algorithm's parameter check, before QGIS loads the layer.
+- **What a VRT may reach** (a raster VRT, or an OGR VRT given as an area of interest,
+  whatever its extension; likewise the data file an ER Mapper header names): regular local
+  files inside the VRT's own folder (or below it).
+  No `/vsicurl/`, `/vsigzip/` or other `/vsi` path, no URL, no `DRIVER:` subdataset name, no
+  device, nothing outside that folder unless the user sets `HSAD_VRT_SOURCES=anywhere` (which
+  lifts the folder rule only). A batch follows VRTs by the same rule, so a VRT in a batch
+  folder reaches only files in that folder. Every source must be a raster a local-file driver
+  reads.
+- **What an HDF5 file may reach** (MATLAB v7.3, netCDF-4, PRISMA, generic `.h5`): nothing
+  but itself. External links, datasets stored in external raw files and virtual datasets
+  drawing on other files are refused.
+- **GDAL without network**: every open and read of a scene runs with GDAL's `/vsicurl/` family
+  refusing every URL (`CPL_VSIL_CURL_ALLOWED_FILENAME`), Python in VRTs disabled
+  (`GDAL_VRT_ENABLE_PYTHON=NO`), for hsad's own thread only, and a scene is opened only by a
+  driver for local files: a WMS, WCS or HTTP description named `scene.tif` is refused
+  (`engine/gdal_env.py`).
+- **Resources decided before reading**: a raster may not declare more than 2000 times the
+  bytes its files really hold on disk (allocated blocks, so a sparse file's holes hold
+  nothing), whatever its compression: no real scene compresses 2000:1. An uncompressed file
+  must hold every declared byte; a PRISMA product's cubes and a MATLAB file's arrays are
+  judged by the bytes HDF5 stores for them.
+- **Honest values**: an ENVI data file must be exactly `header offset + lines x samples x
+  bands x bytes` long, its header giving each layout field once, in decimal; GDAL mask bands
+  (internal masks, `.msk`, alpha) make pixels nodata; float64 values beyond float32's range,
+  typical magnitudes outside 1e-30..1e30 and scale factors no value survives are refused; a
+  file that changes size or is rewritten while it is read fails the run (one `stat` per read),
+  and no output is kept; a generic HDF5 cube is read only when its band axis is the first
+  (said by a per-band attribute or by being the shortest axis); GCPs and RPCs are kept in the
+  score (GeoTIFF), so QGIS places it where it places the scene; wavelengths whose unit puts
+  them where no spectrometer measures, a `bbl` flagging every band, and wavelengths filling
+  fewer than 2 of the model's grid bands are refused.
+- **Names**: a file name that is not UTF-8 is passed to GDAL as its bytes, kept in metadata as
+  a JSON string, and written with backslash escapes in text files; in Processing, a path
+  given as text is the file scored, exactly, even with a `|` in its name.
 
 Exit codes: 0 done, 1 a batch scene failed (the others went on), 2 bad input or usage.
 This file is generated: `.venv/bin/python scripts/reliability_table.py`.

@@ -57,11 +57,8 @@ def is_hsad_style(path: str) -> bool:
 def gdal_name(path: str):
     """``path`` as GDAL's bindings take it: a name that is not valid UTF-8 (its bytes kept as
     surrogates) goes as bytes, which they accept and a str they refuse ("not a string")."""
-    try:
-        path.encode("utf-8")
-        return path
-    except UnicodeEncodeError:
-        return os.fsencode(path)
+    from ..gdal_env import gdal_path
+    return gdal_path(path)
 
 
 def hsad_raster(path: str) -> str:

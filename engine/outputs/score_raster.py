@@ -100,6 +100,11 @@ class ScoreWriter:
 
     def _create(self, like: SceneInfo, options: list, description: str, metadata: dict) -> None:
         g = gdal()
+        placed_otherwise = bool(like.gcps or like.rpc) and not like.has_georeference
+        if placed_otherwise and self.driver != "GTiff":  # ENVI would put them in an .aux.xml
+            raise OutputError(f"{self.path}: the scene is placed by ground control points or "
+                              "an RPC model, which hsad keeps in GeoTIFF outputs; choose a .tif "
+                              "output")
         self._ds = g.GetDriverByName(self.driver).Create(
             gdal_name(self._staged.temp), like.cols, like.rows, 1, g.GDT_Float32,
             options=options)
@@ -107,6 +112,11 @@ class ScoreWriter:
             self._ds.SetProjection(like.crs_wkt)
         if like.has_georeference:
             self._ds.SetGeoTransform(list(like.geotransform))
+        elif like.gcps:  # QGIS places a raster by its GCPs (or RPCs) as it places the input
+            self._ds.SetGCPs([g.GCP(x, y, z, pixel, line) for pixel, line, x, y, z in like.gcps],
+                             like.gcp_wkt)
+        if like.rpc and not like.has_georeference:
+            self._ds.SetMetadata(dict(like.rpc), "RPC")
         band = self._ds.GetRasterBand(1)
         band.SetNoDataValue(NODATA)
         band.SetDescription(description)

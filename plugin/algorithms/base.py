@@ -108,6 +108,21 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
     def define(self) -> None:
         raise NotImplementedError
 
+    def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API)
+        """hsad's rule for what may be opened (engine/scenes/reach.py) runs before QGIS loads
+        a layer: QGIS's own check opens the file and its side-cars, and a FIFO among them would
+        hang QGIS before any hsad code ran."""
+        from ...engine.scenes.reach import check_reach
+        for definition in self.parameterDefinitions():
+            if definition.type() not in ("raster", "multilayer"):
+                continue
+            for path in _named_paths(parameters.get(definition.name())):
+                try:
+                    check_reach(path)
+                except HsadError as exc:
+                    return False, str(exc)
+        return super().checkParameterValues(parameters, context)
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         try:
             return self.execute(parameters, context, feedback)
@@ -120,14 +135,23 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
         raise NotImplementedError
 
     def raster_source(self, parameters, name: str, context) -> str:
-        """The file behind a raster parameter (a canvas layer or a path); GDAL layers only."""
+        """The file behind a raster parameter (a canvas layer or a path); GDAL layers only.
+        A path that names an existing file is that file, exactly: QGIS would read a '|' in it
+        as the start of layer options and open the file named by what comes before."""
+        named = _existing_file(parameters.get(name))
+        if named:
+            return named
         layer = self.parameterAsRasterLayer(parameters, name, context)
         if layer is None:
             raise QgsProcessingException(f"{name}: no raster layer given")
         return _file_of(layer)
 
     def raster_sources(self, parameters, name: str, context) -> list:
-        """The files behind a multiple-layer parameter, in the order given."""
+        """The files behind a multiple-layer parameter, in the order given (paths naming
+        existing files taken exactly, as in :meth:`raster_source`)."""
+        given = parameters.get(name)
+        if isinstance(given, (list, tuple)) and given and all(_existing_file(v) for v in given):
+            return [_existing_file(v) for v in given]
         layers = self.parameterAsLayerList(parameters, name, context)
         if not layers:
             raise QgsProcessingException(f"{name}: no raster layer given")
@@ -152,12 +176,36 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
         return QCoreApplication.translate("hsad", text)
 
 
+def _existing_file(value) -> str:
+    """``value`` when it is a path (text) naming an existing entry that is not a folder (a
+    FIFO too, which the engine then refuses), else ''."""
+    import os
+    if isinstance(value, str) and value and os.path.lexists(value) and not os.path.isdir(value):
+        return value
+    return ""
+
+
+def _named_paths(value) -> list:
+    """The paths a parameter value names as text (one, or a list of them)."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return [v for v in map(_existing_file, values) if v]
+
+
 def _file_of(layer) -> str:
-    """A raster layer's file; refuses web and database rasters, which the engine cannot read."""
+    """A raster layer's file; refuses web and database rasters, which the engine cannot read,
+    and a source whose '|' part QGIS did not understand (a file name holding '|': the layer
+    is another file, the one named by what comes before it)."""
+    import os
     if layer.providerType() != "gdal":
         raise QgsProcessingException(f"{layer.name()}: not a file layer (provider "
                                      f"'{layer.providerType()}'); save it as GeoTIFF or ENVI first")
-    return layer.source().split("|")[0]
+    source = layer.source()
+    path = source.split("|")[0]
+    if "|" in source and os.path.exists(source):
+        raise QgsProcessingException(f"{source}: QGIS reads the '|' in this file name as the "
+                                     f"start of layer options and opened {path} instead; rename "
+                                     "the file without '|', or give its path as text")
+    return path
 
 
 def _plain_text_help() -> bool:

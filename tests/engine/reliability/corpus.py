@@ -906,3 +906,5 @@ PROCESSING_SHARE = (
 
 import corpus_writing  # noqa: E402  the writing half (issue 22); it imports this module
 CASES += corpus_writing.CASES; PROCESSING_SHARE += corpus_writing.PROCESSING_SHARE  # noqa: E702
+from corpus_reading import READING_CASES, READING_CATEGORIES, READING_PROCESSING_SHARE  # noqa: E402,I001
+CATEGORIES.update(READING_CATEGORIES); CASES += READING_CASES; PROCESSING_SHARE += READING_PROCESSING_SHARE  # noqa: E702,E501
