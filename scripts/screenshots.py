@@ -224,7 +224,7 @@ def _run_hsad(scene, method: str, out: str):
         "INPUT": detect["OUTPUT"], "MASK": os.path.join(out, "harbour_mask.tif"),
         "OBJECTS": os.path.join(out, "harbour_objects.gpkg")})
     layers = QgsProject.instance().mapLayers().values()
-    return tuple(next(layer for layer in layers if f" {kind} · " in layer.name())
+    return tuple(next(layer for layer in layers if layer.name().startswith(f"{kind} · "))
                  for kind in ("score", "mask", "objects"))
 
 

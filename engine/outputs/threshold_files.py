@@ -19,6 +19,7 @@ from .score_raster import check_output, driver_for
 from .staging import StagedFile, check_target
 
 MASK_NODATA = 255
+UNDEFINED_CARTESIAN = "Undefined cartesian SRS"  # GeoPackage's srs_id -1
 VECTOR_DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".geojson": "GeoJSON",
                   ".json": "GeoJSON", ".fgb": "FlatGeobuf", ".csv": "CSV"}
 LAYER_OPTIONS = {"CSV": ["GEOMETRY=AS_WKT"]}
@@ -67,9 +68,11 @@ def check_outputs(score_path: str, mask_path: Optional[str], objects_path: Optio
                           "(their style side-cars would collide)")
 
 
-def write_mask(path: str, found, info, report: Report, metadata: Optional[dict] = None
-               ) -> StagedFile:
-    """Stage a uint8 mask on the score grid: 1 = anomaly, 0 = background, 255 = nodata."""
+def write_mask(path: str, found, info, report: Report, metadata: Optional[dict] = None,
+               geotransform: Optional[tuple] = None) -> StagedFile:
+    """Stage a uint8 mask on the score grid: 1 = anomaly, 0 = background, 255 = nodata.
+    ``geotransform``: the score file's own (None: it has none, and neither has the mask, so
+    QGIS draws both at the same place)."""
     g = gdal()
     staged = StagedFile(path, overwrite=True, side_cars=[os.path.splitext(path)[0] + ".qml"])
     driver = driver_for(path)
@@ -79,8 +82,8 @@ def write_mask(path: str, found, info, report: Report, metadata: Optional[dict] 
                                               options=options)
         if info.crs_wkt:
             ds.SetProjection(info.crs_wkt)
-        if info.has_georeference:
-            ds.SetGeoTransform(list(info.geotransform))
+        if geotransform is not None:
+            ds.SetGeoTransform(list(geotransform))
         for key, value in (metadata or {}).items():
             ds.SetMetadataItem(key, str(value))
         band = ds.GetRasterBand(1)
@@ -103,12 +106,13 @@ def write_mask(path: str, found, info, report: Report, metadata: Optional[dict] 
     return staged
 
 
-def write_objects(path: str, found, info, report: Report) -> StagedFile:
-    """Stage one polygon per object with its attributes (object 1 = highest peak score)."""
+def write_objects(path: str, found, info, report: Report, geotransform: tuple) -> StagedFile:
+    """Stage one polygon per object with its attributes (object 1 = highest peak score), in
+    the map coordinates ``geotransform`` gives the score's pixels (where QGIS draws them)."""
     from osgeo import ogr, osr
     staged = StagedFile(path, overwrite=True, side_cars=objects_side_cars(path))
     layer_name = os.path.splitext(os.path.basename(path))[0]
-    polygons = _polygonize(found, info, report)
+    polygons = _polygonize(found, info, report, geotransform)
     try:
         driver = vector_driver_for(path)
         out = ogr.GetDriverByName(driver).CreateDataSource(staged.temp)
@@ -119,6 +123,9 @@ def write_objects(path: str, found, info, report: Report) -> StagedFile:
             srs = osr.SpatialReference()
             srs.ImportFromWkt(info.crs_wkt)
             srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        elif driver == "GPKG":  # not its default "Undefined geographic SRS", which QGIS
+            srs = osr.SpatialReference()  # reprojects; like the raster's missing CRS, this one
+            srs.SetLocalCS(UNDEFINED_CARTESIAN)  # (srs_id -1) is drawn as it is
         layer = out.CreateLayer(layer_name, srs, ogr.wkbMultiPolygon,
                                 options=LAYER_OPTIONS.get(driver, []))
         if layer is None:
@@ -156,12 +163,12 @@ def _check(code: int, path: str, what: str) -> None:
         raise OutputError(f"{path}: {what} (OGR error {code}; is the disk full?)")
 
 
-def _polygonize(found, info, report: Report) -> dict:
+def _polygonize(found, info, report: Report, geotransform: tuple) -> dict:
     """object id -> MultiPolygon of its pixels, in map coordinates."""
     g = gdal()
     from osgeo import ogr
     raster = g.GetDriverByName("MEM").Create("", info.cols, info.rows, 1, g.GDT_Int32)
-    raster.SetGeoTransform(list(info.geotransform))
+    raster.SetGeoTransform(list(geotransform))
     band = raster.GetRasterBand(1)
     band.WriteArray(found.labels)
     # GDAL 3.11 renamed the in-memory vector driver "MEM" ("Memory" is deprecated there)

@@ -35,6 +35,7 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
     help_items: tuple = ()  # (parameter label, explanation) pairs
     keywords: tuple = ("hyperspectral", "anomaly", "detection", "rx")
     UNAVAILABLE = " (cannot run here)"
+    choices: dict = {}  # choice parameter name -> Choices (see choices.py), set by define()
 
     # -- identity -----------------------------------------------------------------------------
     def name(self) -> str:
@@ -103,7 +104,38 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
 
     # -- running ------------------------------------------------------------------------------
     def initAlgorithm(self, config=None):  # noqa: N802
+        self.choices = {}
         self.define()
+
+    def add_choice(self, name: str, description: str, choices, advanced: bool = False,
+                   help_text: str = "") -> None:
+        """A choice parameter showing ``choices``' labels; scripts may pass names."""
+        from qgis.core import QgsProcessingParameterEnum
+        self.choices[name] = choices
+        self.add(QgsProcessingParameterEnum(name, description, options=choices.labels,
+                                            defaultValue=choices.label(choices.default),
+                                            usesStaticStrings=True),
+                 advanced=advanced, help_text=help_text)
+
+    def choice(self, parameters, name: str) -> str:
+        """The name chosen for a choice parameter (its default when none was given)."""
+        choices = self.choices[name]
+        return choices.name_of(parameters.get(name)) or choices.default
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API)
+        """QGIS's checks, on the parameters with each choice given by name or index turned into
+        its label (so ``METHOD=rx`` passes); a choice that names nothing is refused here."""
+        given = dict(parameters)
+        for name, choices in self.choices.items():
+            value = given.get(name)
+            if value is None or value == "" or (hasattr(value, "isNull") and value.isNull()):
+                continue
+            chosen = choices.name_of(value)
+            if chosen is None:
+                return False, (f"{name}: '{value}' is not one of "
+                               f"{', '.join(choices.names)}")
+            given[name] = choices.label(chosen)
+        return super().checkParameterValues(given, context)
 
     def define(self) -> None:
         raise NotImplementedError

@@ -29,7 +29,7 @@ class DetectAlgorithm(HsadAlgorithm):
         ("Anomaly score", "The output raster (.tif GeoTIFF, or .img/.bsq ENVI). It loads styled "
          "to read on any map: transparent below the 99th percentile of the scores, opaque "
          "magenta from the 99.9th (what Anomaly mask and objects flags by default), and named "
-         "'<scene> score · <method>'; its tooltip and properties say how it was made."),
+         "'score · <method> · <scene>'; its tooltip and properties say how it was made."),
     )
 
     def define(self) -> None:
@@ -73,7 +73,7 @@ class DetectAlgorithm(HsadAlgorithm):
 
 
 def load_score_layer(context, output: str, source: str, method: str) -> None:
-    """Name and describe a score layer Processing loads: '<scene> score · <method>'."""
+    """Name and describe a score layer Processing loads: 'score · <method> · <scene>'."""
     scene = scene_name(source)
     style_on_load(context, output, layer_name(scene, "score", method),
                   abstract=score_abstract(output),
