@@ -159,11 +159,12 @@ def _is_product_layer(path: str) -> bool:
 
 
 def _is_score_raster(path: str) -> bool:
-    """An hsad output (``<stem>_<method>.tif`` carrying HSAD_METHOD), e.g. when outputs sit
-    beside their scenes."""
+    """An hsad output (``<stem>_<method>.tif`` carrying HSAD_METHOD, or its ``_mask.tif`` from
+    ``--threshold``), e.g. when outputs sit beside their scenes."""
     from ..detectors import method_names
     stem, ext = os.path.splitext(os.path.basename(path))
-    if ext.lower() != OUTPUT_EXTENSION or not stem.endswith(tuple(f"_{m}" for m in method_names())):
+    ends = tuple(f"_{m}{mask}" for m in method_names() for mask in ("", "_mask"))
+    if ext.lower() != OUTPUT_EXTENSION or not stem.endswith(ends):
         return False
     from ..provenance import read_provenance
     return read_provenance(path).made_by_hsad

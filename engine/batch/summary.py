@@ -39,10 +39,12 @@ class SceneRecord:
     device: str = ""
     statistics: dict = field(default_factory=dict)  # keys of STATISTICS
     notes: list = field(default_factory=list)  # what happened on the way (Dask workers cannot log)
+    threshold: dict = field(default_factory=dict)  # with --threshold: mask, objects, counts
 
     def row(self) -> dict:
         """A flat row for ``summary.csv``."""
-        values = {k: v for k, v in asdict(self).items() if k not in ("statistics", "notes")}
+        values = {k: v for k, v in asdict(self).items()
+                  if k not in ("statistics", "notes", "threshold")}
         values["seconds"] = round(self.seconds, 3)
         values.update({k: self.statistics.get(k, "") for k in STATISTICS})
         return values

@@ -14,6 +14,7 @@ repeats them when it is opened.
 from __future__ import annotations
 
 import html
+import os
 from typing import Callable
 
 from qgis.core import (QgsApplication, QgsProcessingAlgorithm, QgsProcessingException,
@@ -36,6 +37,7 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
     keywords: tuple = ("hyperspectral", "anomaly", "detection", "rx")
     UNAVAILABLE = " (cannot run here)"
     choices: dict = {}  # choice parameter name -> Choices (see choices.py), set by define()
+    scene_inputs: tuple = ()  # raster parameters that also take files only the engine reads
 
     # -- identity -----------------------------------------------------------------------------
     def name(self) -> str:
@@ -135,7 +137,18 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
                 return False, (f"{name}: '{value}' is not one of "
                                f"{', '.join(choices.names)}")
             given[name] = choices.label(chosen)
+        engine_only = [name for name in self.scene_inputs if engine_only_file(given.get(name))]
+        if engine_only:  # QGIS cannot load a MATLAB scene as a layer; the engine reads it
+            return self._check_others(given, context, engine_only)
         return super().checkParameterValues(given, context)
+
+    def _check_others(self, parameters, context, skip: list) -> tuple:
+        """QGIS's per-parameter checks, but for ``skip`` (files checked to exist already)."""
+        for definition in self.parameterDefinitions():
+            if definition.name() not in skip and not definition.checkValueIsAcceptable(
+                    parameters.get(definition.name()), context):
+                return False, f"Incorrect parameter value for {definition.name()}"
+        return True, ""
 
     def define(self) -> None:
         raise NotImplementedError
@@ -152,7 +165,10 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
         raise NotImplementedError
 
     def raster_source(self, parameters, name: str, context) -> str:
-        """The file behind a raster parameter (a canvas layer or a path); GDAL layers only."""
+        """The file behind a raster parameter (a canvas layer or a path); GDAL layers only, and
+        for :attr:`scene_inputs` the files only the engine reads (MATLAB, PRISMA .he5)."""
+        if name in self.scene_inputs and engine_only_file(parameters.get(name)):
+            return str(parameters.get(name))
         layer = self.parameterAsRasterLayer(parameters, name, context)
         if layer is None:
             raise QgsProcessingException(f"{name}: no raster layer given")
@@ -182,6 +198,16 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
     @staticmethod
     def tr(text: str) -> str:
         return QCoreApplication.translate("hsad", text)
+
+
+def engine_only_file(value) -> bool:
+    """Whether a parameter value names an existing scene file QGIS cannot open as a layer but
+    the engine reads: a MATLAB .mat cube, a PRISMA Level-2 .he5 product."""
+    from ...engine.scenes.prisma import is_prisma_product
+    from ...engine.scenes.raster import MATLAB_EXTENSIONS
+    if not isinstance(value, str) or not os.path.isfile(value):
+        return False
+    return value.lower().endswith(MATLAB_EXTENSIONS) or is_prisma_product(value)
 
 
 def _file_of(layer) -> str:

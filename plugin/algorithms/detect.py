@@ -15,13 +15,14 @@ from .method_parameters import (ADVANCED_HELP, add_method, add_method_options, a
 class DetectAlgorithm(HsadAlgorithm):
     algorithm_id = "detect"
     title = "Detect anomalies"
+    scene_inputs = ("INPUT",)
     summary = ("Scores every pixel of a hyperspectral scene by how unusual it is and writes a "
                "float32 score raster on the scene's grid (same CRS, geotransform and size; nodata "
                "where the scene is invalid). Higher scores are more anomalous.")
     help_items = (
         ("Input scene", "A hyperspectral raster: a canvas layer or a file (ENVI data file, "
-         "GeoTIFF or anything GDAL reads). Wavelengths, bad-band lists, nodata and scale factors "
-         "are read from the file."),
+         "GeoTIFF or anything GDAL reads, a MATLAB .mat cube, a PRISMA Level-2 .he5 product). "
+         "Wavelengths, bad-band lists, nodata and scale factors are read from the file."),
         methods_help(),
         ("Bands", "Optional subset of bands to use; empty uses every band the file does not "
          "flag as bad."),
