@@ -6,9 +6,10 @@ the same ``x @ w`` runs 12 to 70 times slower there than in ``/usr/bin/python3``
 ``threadpoolctl`` still reports OpenBLAS. scipy calls the Fortran symbols (``sgemm_``), which
 GSL does not define, so they reach the optimised BLAS in both. :func:`matmul` is every large
 product of the scoring path (the pretrained networks' layers, the fused and rank-deficient RX,
-the scene scaling): the first call times numpy's ``@`` against scipy's ``gemm`` on one small
-product and keeps the faster (numpy's wins or ties outside QGIS, scipy's by far inside);
-``HSAD_MATMUL=numpy`` or ``scipy`` forces one. :func:`blas_report` says which library numpy's
+the scene scaling): numpy's ``@`` where nothing shadows numpy's BLAS (found with ``dladdr``);
+where something does, the first call times numpy's ``@`` against scipy's ``gemm`` on one small
+product and keeps the faster (scipy's, by far, inside QGIS). ``HSAD_MATMUL=numpy`` or ``scipy``
+forces one. :func:`blas_report` says which library numpy's
 products reach here and how fast, for ``hsad doctor`` and the plugin's Diagnostics.
 """
 from __future__ import annotations
@@ -60,6 +61,11 @@ def products_path() -> str:
 
 
 def _faster_path() -> str:
+    """numpy's ``@`` unless another library's ``cblas_sgemm`` shadows numpy's own here; then
+    whichever path measures faster (scipy's only by a clear margin)."""
+    found = _cblas_libraries()
+    if found is not None and (found[0] is None or found[1] is None or found[0] == found[1]):
+        return "numpy"  # nothing shadows numpy's BLAS (or numpy calls it by another name)
     rates = {path: product_rate(path) for path in PATHS}
     return "scipy" if rates["scipy"] > SCIPY_MARGIN * rates["numpy"] else "numpy"
 
@@ -96,11 +102,12 @@ class BlasReport:
     numpy_gflops: float
     scipy_gflops: float
     path: str  # what matmul uses here
+    shadowed: bool = False  # another library's cblas_sgemm comes before numpy's own
 
     @property
     def numpy_slow(self) -> bool:
-        return self.numpy_gflops < SLOW_GFLOPS or \
-            self.scipy_gflops > SCIPY_MARGIN * self.numpy_gflops
+        return self.numpy_gflops < SLOW_GFLOPS or (
+            self.shadowed and self.scipy_gflops > SCIPY_MARGIN * self.numpy_gflops)
 
     def line(self) -> str:
         """One short line for the doctor report."""
@@ -113,39 +120,55 @@ class BlasReport:
 
 def blas_report() -> BlasReport:
     """Measure both paths now and name the library numpy's ``cblas_sgemm`` resolves to."""
+    found = _cblas_libraries()
+    shadowed = bool(found and found[0] and found[1] and found[0] != found[1])
     return BlasReport(numpy_cblas_library(), product_rate("numpy"), product_rate("scipy"),
-                      products_path())
+                      products_path(), shadowed)
 
 
 def numpy_cblas_library() -> str:
-    """The shared library whose ``cblas_sgemm`` numpy's products call in this process.
+    """The shared library whose ``cblas_sgemm`` numpy's products call in this process."""
+    found = _cblas_libraries()
+    if found is None:
+        return "unknown (no dladdr on this platform)"
+    shadowing, own = found
+    if shadowing is None and own is None:
+        return "numpy's own bundled BLAS (no cblas_sgemm exported)"
+    return shadowing or own
+
+
+def _cblas_libraries() -> Optional[tuple]:
+    """(file defining ``cblas_sgemm`` in the process's global scope, file numpy's own
+    dependencies define it in); None where ``dladdr`` is not available.
 
     The dynamic linker binds numpy's undefined ``cblas_sgemm`` to the first definition in the
-    process's global scope (the executable and what it links: GSL's CBLAS inside QGIS), else
-    to numpy's own dependencies; ``dladdr`` names the file either way."""
+    global scope (the executable and what it links: GSL's CBLAS inside QGIS) before numpy's own
+    dependencies; the global one, when there is one, is what numpy's products reach."""
     try:
         libc = ctypes.CDLL(None)
         dladdr = libc.dladdr
     except (OSError, AttributeError):
-        return "unknown (no dladdr on this platform)"
-    address = _symbol(libc, "cblas_sgemm")
-    if address is None:
-        try:
-            core = getattr(np, "_core", None) or np.core
-            address = _symbol(ctypes.CDLL(core._multiarray_umath.__file__), "cblas_sgemm")
-        except (OSError, AttributeError):
-            address = None
-    if address is None:
-        return "numpy's own bundled BLAS (no cblas_sgemm exported)"
+        return None
+    dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(_DlInfo)]
+    try:
+        core = getattr(np, "_core", None) or np.core
+        own = _library(dladdr, _symbol(ctypes.CDLL(core._multiarray_umath.__file__),
+                                       "cblas_sgemm"))
+    except (OSError, AttributeError):
+        own = None
+    return _library(dladdr, _symbol(libc, "cblas_sgemm")), own
 
-    class DlInfo(ctypes.Structure):
-        _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
-                    ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
 
-    info = DlInfo()
-    dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(DlInfo)]
-    if not dladdr(ctypes.c_void_p(address), ctypes.byref(info)) or not info.dli_fname:
-        return "unknown (dladdr found no library)"
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
+def _library(dladdr, address: Optional[int]) -> Optional[str]:
+    info = _DlInfo()
+    if address is None or not dladdr(ctypes.c_void_p(address), ctypes.byref(info)) or \
+            not info.dli_fname:
+        return None
     return os.path.realpath(info.dli_fname.decode(errors="replace"))
 
 
@@ -154,3 +177,20 @@ def _symbol(library, name: str) -> Optional[int]:
         return ctypes.cast(getattr(library, name), ctypes.c_void_p).value
     except AttributeError:
         return None
+
+
+def reading_core_left():
+    """A context in which BLAS uses one thread fewer than the cores, as ``hsad`` sets for its
+    whole process (``engine/cli/process.py``: a tile is read on a second thread meanwhile, and
+    an OpenBLAS thread per core competes with it; rx on 1024 x 1024 x 200 5-6 s -> 4 s). For a
+    run inside a process that is not ours (QGIS): the pools are restored after it. A user's
+    OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS is left alone."""
+    import contextlib
+    if any(os.environ.get(name) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                            "MKL_NUM_THREADS")):
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=max(1, (os.cpu_count() or 1) - 1), user_api="blas")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from qgis.core import (QgsProcessingParameterBand, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer)
 
+from ...engine.linalg import reading_core_left
 from ...engine.pipeline import detect_scene
 from ..layer_names import layer_name, method_description, scene_name, score_abstract
 from ..styling import style_on_load
@@ -60,8 +61,10 @@ class DetectAlgorithm(HsadAlgorithm):
         self.log_versions(feedback)
         feedback.pushInfo(f"method {method_description(params.method)}")
         feedback.pushInfo(f"scene {source}")
-        result = detect_scene(source, output, params, overwrite=True,
-                              progress=self.progress_callback(feedback), log=feedback.pushInfo)
+        with reading_core_left():  # as hsad detect runs: BLAS leaves the reader a core
+            result = detect_scene(source, output, params, overwrite=True,
+                                  progress=self.progress_callback(feedback),
+                                  log=feedback.pushInfo)
         for notice in result.notices:
             feedback.pushWarning(notice)
         feedback.pushInfo(f"device used: {result.device}; model version: "
