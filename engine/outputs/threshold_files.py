@@ -19,7 +19,7 @@ from .score_raster import check_output, driver_for
 from .staging import StagedFile, check_target
 
 MASK_NODATA = 255
-UNDEFINED_CARTESIAN = "Undefined cartesian SRS"  # GeoPackage's srs_id -1
+NO_CRS_SRS_ID = 99999  # the GeoPackage srs_id GDAL >= 3.9 gives a layer without SRS
 VECTOR_DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".geojson": "GeoJSON",
                   ".json": "GeoJSON", ".fgb": "FlatGeobuf", ".csv": "CSV"}
 LAYER_OPTIONS = {"CSV": ["GEOMETRY=AS_WKT"]}
@@ -123,13 +123,12 @@ def write_objects(path: str, found, info, report: Report, geotransform: tuple) -
             srs = osr.SpatialReference()
             srs.ImportFromWkt(info.crs_wkt)
             srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-        elif driver == "GPKG":  # not its default "Undefined geographic SRS", which QGIS
-            srs = osr.SpatialReference()  # reprojects; like the raster's missing CRS, this one
-            srs.SetLocalCS(UNDEFINED_CARTESIAN)  # (srs_id -1) is drawn as it is
         layer = out.CreateLayer(layer_name, srs, ogr.wkbMultiPolygon,
                                 options=LAYER_OPTIONS.get(driver, []))
         if layer is None:
             raise OutputError(f"{path}: cannot create the objects layer")
+        if srs is None and driver == "GPKG":
+            _without_crs(out, layer_name)
         for name, kind, _ in FIELDS:
             definition = ogr.FieldDefn(name, getattr(ogr, kind))
             if kind == "OFTReal":
@@ -155,6 +154,28 @@ def write_objects(path: str, found, info, report: Report, geotransform: tuple) -
         staged.discard()
         raise
     return staged
+
+
+def _without_crs(out, layer_name: str) -> None:
+    """Leave a GeoPackage layer without a CRS, as its score raster is, so QGIS draws both as
+    they are. GDAL before 3.9 gives such a layer srs_id 0, "Undefined geographic SRS", which
+    QGIS takes for a CRS and reprojects (the Cartesian one, -1, it cannot draw beside a raster
+    without CRS: "No transform available"). A definition GDAL cannot parse reads back as no CRS
+    (GDAL 3.6 logs "Unable to parse srs_id"); GDAL >= 3.9 already writes its own such row."""
+    escaped = layer_name.replace("'", "''")
+    found = out.ExecuteSQL("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = "
+                           f"'{escaped}'")
+    srs_id = found.GetNextFeature().GetField(0) if found is not None else None
+    out.ReleaseResultSet(found)
+    if srs_id == NO_CRS_SRS_ID:
+        return
+    out.ExecuteSQL("INSERT OR IGNORE INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, "
+                   f"organization_coordsys_id, definition, description) VALUES ('Undefined SRS', "
+                   f"{NO_CRS_SRS_ID}, 'NONE', {NO_CRS_SRS_ID}, 'undefined', 'no CRS, as the "
+                   "score raster it outlines')")
+    for table in ("gpkg_geometry_columns", "gpkg_contents"):
+        out.ExecuteSQL(f"UPDATE {table} SET srs_id = {NO_CRS_SRS_ID} WHERE table_name = "
+                       f"'{escaped}'")
 
 
 def _check(code: int, path: str, what: str) -> None:
