@@ -38,25 +38,26 @@ def threshold_rule_help() -> str:
     t = load().get("threshold")
     if not t:
         return ""
-    d, p = t["default"], t["plain"]
+    d, p = t["default"].values(), t["plain"].values()
+    whole, share = ([m["whole_percent"] for m in d], [100 * m["mean_share"] for m in d])
+    plain_whole, plain_share = ([m["whole_percent"] for m in p], [100 * m["mean_share"] for m in p])
+    worst = _span([m["background_worst_x"] for m in d], "{:.2f}")
     return (f"On the {t['scenes']} labelled airborne scenes (docs/benchmarks.md) the default "
-            f"spends its budget on whole objects: {_span([m['whole_percent'] for m in d.values()])}"
-            f" % of the truth objects it hits come out as one object, with "
-            f"{_span([100 * m['mean_share'] for m in d.values()])} % of their pixels inside "
-            f"on average (the highest scores alone: {_span([m['whole_percent'] for m in p.values()])}"
-            f" % and {_span([100 * m['mean_share'] for m in p.values()])} %), and the background "
-            f"flagged stays at most {_span([m['background_worst_x'] for m in d.values()], '{:.2f}')}"
-            f" x the promise. Models of the score tail (chi-square for RX, log-normal, Gaussian) "
-            f"flag {_span(t['tail_models_mean_x'])} times the promise on those scenes, whose "
-            "backgrounds are heavy-tailed.")
+            f"spends its budget on whole objects: {_span(whole)} % of the truth objects it hits "
+            f"come out as one object, with {_span(share)} % of their pixels inside on average "
+            f"(the highest scores alone: {_span(plain_whole)} % and {_span(plain_share)} %), and "
+            f"the background flagged stays at most {worst} x the promise. Models of the score "
+            f"tail (chi-square for RX, log-normal, Gaussian) flag {_span(t['tail_models_mean_x'])}"
+            " times the promise on those scenes, whose backgrounds are heavy-tailed.")
 
 
 def auto_rule_help() -> str:
     t = load().get("threshold")
     if not t:
         return ""
-    a = t["auto"]
-    return (f"On the {t['scenes']} labelled scenes K = 6 hit {_span([m['hit'] for m in a.values()])}"
-            f" of {next(iter(a.values()))['targets']} truth objects but flagged "
-            f"{_span([100 * m['background_mean_x'] for m in a.values()], '{:.1f}')} % of the "
+    a = t["auto"].values()
+    hits = _span([m["hit"] for m in a])
+    background = _span([100 * m["background_mean_x"] for m in a], "{:.1f}")
+    return (f"On the {t['scenes']} labelled scenes K = 6 hit {hits} of "
+            f"{next(iter(a))['targets']} truth objects but flagged {background} % of the "
             "background.")

@@ -11,7 +11,8 @@ asked for and missing, the message must be a command that works where the user i
   what was is ``make setup``'s route: a venv on the system Python with its packages
   (``--system-site-packages``, so QGIS's numpy and GDAL stay), torch from PyTorch's CPU wheels,
   and QGIS started with that venv first on PATH (its Python then sees torch);
-* the torch version is the one ``make setup`` installs and the tests run (:data:`TORCH_REQUIREMENT`);
+* the torch version is the one ``make setup`` installs and the tests run
+  (:data:`TORCH_REQUIREMENT`);
 * pip's default torch wheel on Linux is the CUDA build (gigabytes): the CPU wheel index is named;
 * numpy is pinned to the version running now, so pip cannot replace the numpy QGIS and GDAL
   were built against.

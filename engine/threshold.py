@@ -54,12 +54,12 @@ DEFAULT_GROWTH_FLOOR = 100.0
 MAD_TO_SIGMA = 1.4826  # MAD x this = standard deviation for a normal distribution
 Log = Callable[[str], None]
 Report = Callable[[float], None]
-# Share of the progress bar each stage takes (reading dominates; polygons can be slow too).
 # Where QGIS draws a raster that has no geotransform (ENVI without map info, a GeoTIFF without
 # georeferencing, every MATLAB scene's scores): its GDAL provider falls back to one map unit per
 # pixel with y growing up, the top-left corner at (0, 0), so rows run from y = 0 to y = -rows.
 # Objects of such a raster are placed the same way, or they would land flipped beside it.
 UNREFERENCED_GEOTRANSFORM = (0.0, 1.0, 0.0, 0.0, 0.0, -1.0)
+# Share of the progress bar each stage takes (reading dominates; polygons can be slow too).
 STAGES = {"read": (0.0, 0.4), "label": (0.4, 0.5), "mask": (0.5, 0.7), "objects": (0.7, 1.0)}
 
 

@@ -1,12 +1,13 @@
 """Layer names that fit the Layers panel, and the abstracts that say the rest.
 
 QGIS's Layers panel shows about 25 characters of a layer's (bold) name at its default width:
-``abu-airport-2 score · twobranch`` showed as ``abu-airport-2 score · two`` (:data:`PANEL_SHOWS`),
-cutting exactly what tells the layers of one scene apart. So names start with what a layer is
-and which method made it, and end with the scene: ``score · rx · harbour``, ``mask · rx ·
-harbour``, ``objects · twobranch · harbour`` (the longest start, ``objects · twobranch · ``, is narrower than :data:`PANEL_SHOWS`
-in QGIS's font: tests/plugin/test_layer_names.py measures both).
-The method is its *name* (``twobranch``, ``rx``, ``lrx``, ``ferd``): the word users type for
+``abu-airport-2 score · twobranch`` showed as ``abu-airport-2 score · two``
+(:data:`PANEL_SHOWS`), cutting exactly what tells the layers of one scene apart. So names start
+with what a layer is and which method made it, and end with the scene: ``score · rx ·
+harbour``, ``mask · rx · harbour``, ``objects · twobranch · harbour`` (the longest start,
+``objects · twobranch · ``, is narrower than :data:`PANEL_SHOWS` in QGIS's font:
+tests/plugin/test_layer_names.py measures both). The method is its *name* (``twobranch``,
+``rx``, ``lrx``, ``ferd``): the word users type for
 ``--method`` and METHOD, and the one the score band's legend shows. A long scene name is
 shortened in the middle (its start and its end, often a date or a tile, stay). The full scene,
 the method's description and the parameters go into the layer's abstract, shown in the layer's

@@ -49,7 +49,7 @@ out.GetRasterBand(1).WriteArray(scores)
 out = None
 """
 PROBE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-         "rc = subprocess.run(sys.argv[1:]).returncode; "
+         "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
          "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "
          "time.perf_counter() - t, rc)")
 
@@ -87,9 +87,9 @@ def measure(command: list, repeat: int = 2, env: dict = None) -> tuple:
     best = (float("inf"), 0.0)
     for _ in range(repeat):
         out = subprocess.run([sys.executable, "-c", PROBE, *command], capture_output=True,
-                             text=True, check=True, env=env).stdout.split()
+                             text=True, check=True, env=env).stdout.split()[-3:]
         if out[2] != "0":
-            raise RuntimeError(f"{' '.join(command)} failed")
+            raise RuntimeError(f"{' '.join(command)} failed (exit {out[2]})")
         if float(out[1]) < best[0]:
             best = (float(out[1]), float(out[0]))
     return best

@@ -102,8 +102,9 @@ def cross_validate(data: dict, rate: float) -> tuple:
     def best(scenes) -> tuple:
         def merit(pair):
             kept = [o for (scene, _), o in grid[pair].items() if scene in scenes]
-            return (sum(o.outlined for o in kept), round(sum(s for o in kept for s, _ in o.shares),
-                                                         6), sum(o.hit for o in kept), pair[0], -pair[1])
+            shares = round(sum(s for o in kept for s, _ in o.shares), 6)
+            return (sum(o.outlined for o in kept), shares, sum(o.hit for o in kept), pair[0],
+                    -pair[1])
         return max(grid, key=merit)
 
     held_out = {scene: best(set(data) - {scene}) for scene in data}

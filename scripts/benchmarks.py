@@ -126,7 +126,12 @@ def speed(args) -> None:
     """Whole-process time and peak memory of every scene size, and local RX per megapixel."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import bench_speed
-    rows, lrx = bench_speed.scene_table(), bench_speed.lrx_table()
+    last = bench_speed.WORK / "last.json"
+    if args.reuse and last.exists():  # the scene rows of the last run; time QGIS again
+        rows, lrx = (json.loads(last.read_text())[key] for key in ("rows", "lrx"))
+    else:
+        rows, lrx = bench_speed.scene_table(), bench_speed.lrx_table()
+        last.write_text(json.dumps({"rows": rows, "lrx": lrx}))
     qgis = bench_speed.qgis_table()
     body = bench_speed.markdown(rows, lrx, machine(), str(datetime.date.today()),
                                 "`make bench-speed` (the same as `make bench-memory`)", qgis)
@@ -214,9 +219,11 @@ def main() -> None:
     q.add_argument("--method", action="append", dest="methods")
     q.set_defaults(run=quality)
     s = sub.add_parser("speed")
+    s.add_argument("--reuse", action="store_true", help="keep the scene rows of the last run "
+                   "(build/bench-speed/last.json) and time only the QGIS rows again")
     s.set_defaults(run=speed)
     sub.add_parser("lrx-loading").set_defaults(run=lrx_loading)
-    sub.add_parser("memory").set_defaults(run=speed)  # one table holds both
+    sub.add_parser("memory").set_defaults(run=speed, reuse=False)  # one table holds both
     sub.add_parser("threshold").set_defaults(run=threshold)
     sub.add_parser("backends").set_defaults(run=backends)
     args = parser.parse_args()

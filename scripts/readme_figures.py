@@ -101,7 +101,7 @@ def render_quality(f: dict) -> str:
         cells = [seconds(mid[method][0]), seconds(big[method][0])] if method in mid else ["", ""]
         lines.append(f"| {label} | {m[method]['mean_auc']:.4f}{extra} | "
                      f"{seconds(m[method]['median_seconds'])} | {' | '.join(cells)} |")
-    others = [f"{scene.replace('.mat', '')} ({-diff:.4f} below)"
+    others = [f"{-diff:.4f} below on {scene.replace('.mat', '')}"
               for scene, diff in q["twobranch_minus_rx"].items() if diff <= 0]
     ahead = sum(diff > 0 for diff in q["twobranch_minus_rx"].values())
     qgis = s.get("qgis", {})
@@ -123,7 +123,7 @@ def render_quality(f: dict) -> str:
                  f"{qgis['twobranch']['gsl_ratio']:.1f} x.")
     text += (
         f" With its defaults the pretrained detector is ahead of RX on {ahead} of the "
-        f"{q['scenes']} scenes" + (f" and below on {', '.join(others)}" if others else "") +
+        f"{q['scenes']} scenes" + (f" and {', '.join(others)}" if others else "") +
         "; under leave-one-scene-out cross-validation no scene ends more than 0.005 below RX "
         f"(the closest, {worst}, {rx[worst] - held[worst]:.4f} below). It is also ahead of the "
         f"paper authors' released network ({compare['summary']['FEN+GRX (HAD100)']['mean']:.4f} "
@@ -149,7 +149,15 @@ def sections(text: str) -> dict:
 
 def rendered() -> dict:
     found = figures()
-    return {name: render(found) for name, render in RENDERERS.items()}
+    return {name: wrap(render(found)) for name, render in RENDERERS.items()}
+
+
+def wrap(text: str, width: int = 100) -> str:
+    """Paragraphs wrapped as the README's own (tables left as they are)."""
+    import textwrap
+    blocks = text.rstrip("\n").split("\n\n")
+    return "\n\n".join(block if block.startswith("|") else textwrap.fill(
+        block, width, break_long_words=False, break_on_hyphens=False) for block in blocks) + "\n"
 
 
 def rewrite_readme() -> None:

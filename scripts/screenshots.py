@@ -1,8 +1,9 @@
 """`make screenshots`: the real QGIS desktop, under Xvfb, running hsad from Processing.
 
 Starts QGIS with a throwaway profile in which hsad is installed and enabled, loads a generated
-scene in false colour (written without map info, as every scene converted from the MATLAB files
-is: QGIS draws it at y = 0 .. -rows), runs ``hsad:detect`` and ``hsad:threshold`` (default rule) through
+scene in false colour (written without map info, as every scene converted from the MATLAB
+files is: QGIS draws it at y = 0 .. -rows), runs ``hsad:detect`` and ``hsad:threshold`` (default
+rule) through
 Processing (so the outputs load the way they do for users: styled, named, on top), and saves to
 ``docs/img/`` the score overlay over the scene and over QGIS's white canvas side by side, and
 the main window. The same file is the script QGIS runs (``--code``): inside QGIS it does the
@@ -176,7 +177,8 @@ def _run_and_capture() -> None:
 
 
 def _crs(crs) -> str:
-    return f"{crs.authid() or crs.description() or 'none'} ({'valid' if crs.isValid() else 'invalid'})"
+    validity = "valid" if crs.isValid() else "invalid"
+    return f"{crs.authid() or crs.description() or 'none'} ({validity})"
 
 
 def _panel_widths(*layers) -> str:

@@ -4,10 +4,11 @@ QGIS's enum widget shows exactly the strings a static-string enum stores, so a l
 (``twobranch, rx, lrx, ferd``) is what users saw. Here each option is a readable label that
 ends with the name in brackets (``Global RX (rx)``); the dialog, the batch dialog and the Model
 Designer show and store that label. Scripts, ``qgis_process`` and models saved before keep
-passing the bare name (``METHOD=rx``) or the option's index: :meth:`HsadAlgorithm.checkParameterValues`
-turns any of them into the label before QGIS checks it, and :func:`chosen_name` reads the name
-back from whichever form arrives. A label may carry a note after the name (``(ferd) - cannot
-run here: ...``): a choice is found by its name in brackets, so the note can change freely.
+passing the bare name (``METHOD=rx``) or the option's index:
+:meth:`HsadAlgorithm.checkParameterValues` turns any of them into the label before QGIS checks
+it, and :meth:`HsadAlgorithm.choice` reads the name back from whichever form arrives. A label
+may carry a note after the name (``(ferd) - cannot run here: ...``): a choice is found by its
+name in brackets, so the note can change freely.
 """
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ def test_the_contract_covers_every_algorithm_of_the_provider(hsad_plugin):
 
 @pytest.mark.parametrize("method", method_names())
 def test_every_method_and_its_options_are_offered(hsad_plugin, method):
-    """METHOD lists the method by its label and name; each of its options is a parameter of detect and of
+    """METHOD lists the method by label and name; each of its options is a parameter of detect and
     detectfolder, with the detector class's default, and a flag of the command line."""
     from hsad.engine.cli.main import build_parser
     for algorithm_id in ("hsad:detect", "hsad:detectfolder"):

@@ -128,7 +128,8 @@ def test_default_rule_grows_seeds_into_whole_objects_within_the_budget(hsad_plug
     plain = run_threshold({"INPUT": path, "FALSE_ALARM_RATE": 3e-3, "SEED_SHARE": 1.0,
                            "MASK": str(tmp_path / "plain.tif")})
     grown = run_threshold({"INPUT": path, "FALSE_ALARM_RATE": 3e-3, "SEED_SHARE": 0.2,
-                           "MASK": str(tmp_path / "grown.tif"), "OBJECTS": str(tmp_path / "o.gpkg")})
+                           "MASK": str(tmp_path / "grown.tif"),
+                           "OBJECTS": str(tmp_path / "o.gpkg")})
     mask = read_mask(tmp_path / "grown.tif")[0]
     assert grown["ANOMALY_PIXELS"] <= 30 and plain["ANOMALY_PIXELS"] <= 30
     assert (mask[20:23, 30:34] == 1).all() and (mask[70:73, 60:64] == 1).all()
