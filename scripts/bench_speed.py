@@ -1,4 +1,4 @@
-"""Speed and memory of `hsad detect` as a whole process, scene size by scene size.
+"""Speed and memory of `hsad detect` as a whole process, scene size by scene size, and inside QGIS.
 
     python scripts/benchmarks.py speed     (make bench-speed)
     python scripts/benchmarks.py memory    (make bench-memory)
@@ -9,13 +9,17 @@ of 425 bands, and write one table: GDAL reading the whole file, `hsad detect` wi
 twobranch, and the `spectral` package's RX (reading the file and writing the scores like hsad);
 then local RX's cost per megapixel against its windows; then areas of interest and masks on the
 2048^2 scene (an area reads only its window: it costs what the same window cut out beforehand
-costs). Each measurement is the best of two runs. Both write the "Speed and memory" section of
-docs/benchmarks.md.
+costs). Each measurement is the best of two runs. Then, in the same run, `qgis_process run
+hsad:detect` beside `hsad detect` on the same cubes (rx and twobranch on 1024 x 1024 x 200, lrx
+on 128 x 128 x 200; interleaved, medians of three), and a product of numpy and of hsad's matmul
+timed inside qgis_process and in this Python (QGIS links GSL's reference CBLAS, which numpy's
+products reach there). Both write the "Speed and memory" section of docs/benchmarks.md.
 """
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -46,7 +50,7 @@ out.GetRasterBand(1).WriteArray(scores)
 out = None
 """
 PROBE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-         "rc = subprocess.run(sys.argv[1:]).returncode; "
+         "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
          "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "
          "time.perf_counter() - t, rc)")
 
@@ -79,14 +83,14 @@ def make_cube(path: Path, side: int, bands: int) -> None:
     ds = None
 
 
-def measure(command: list, repeat: int = 2) -> tuple:
+def measure(command: list, repeat: int = 2, env: dict = None) -> tuple:
     """(best wall seconds, peak resident MiB) of a command run as a child process."""
     best = (float("inf"), 0.0)
     for _ in range(repeat):
         out = subprocess.run([sys.executable, "-c", PROBE, *command], capture_output=True,
-                             text=True, check=True).stdout.split()
+                             text=True, check=True, env=env).stdout.split()[-3:]
         if out[2] != "0":
-            raise RuntimeError(f"{' '.join(command)} failed")
+            raise RuntimeError(f"{' '.join(command)} failed (exit {out[2]})")
         if float(out[1]) < best[0]:
             best = (float(out[1]), float(out[0]))
     return best
@@ -240,8 +244,121 @@ def marginal_costs(rows: list) -> list:
     return lines
 
 
+QGIS_CASES = (("rx", 1024), ("twobranch", 1024), ("lrx", 128))
+QGIS_REPEATS = 3
+BLAS_PRODUCT = (65536, 200, 200, 3)  # rows, inner, columns, repetitions (issue 23's product)
+BLAS_PROBE = """
+import json, os, time
+import numpy as np
+from hsad.engine import linalg
+n, k, m, times = {shape}
+a = np.random.default_rng(0).standard_normal((n, k)).astype(np.float32)
+b = np.random.default_rng(1).standard_normal((k, m)).astype(np.float32)
+def timed(f):
+    f()
+    start = time.perf_counter()
+    for _ in range(times):
+        f()
+    return time.perf_counter() - start
+print("HSAD-BLAS " + json.dumps({{"numpy": timed(lambda: a @ b),
+    "hsad": timed(lambda: linalg.matmul(a, b)), "path": linalg.products_path(),
+    "library": linalg.numpy_cblas_library()}}), flush=True)
+"""
+
+
+def qgis_table() -> dict:
+    """hsad detect and qgis_process run hsad:detect on the same cubes, interleaved (medians of
+    QGIS_REPEATS); twobranch and rx once more inside QGIS with numpy's own products
+    (HSAD_MATMUL=numpy: what GSL's CBLAS costs); the product timed in both processes."""
+    binary = shutil.which("qgis_process.bin") or "/usr/bin/qgis_process.bin"
+    if not os.path.exists(binary):
+        print("qgis_process.bin is not installed: no QGIS rows")
+        return {}
+    env = _qgis_env(WORK / "qgis")
+    subprocess.run([binary, "plugins", "enable", "hsad"], env=env, capture_output=True)
+    hsad = str(Path(sys.executable).with_name("hsad"))
+    table = {"repeats": QGIS_REPEATS, "rows": []}
+    for method, side in QGIS_CASES:
+        path = WORK / f"scene_{side}x{side}x200.bil"
+        if not path.exists():
+            make_cube(path, side, 200)
+        out = str(WORK / f"qgis_{method}.tif")
+        cli = [hsad, "detect", str(path), "-o", out, "--method", method, "--overwrite", "-q",
+               "--no-style"]
+        qgis = [binary, "run", "hsad:detect", "--", f"INPUT={path}", f"METHOD={method}",
+                f"OUTPUT={out}"]
+        runs = {"hsad": [], "qgis": []}
+        for _ in range(QGIS_REPEATS):
+            runs["hsad"].append(measure(cli, repeat=1)[0])
+            runs["qgis"].append(measure(qgis, repeat=1, env=env)[0])
+        row = {"method": method, "scene": f"{side} x {side} x 200", **runs,
+               "ratio": float(np.median(runs["qgis"]) / np.median(runs["hsad"]))}
+        if method in ("rx", "twobranch"):
+            row["qgis_gsl"] = measure(qgis, repeat=1, env=dict(env, HSAD_MATMUL="numpy"))[0]
+        table["rows"].append(row)
+        print(json.dumps(row), flush=True)
+    table["blas"] = {"qgis": _blas_inside_qgis(binary, env), "python": _blas_here()}
+    print(json.dumps(table["blas"]), flush=True)
+    return table
+
+
+def _qgis_env(folder: Path) -> dict:
+    """A throwaway QGIS profile with hsad and a probe plugin on the plugin path, this venv first."""
+    plugins = folder / "plugins"
+    plugins.mkdir(parents=True, exist_ok=True)
+    if not (plugins / "hsad").exists():
+        (plugins / "hsad").symlink_to(REPO, target_is_directory=True)
+    runtime = folder / "runtime"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "QGIS_CUSTOM_CONFIG_PATH"}
+    env.update(QT_QPA_PLATFORM="offscreen", QGIS_PLUGINPATH=str(plugins),
+               XDG_RUNTIME_DIR=str(runtime), XDG_DATA_HOME=str(folder / "data"),
+               PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))
+    return env
+
+
+def _blas_inside_qgis(binary: str, env: dict) -> dict:
+    """The product timed by a throwaway plugin's import inside qgis_process."""
+    probe = Path(env["QGIS_PLUGINPATH"]) / "hsadblasprobe"
+    probe.mkdir(exist_ok=True)
+    (probe / "metadata.txt").write_text(
+        "[general]\nname=hsadblasprobe\nqgisMinimumVersion=3.0\ndescription=probe\n"
+        "version=0.1\nauthor=hsad\nemail=hsad@example.org\nabout=probe\ntracker=none\n"
+        "repository=none\nhasProcessingProvider=yes\n")
+    (probe / "__init__.py").write_text(
+        "import os\nif os.environ.get('HSAD_BLAS_PROBE'):\n"
+        + "".join(f"    {line}\n" for line in BLAS_PROBE.format(shape=BLAS_PRODUCT).splitlines())
+        + "def classFactory(iface):\n    class Probe:\n        def initGui(self): pass\n"
+        "        def initProcessing(self): pass\n        def unload(self): pass\n"
+        "    return Probe()\n")
+    subprocess.run([binary, "plugins", "enable", "hsadblasprobe"], env=env, capture_output=True)
+    done = subprocess.run([binary, "list"], env=dict(env, HSAD_BLAS_PROBE="1"),
+                          capture_output=True, text=True)
+    subprocess.run([binary, "plugins", "disable", "hsadblasprobe"], env=env, capture_output=True)
+    line = next(l for l in (done.stdout + done.stderr).splitlines() if l.startswith("HSAD-BLAS "))
+    return json.loads(line.split(" ", 1)[1])
+
+
+def _blas_here() -> dict:
+    done = subprocess.run([sys.executable, "-c", BLAS_PROBE.format(shape=BLAS_PRODUCT)],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.split(" ", 1)[1])
+
+
+def qgis_figures(table: dict) -> dict:
+    """What the README quotes of the QGIS rows."""
+    if not table:
+        return {}
+    rows = {row["method"]: row for row in table["rows"]}
+    return {"scene": rows["rx"]["scene"], "repeats": table["repeats"],
+            **{m: {"ratio": r["ratio"], "hsad": float(np.median(r["hsad"])),
+                   "qgis": float(np.median(r["qgis"])),
+                   **({"gsl_ratio": r["qgis_gsl"] / float(np.median(r["hsad"]))}
+                      if "qgis_gsl" in r else {})} for m, r in rows.items()}}
+
+
 def markdown(rows: list, lrx: list, machine: str, date: str, command: str,
-             areas: tuple = ()) -> str:
+             qgis: dict = None, areas: tuple = ()) -> str:
     def cell(row, key, unit="s"):
         if key not in row:
             return "-"
@@ -270,6 +387,7 @@ def markdown(rows: list, lrx: list, machine: str, date: str, command: str,
             f"{cell(row, 'rx', 'MiB')} | {cell(row, 'twobranch', 'MiB')} | "
             f"{cell(row, 'spectral', 'MiB')} |")
     lines += marginal_costs(rows)
+    lines += qgis_markdown(qgis or {})
     lines += ["", f"Local RX on {LRX_SIDE} x {LRX_SIDE} x 200 (`hsad.engine` in process): its "
               "cost per pixel is a batched 200 x 200 solve, whatever the windows; the window "
               "sums come from running sums, so the outer window's area does not enter.", "",
@@ -280,3 +398,36 @@ def markdown(rows: list, lrx: list, machine: str, date: str, command: str,
     if areas:
         lines += area_markdown(list(areas))
     return "\n".join(lines)
+
+
+def qgis_markdown(table: dict) -> list:
+    if not table:
+        return []
+    n, k, m, times = BLAS_PRODUCT
+    lines = ["", "### In QGIS", "",
+             "The same cubes through QGIS's own command line, `qgis_process.bin run hsad:detect "
+             "-- INPUT=<cube> METHOD=<method> OUTPUT=<tif>` (QGIS 3.22, a throwaway profile, "
+             "this venv first on PATH), beside `hsad detect <cube> -o <tif> --method <method>` "
+             f"in the same run, interleaved, {table['repeats']} times each; the ratio is of the "
+             "medians and includes QGIS's own start (about a second: loading QGIS, its "
+             "providers and plugins). *numpy's products* is one run of qgis_process with "
+             "`HSAD_MATMUL=numpy`: numpy's `@` reaching the GSL reference CBLAS the `qgis` and "
+             "`qgis_process` binaries link (hsad's default there goes through scipy's BLAS).", "",
+             "| method | scene | hsad detect (runs) | qgis_process (runs) | qgis_process / hsad "
+             "| qgis_process, numpy's products |", "|---|---|---|---|---:|---:|"]
+    for row in table["rows"]:
+        gsl = f"{row['qgis_gsl']:.1f} s ({row['qgis_gsl'] / np.median(row['hsad']):.1f}x)" \
+            if "qgis_gsl" in row else "-"
+        lines.append(f"| {row['method']} | {row['scene']} | "
+                     + ", ".join(f"{s:.1f}" for s in row["hsad"]) + " s | "
+                     + ", ".join(f"{s:.1f}" for s in row["qgis"]) + f" s | "
+                     f"**{row['ratio']:.2f}** | {gsl} |")
+    blas = table["blas"]
+    lines += ["", f"`x @ b` ({n} x {k} by {k} x {m} float32, {times} times) inside "
+              "`qgis_process` (a throwaway plugin's import) and in this Python:", "",
+              "| process | numpy's cblas_sgemm is in | numpy `@` | hsad `matmul` | hsad uses |",
+              "|---|---|---:|---:|---|"]
+    for name, found in (("qgis_process.bin", blas["qgis"]), ("python3", blas["python"])):
+        lines.append(f"| {name} | `{os.path.basename(found['library'])}` | "
+                     f"{found['numpy']:.2f} s | {found['hsad']:.2f} s | {found['path']} |")
+    return lines

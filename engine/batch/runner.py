@@ -31,8 +31,11 @@ Log = Callable[[str], None]
 
 
 def process_scene(job: SceneJob, params: DetectParameters, overwrite: bool = False,
-                  progress: Optional[Progress] = None, write_style: bool = True) -> SceneRecord:
-    """Score one scene of a batch unless its output is already complete.
+                  progress: Optional[Progress] = None, write_style: bool = True,
+                  threshold=None) -> SceneRecord:
+    """Score one scene of a batch unless its output is already complete; with a
+    ``threshold`` rule, also its mask and objects (:func:`threshold_outputs`), written again
+    whenever the score is, and when one of them is missing.
 
     Never raises for the scene's own problems: the record carries the one-line error, and its
     ``notes`` what happened on the way (a worker process has no log of the caller's to write to).
@@ -50,7 +53,11 @@ def process_scene(job: SceneJob, params: DetectParameters, overwrite: bool = Fal
                 raise OutputError(f"{job.output}: {existing.reason}; it is left as it is "
                                   "(move it, or choose another output folder)")
             if existing.state == COMPLETE and not overwrite:
-                return _skipped(record, job, existing, write_style)
+                if threshold is not None:
+                    _threshold(job, threshold, record, rescored=False)
+                _skipped(record, job, existing, write_style)
+                record.seconds = time.perf_counter() - started
+                return record
             if existing.state == BROKEN:
                 note(f"{job.output} {existing.reason}; scoring it again")
                 replace = True
@@ -62,6 +69,8 @@ def process_scene(job: SceneJob, params: DetectParameters, overwrite: bool = Fal
             result = detect_scene(job.scene, job.output, params, overwrite=replace,
                                   progress=progress, log=note, write_style=write_style)
             record.notes.extend(result.notices)
+            if threshold is not None:
+                _threshold(job, threshold, record, rescored=True)
         record.status, record.model_version, record.device = DONE, result.model_version or "", \
             result.device
         record.statistics = result.summary.as_dict()
@@ -89,7 +98,8 @@ def run_batch(jobs: Sequence[SceneJob], output_dir: str, params: DetectParameter
               overwrite: bool = False, workers: int = 1, scheduler: Optional[str] = None,
               progress: Optional[Progress] = None, log: Optional[Log] = None,
               debug: Optional[Log] = None, input_dir: str = "",
-              write_style: bool = True, passed_over: Sequence = ()) -> BatchSummary:
+              write_style: bool = True, passed_over: Sequence = (),
+              threshold=None) -> BatchSummary:
     """Score every job and write ``summary.csv``/``summary.json`` into ``output_dir``.
 
     ``workers`` 1 with no ``scheduler`` runs in this process (progress within each scene, cancel
@@ -99,6 +109,7 @@ def run_batch(jobs: Sequence[SceneJob], output_dir: str, params: DetectParameter
     A cancel or Ctrl-C stops the batch, marks the scenes not run as cancelled, writes the summary
     and re-raises. ``passed_over`` (:class:`~.discovery.PassedOver`, from ``plan_folder``): files
     of the input folder that are not scenes, listed in the summary as skipped with the reason.
+    ``threshold``: a ThresholdRule to also write each scene's mask and objects.
     """
     log = log or (lambda message: None)
     debug = debug or (lambda message: None)
@@ -114,11 +125,11 @@ def run_batch(jobs: Sequence[SceneJob], output_dir: str, params: DetectParameter
         with ExitStack() as stack:
             if scheduler or workers > 1:
                 client = stack.enter_context(_dask_client(workers, scheduler, debug))
-                results = _on_dask(client, jobs, params, overwrite, write_style)
+                results = _on_dask(client, jobs, params, overwrite, write_style, threshold)
                 where = f"dask {scheduler}" if scheduler else \
                     f"local dask cluster of {workers} workers"
             else:
-                results = _in_process(jobs, params, overwrite, tracker, write_style)
+                results = _in_process(jobs, params, overwrite, tracker, write_style, threshold)
                 where = "serial"
             try:
                 os.makedirs(output_dir, exist_ok=True)
@@ -172,15 +183,17 @@ def _finish(summary: BatchSummary, results, started: float, log: Log, interrupte
         log(f"the summary could not be written ({exc})")
 
 
-def _in_process(jobs, params, overwrite, tracker, write_style) -> Iterator[tuple]:
+def _in_process(jobs, params, overwrite, tracker, write_style, threshold) -> Iterator[tuple]:
     for index, job in enumerate(jobs):
-        yield index, process_scene(job, params, overwrite, tracker.within_scene(), write_style)
+        yield index, process_scene(job, params, overwrite, tracker.within_scene(), write_style,
+                                   threshold)
 
 
-def _on_dask(client, jobs, params, overwrite, write_style) -> Iterator[tuple]:
+def _on_dask(client, jobs, params, overwrite, write_style, threshold) -> Iterator[tuple]:
     from distributed import as_completed
     run = uuid.uuid4().hex[:12]  # keys unique per run: two batches may share a scheduler
     futures = {client.submit(process_scene, job, params, overwrite, write_style=write_style,
+                             threshold=threshold,
                              key=f"hsad-{run}-scene-{index}-{job.name}", pure=False): index
                for index, job in enumerate(jobs)}
     try:
@@ -245,6 +258,31 @@ def _skipped(record: SceneRecord, job: SceneJob, existing, write_style: bool) ->
     record.device = existing.provenance.device
     record.statistics = summary.as_dict()
     return record
+
+
+def threshold_outputs(score: str) -> tuple:
+    """(mask, objects) of a batch's score raster: ``<stem>_mask.tif``, ``<stem>_objects.gpkg``."""
+    stem = os.path.splitext(score)[0]
+    return stem + "_mask.tif", stem + "_objects.gpkg"
+
+
+def _threshold(job: SceneJob, rule, record: SceneRecord, rescored: bool) -> None:
+    """The scene's mask and objects by the engine's one thresholding function (as hsad
+    threshold and Processing); kept when the score was kept and both are there."""
+    from ..threshold import threshold_score_raster
+    mask, objects = threshold_outputs(job.output)
+    if not rescored and os.path.exists(mask) and os.path.exists(objects):
+        record.threshold = {"mask": os.path.basename(mask), "objects": os.path.basename(objects),
+                            "kept": True}
+        return
+    for path in (mask, objects):
+        for left in remove_leftovers(path):
+            record.notes.append(f"removed {left}, left by an interrupted run")
+    result = threshold_score_raster(job.output, mask, objects, rule, overwrite=True,
+                                    log=record.notes.append)
+    record.threshold = {"mask": os.path.basename(mask), "objects": os.path.basename(objects),
+                        "rule": result.rule, "anomaly_pixels": result.mask_pixels,
+                        "object_count": len(result.objects)}
 
 
 def _worker_failure(job: SceneJob, params: DetectParameters, exc: Exception) -> SceneRecord:

@@ -46,10 +46,12 @@ class SceneRecord:
     statistics: dict = field(default_factory=dict)  # keys of STATISTICS
     notes: list = field(default_factory=list)  # what happened on the way (Dask workers cannot log)
     reason: str = ""  # why a file was skipped: its output is complete, or it is not a scene
+    threshold: dict = field(default_factory=dict)  # with --threshold: mask, objects, counts
 
     def row(self) -> dict:
         """A flat row for ``summary.csv`` (text cells safe from spreadsheet formulas)."""
-        values = {k: v for k, v in asdict(self).items() if k not in ("statistics", "notes")}
+        values = {k: v for k, v in asdict(self).items()
+                  if k not in ("statistics", "notes", "threshold")}
         values["seconds"] = round(self.seconds, 3)
         values.update({k: self.statistics.get(k, "") for k in STATISTICS})
         return {k: as_text_cell(v) if isinstance(v, str) else v for k, v in values.items()}

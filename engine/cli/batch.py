@@ -7,6 +7,7 @@ import os
 from .common import (Messages, add_band_options, add_method_options, add_scene_options,
                      check_json,
                      detect_parameters, worker_count, write_json)
+from .threshold import add_rule_options, rule_from
 
 EXAMPLES = """output names:
   INPUT_DIR/<dir>/<name>.<ext> is scored into OUTPUT_DIR/<dir>/<name>_<method>.tif (plus a .qml
@@ -36,6 +37,8 @@ examples:
   hsad batch flights/ -o scores/ --pattern '*.bsq' --recursive --workers 4
   hsad batch /data/campaign -o /data/scores --scheduler tcp://10.0.0.5:8786
   hsad batch flights/ -o scores/ --method rx --json - -q
+  hsad batch flights/ -o scores/ --threshold --rate 0.01   also <name>_<method>_mask.tif and
+                                                           <name>_<method>_objects.gpkg
 
 a Dask cluster (workers need hsad: start them with the Python of hsad's environment):
   .venv/bin/python -m distributed.cli.dask_scheduler --host 0.0.0.0 --port 8786
@@ -68,6 +71,11 @@ def add_parser(sub, common) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="send the scenes to an existing Dask cluster, e.g. tcp://host:8786; its "
                    "workers read and write the same paths, so give paths they see")
+    p.add_argument("--threshold", action="store_true",
+                   help="also turn each score into an anomaly mask and objects, as hsad threshold "
+                   "does: <name>_<method>_mask.tif and <name>_<method>_objects.gpkg beside it "
+                   "(the rule options below; rewritten whenever the score is)")
+    add_rule_options(p, prefix="--threshold: ")
     p.add_argument("--json", metavar="OUT", help="also write the summary as JSON ('-' = stdout; "
                    "an existing file is replaced only when it is an hsad batch summary, or with "
                    "--overwrite)")
@@ -82,6 +90,7 @@ def run(args) -> int:
                         "--scheduler brings its own workers")
     messages = Messages(args)
     params = detect_parameters(args)
+    rule = rule_from(args) if args.threshold else None
     if not args.scheduler:  # a missing torch or weights: one line now, not one failure per scene
         params.detector()
     plan = plan_folder(args.input_dir, args.output, params.method, args.pattern, args.recursive)
@@ -101,7 +110,8 @@ def run(args) -> int:
                             workers=args.workers or 1, scheduler=args.scheduler, progress=progress,
                             log=messages.info, debug=messages.debug,
                             input_dir=os.path.abspath(args.input_dir),
-                            write_style=not args.no_style, passed_over=plan.passed_over)
+                            write_style=not args.no_style, passed_over=plan.passed_over,
+                            threshold=rule)
     for record in summary.failed if messages.quiet else ():
         messages.always(f"{record.scene}: failed: {record.error}")
     messages.info(f"{summary.describe()}; summary in {os.path.join(args.output, 'summary.csv')}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterRasterDestination
 
+from ...engine.linalg import reading_core_left
 from ...engine.pipeline import detect_scene
 from ..layer_names import layer_name, method_description, scene_name, score_abstract
 from ..staged_outputs import check_raster_output
@@ -18,13 +19,14 @@ from .scene_parameters import (INPUT_FILE_HELP, SCENE_HELP, add_scene_input,
 class DetectAlgorithm(HsadAlgorithm):
     algorithm_id = "detect"
     title = "Detect anomalies"
+    scene_inputs = ("INPUT",)
     summary = ("Scores every pixel of a hyperspectral scene by how unusual it is and writes a "
                "float32 score raster on the scene's grid (same CRS, geotransform and size; nodata "
                "where the scene is invalid). Higher scores are more anomalous.")
     help_items = (
         ("Input scene", "A hyperspectral raster: a canvas layer or a file (ENVI data file, "
-         "GeoTIFF or anything GDAL reads). Wavelengths, bad-band lists, nodata and scale factors "
-         "are read from the file."),
+         "GeoTIFF or anything GDAL reads, a MATLAB .mat cube, a PRISMA Level-2 .he5 product). "
+         "Wavelengths, bad-band lists, nodata and scale factors are read from the file."),
         INPUT_FILE_HELP,
         methods_help(),
         ("Bands", "Optional subset of bands to use; empty uses every band the file does not "
@@ -33,7 +35,7 @@ class DetectAlgorithm(HsadAlgorithm):
         ("Anomaly score", "The output raster (.tif GeoTIFF, or .img/.bsq ENVI). It loads styled "
          "to read on any map: transparent below the 99th percentile of the scores, opaque "
          "magenta from the 99.9th (what Anomaly mask and objects flags by default), and named "
-         "'<scene> score · <method>'; its tooltip and properties say how it was made."),
+         "'score · <method> · <scene>'; its tooltip and properties say how it was made."),
     )
 
     def define(self) -> None:
@@ -68,8 +70,10 @@ class DetectAlgorithm(HsadAlgorithm):
         self.log_versions(feedback)
         feedback.pushInfo(f"method {method_description(params.method)}")
         feedback.pushInfo(f"scene {source}")
-        result = detect_scene(source, output, params, overwrite=True,
-                              progress=self.progress_callback(feedback), log=feedback.pushInfo)
+        with reading_core_left():  # as hsad detect runs: BLAS leaves the reader a core
+            result = detect_scene(source, output, params, overwrite=True,
+                                  progress=self.progress_callback(feedback),
+                                  log=feedback.pushInfo)
         for notice in result.notices:
             feedback.pushWarning(notice)
         feedback.pushInfo(f"device used: {result.device}; model version: "
@@ -82,7 +86,7 @@ class DetectAlgorithm(HsadAlgorithm):
 
 
 def load_score_layer(context, output: str, source: str, method: str) -> None:
-    """Name and describe a score layer Processing loads: '<scene> score · <method>'."""
+    """Name and describe a score layer Processing loads: 'score · <method> · <scene>'."""
     scene = scene_name(source)
     style_on_load(context, output, layer_name(scene, "score", method),
                   abstract=score_abstract(output),

@@ -29,7 +29,8 @@ class DetectPretrainedAlgorithm(DetectAlgorithm):
                "more anomalous.")
     help_items = (
         ("Input scene", "A hyperspectral raster: a canvas layer or a file (ENVI data file, "
-         "GeoTIFF or anything GDAL reads). Its bands are resampled to the model's band grid by "
+         "GeoTIFF or anything GDAL reads, a MATLAB .mat cube, a PRISMA Level-2 .he5 product). "
+         "Its bands are resampled to the model's band grid by "
          "wavelength when the file has wavelengths, by band position otherwise."),
         INPUT_FILE_HELP,
         ("Bands", "Optional subset of bands to use; empty uses every band the file does not "

@@ -10,6 +10,7 @@ from qgis.core import (QgsProcessingContext, QgsProcessingException, QgsProcessi
 
 from ...engine.batch import DONE, FAILED, SKIPPED, describe_passed_over, plan_folder, run_batch
 from ...engine.errors import Cancelled
+from ...engine.linalg import reading_core_left
 from ..layer_names import layer_name, method_description, scene_name
 from ..qgis_enums import FOLDER
 from .base import HsadAlgorithm
@@ -98,11 +99,13 @@ class DetectFolderAlgorithm(HsadAlgorithm):
         feedback.pushInfo(f"method {method_description(params.method)}")
         feedback.pushInfo(f"{len(jobs)} scene(s) from {folder} into {output}")
         try:
-            summary = run_batch(jobs, output, params,
-                                self.parameterAsBool(parameters, "OVERWRITE", context),
-                                progress=self.progress_callback(feedback), log=feedback.pushInfo,
-                                debug=feedback.pushDebugInfo, input_dir=folder,
-                                passed_over=plan.passed_over)
+            with reading_core_left():  # as hsad batch runs: BLAS leaves the reader a core
+                summary = run_batch(jobs, output, params,
+                                    self.parameterAsBool(parameters, "OVERWRITE", context),
+                                    progress=self.progress_callback(feedback),
+                                    log=feedback.pushInfo, debug=feedback.pushDebugInfo,
+                                    input_dir=folder,
+                                    passed_over=plan.passed_over)
         except Cancelled:
             raise QgsProcessingException("Cancelled: finished scenes are kept, the scene in "
                                          f"progress was not written; see {output}/summary.csv")

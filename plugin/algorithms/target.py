@@ -80,7 +80,7 @@ class TargetAlgorithm(HsadAlgorithm):
         ("Extra nodata value", "A raw file value that also means nodata, in any band, on top of "
          "what the file declares. Empty: only the file's own nodata."),
         ("Target score", "The output raster (.tif GeoTIFF, or .img/.bsq ENVI), styled like an "
-         "anomaly score and named '<scene> target · <method>'; its metadata records the target "
+         "anomaly score and named 'target · <method> · <scene>'; its metadata records the target "
          "source and the spectrum used. Anomaly mask and objects turns it into objects."),
     )
 
