@@ -83,6 +83,7 @@ def collect(qgis_version: Optional[str] = None, timeout: float = 120.0) -> list:
                             "only the QGIS plugin needs it", "version" in found,
                             "" if "version" in found else "sudo apt-get install qgis python3-qgis"))
     checks += [_library_check(*entry) for entry in LIBRARIES]
+    checks.append(blas_check())
     torch_found = _finish_probe(probes["torch"], timeout)
     checks += _torch_checks(torch_found)
     checks.append(weights_check())
@@ -105,6 +106,17 @@ def weights_check(folder: Optional[str] = None) -> Check:
                  f"{manifest.get('model_version', 'unversioned')}")
 
 
+def blas_check() -> Check:
+    """Which library numpy's matrix products reach in this process, measured: inside QGIS,
+    GSL's reference CBLAS (linked by QGIS itself) shadows numpy's OpenBLAS, which
+    threadpoolctl does not show; hsad then routes its products through scipy's BLAS."""
+    from .linalg import blas_report
+    try:
+        return Check("blas", blas_report().line())
+    except Exception as exc:  # ctypes or BLAS trouble: say so, do not take the report down
+        return Check("blas", f"not measured ({' '.join(str(exc).split()) or type(exc).__name__})")
+
+
 def inference_check(torch_found: dict) -> Check:
     """Which path the pretrained detector runs on here (what --device auto picks)."""
     from .accelerator import gpu_present
@@ -115,16 +127,27 @@ def inference_check(torch_found: dict) -> Check:
     return Check("inference", f"twobranch runs in numpy on the CPU{note}; nothing to install")
 
 
-def format_report(checks: list) -> str:
-    """The plain-text report: one line per check, then what is missing and how to install it."""
+def format_report(checks: list, columns: Optional[int] = None) -> str:
+    """The plain-text report: one line per check, then what is missing and how to install it.
+    ``columns``: wrap longer lines there, continuations indented (for a dialog of that width)."""
     width = max(len(c.name) for c in checks + [Check("missing", "")]) + 2
     lines = ["hsad doctor report (copy all of it into a bug report)"]
-    lines += [f"{c.name:<{width}}{c.value}" for c in checks]
+    lines += [_wrapped(f"{c.name:<{width}}{c.value}", columns, width) for c in checks]
     missing = [c for c in checks if not c.ok]
     lines.append(f"{'missing':<{width}}" + (f"{len(missing)}, install with:" if missing
                                             else "nothing"))
-    lines += [f"  {c.name}{' (required)' if c.required else ''}: {c.fix}" for c in missing]
+    lines += [_wrapped(f"  {c.name}{' (required)' if c.required else ''}: {c.fix}", columns, 4)
+              for c in missing]
     return "\n".join(lines)
+
+
+def _wrapped(line: str, columns: Optional[int], indent: int) -> str:
+    """A line broken at spaces to ``columns`` (words longer than that stay whole)."""
+    if not columns or len(line) <= columns:
+        return line
+    import textwrap
+    return "\n".join(textwrap.wrap(line, columns, subsequent_indent=" " * indent,
+                                    break_long_words=False, break_on_hyphens=False))
 
 
 def report_dict(checks: list) -> dict:

@@ -48,9 +48,11 @@ class EvaluationRow:
 
 
 def measured(scene: str, method: str, scores: np.ndarray, truth: np.ndarray, seconds: float,
-             model_version: Optional[str] = None) -> EvaluationRow:
-    """Every measure of one score map (NaN = nodata) against its truth."""
-    m = evaluate_scores(scores, truth)
+             model_version: Optional[str] = None, truth_path: str = "",
+             scored: str = "") -> EvaluationRow:
+    """Every measure of one score map (NaN = nodata) against its truth (``truth_path`` and
+    ``scored`` name the files in the error when the scored pixels lack a class)."""
+    m = _metrics(scores, truth, truth_path or scene, scored or scene)
     points = [p.as_dict() for p in operating_points(scores, truth, rates=OPERATING_RATES)]
     return EvaluationRow(scene, method, m.auc_roc, m.auc_pd_tau, m.auc_pf_tau, m.snpr, seconds,
                          m.anomalies, m.anomalies + m.background, model_version, points,
@@ -118,10 +120,23 @@ def evaluate_scene(scene_path: str, methods: Sequence[str], truth_path: Optional
             scores, detector = score_map(scene, params, progress)
             seconds = time.perf_counter() - started
             rows.append(measured(os.path.basename(scene_path), method, scores, truth, seconds,
-                                 detector.model_version))
+                                 detector.model_version, truth_path or scene_path, scene_path))
             if curves is not None:
                 curves[(scene_path, method)] = roc_curve(scores, truth)
     return rows
+
+
+def _metrics(scores: np.ndarray, truth: np.ndarray, truth_path: str, scored: str):
+    """The metrics, after checking that the pixels with a score hold both classes (a truth
+    marking every pixel, or anomalies only where the scene is nodata, measures nothing)."""
+    valid = np.isfinite(scores)
+    anomalies, background = int((truth & valid).sum()), int((~truth & valid).sum())
+    if not anomalies or not background:
+        lacking = "anomaly" if not anomalies else "background"
+        raise InputError(f"{truth_path}: the ground truth needs both anomaly and background "
+                         f"pixels where {os.path.basename(scored)} has scores, and marks no "
+                         f"{lacking} pixel there")
+    return evaluate_scores(scores, truth)
 
 
 def evaluate_score_raster(score_path: str, truth_path: str,
@@ -134,7 +149,8 @@ def evaluate_score_raster(score_path: str, truth_path: str,
     truth = read_truth(truth_path, (info.rows, info.cols), score_path)
     if curves is not None:
         curves[(score_path, method)] = roc_curve(scores, truth)
-    return measured(os.path.basename(score_path), method, scores, truth, 0.0)
+    return measured(os.path.basename(score_path), method, scores, truth, 0.0, None, truth_path,
+                    score_path)
 
 
 def summarise(rows: Sequence[EvaluationRow]) -> dict:
@@ -163,33 +179,52 @@ OPERATING_POINT_RULE = (
 
 def plot_roc_curves(curves: dict, folder: str, inputs: Sequence[str] = (),
                     overwrite: bool = False) -> list:
-    """One PNG per scene with the ROC curve of each method (log false-alarm axis).
+    """One PNG per scene with the ROC curve of each method (log false-alarm axis), named
+    ``<scene stem>_roc.png`` in ``folder``."""
+    written = []
+    for scene in dict.fromkeys(s for s, _ in curves):
+        path = roc_picture_path(folder, scene)
+        mine = {key: curve for key, curve in curves.items() if key[0] == scene}
+        written.append(write_roc_picture(mine, path, inputs, overwrite))
+    return written
+
+
+def roc_picture_path(folder: str, scene: str) -> str:
+    """Where ``hsad evaluate --plot FOLDER`` draws the ROC curves of ``scene``."""
+    return os.path.join(folder, os.path.splitext(os.path.basename(scene))[0] + "_roc.png")
+
+
+def write_roc_picture(curves: dict, path: str, inputs: Sequence[str] = (),
+                      overwrite: bool = False) -> str:
+    """Every curve of ``curves`` ({(scene, label): (pf, pd)}) in one PNG at exactly ``path``,
+    by the staging rule (never onto an input, a link or, without ``overwrite``, a file).
 
     Drawn on a bare Agg canvas, not through pyplot: inside QGIS, switching matplotlib's global
     backend would change it for every other plugin of the session.
     """
+    from .outputs.staging import check_target, write_with
+    check_target(path, inputs, overwrite)  # before drawing
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from .outputs.staging import write_with
-    written = []
-    for scene in dict.fromkeys(s for s, _ in curves):
-        fig = Figure(figsize=(5, 4), dpi=110)
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
-        for (s, method), (pf, pd) in curves.items():
-            if s == scene:
-                ax.plot(np.maximum(pf, 1e-5), pd, label=method)
-        ax.set_xscale("log")
-        ax.set_xlim(1e-4, 1)
-        ax.set_ylim(0, 1.01)
-        ax.set_xlabel("false alarm rate")
-        ax.set_ylabel("detection rate")
-        ax.set_title(os.path.basename(scene))
-        ax.grid(True, alpha=0.3)
-        ax.legend(loc="lower right")
-        path = os.path.join(folder, os.path.splitext(os.path.basename(scene))[0] + "_roc.png")
-        fig.tight_layout()
-        write_with(path, lambda temp: fig.savefig(temp, format="png"), inputs, overwrite)
-        written.append(path)
-    return written
+    fig = Figure(figsize=(5, 4), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for (_, label), (pf, pd) in curves.items():
+        ax.plot(np.maximum(pf, 1e-5), pd, label=label)
+    ax.set_xscale("log")
+    ax.set_xlim(1e-4, 1)
+    ax.set_ylim(0, 1.01)
+    ax.set_xlabel("false alarm rate")
+    ax.set_ylabel("detection rate")
+    ax.set_title(", ".join(dict.fromkeys(os.path.basename(s) for s, _ in curves)))
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return write_with(path, lambda temp: fig.savefig(temp, format="png"), inputs, overwrite,
+                      verify=_check_png)
 
+
+def _check_png(temp: str) -> None:
+    with open(temp, "rb") as handle:
+        if handle.read(8) != b"\x89PNG\r\n\x1a\n":
+            raise OSError(f"{temp}: the picture was not written")

@@ -7,7 +7,12 @@ asked for and missing, the message must be a command that works where the user i
   whatever ``python3`` was first on PATH on Linux), so the interpreter is derived from
   ``sys.prefix`` (the environment QGIS's Python runs in; a venv's own ``bin``);
 * a Debian or Ubuntu system Python refuses ``pip install`` (PEP 668, "externally-managed-
-  environment"): there the command is ``apt install python3-torch``;
+  environment"). Debian's own ``python3-torch`` (1.13 on Debian 12) was never tested with hsad;
+  what was is ``make setup``'s route: a venv on the system Python with its packages
+  (``--system-site-packages``, so QGIS's numpy and GDAL stay), torch from PyTorch's CPU wheels,
+  and QGIS started with that venv first on PATH (its Python then sees torch);
+* the torch version is the one ``make setup`` installs and the tests run
+  (:data:`TORCH_REQUIREMENT`);
 * pip's default torch wheel on Linux is the CUDA build (gigabytes): the CPU wheel index is named;
 * numpy is pinned to the version running now, so pip cannot replace the numpy QGIS and GDAL
   were built against.
@@ -23,6 +28,8 @@ from typing import Optional
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 # The PyTorch that `make setup` installs and `hsad train` reproduces the shipped weights with.
 TORCH_REQUIREMENT = "torch==2.13.0"
+# Where the command for a Debian system Python puts the venv that holds torch.
+DEBIAN_VENV = "~/.local/share/hsad/venv"
 
 
 @dataclass(frozen=True)
@@ -68,14 +75,16 @@ class PythonSetup:
 def torch_install_command(setup: Optional[PythonSetup] = None, gpu: bool = False) -> str:
     """The one command that installs PyTorch for the Python described by ``setup``."""
     setup = setup or PythonSetup.current()
-    if setup.debian_system_python:
-        return "sudo apt install python3-torch"
     index = "" if gpu else f" --index-url {CPU_INDEX}"
     # pip needs PyPI for the numpy pin when the index is PyTorch's own
     extra = " --extra-index-url https://pypi.org/simple" if index else ""
     pin = f" numpy=={setup.numpy}" if setup.numpy else ""
+    if setup.debian_system_python:
+        return (f"/usr/bin/python3 -m venv --system-site-packages {DEBIAN_VENV} && "
+                f"{DEBIAN_VENV}/bin/python -m pip install {TORCH_REQUIREMENT}{pin}{index}{extra}"
+                f", then start QGIS with PATH={DEBIAN_VENV}/bin:$PATH")
     python = _quote(setup.interpreter)
-    return f"{python} -m pip install torch{pin}{index}{extra}"
+    return f"{python} -m pip install {TORCH_REQUIREMENT}{pin}{index}{extra}"
 
 
 def torch_missing_message(purpose: str, gpu: bool = False,

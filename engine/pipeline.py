@@ -18,7 +18,8 @@ from .detectors import DEFAULT_METHOD, create_detector, detector_class, method_o
 from .detectors.base import Detector
 from .outputs.score_raster import ScoreSummary, ScoreWriter
 from .provenance import Provenance
-from .scenes.raster import GdalScene, open_scene
+from .scenes.options import SceneOptions
+from .scenes.raster import open_scene
 from .scoring import DEFAULT_TILE_SIZE, check_run_memory, score_scene
 from .tiling import Progress
 
@@ -40,6 +41,7 @@ class DetectParameters:
     device: str = "auto"
     nodata: Optional[float] = None  # a raw value that also means nodata (besides the file's)
     options: dict = field(default_factory=dict)
+    scene: SceneOptions = field(default_factory=SceneOptions)  # area, masks, wavelengths
 
     def method_options(self) -> dict:
         """This method's options, checked, with defaults filled in (other methods' dropped)."""
@@ -48,12 +50,16 @@ class DetectParameters:
     def detector(self) -> Detector:
         return create_detector(self.method, self.options, self.device)
 
+    def score_description(self) -> str:
+        """The score band's description in the output."""
+        return f"anomaly score ({self.method})"
+
     def request(self) -> dict:
         """What was asked, in plain JSON types: recorded with the output, compared by batches."""
         return {"method": self.method, "bands": list(self.bands) if self.bands else None,
                 "drop_bad_bands": self.drop_bad_bands, "nodata": self.nodata,
                 "options": self.method_options(), "tile_size": self.tile_size,
-                "device": self.device}
+                "device": self.device, "scene": self.scene.request()}
 
 
 @dataclass
@@ -95,7 +101,7 @@ def detect_scene(input_path: str, output_path: str, params: Optional[DetectParam
     detector = params.detector()
     with open_scene(input_path, bands=params.bands, drop_bad_bands=params.drop_bad_bands,
                     min_bands=detector.min_bands, nodata=params.nodata, scoring=True,
-                    covariance=detector.fits_band_covariance) as scene:
+                    covariance=detector.fits_band_covariance, options=params.scene) as scene:
         info = scene.info
         check_run_memory(detector, info, params.tile_size)
         log(f"{input_path}: {info.rows} x {info.cols} pixels, {info.bands} of {info.file_bands} "
@@ -103,18 +109,21 @@ def detect_scene(input_path: str, output_path: str, params: Optional[DetectParam
                              if info.dropped_bands else ""))
         if params.nodata is not None:
             log(f"a band holding {params.nodata:g} counts as nodata (as asked)")
-        inputs = scene.file_list if isinstance(scene, GdalScene) else [input_path]
+        inputs = list(getattr(scene, "file_list", None) or [input_path]) + params.scene.files()
         provenance = Provenance(method=params.method, source=os.path.abspath(input_path),
                                 request=params.request(),
                                 parameters={**detector.parameters,
-                                            "bands": [b + 1 for b in info.band_indices]})
+                                            "bands": [b + 1 for b in info.band_indices]},
+                                area=selection_record(scene, log))
         with ScoreWriter(output_path, info, inputs=list(inputs) + list(protect),
-                         overwrite=overwrite, description=f"anomaly score ({params.method})",
+                         overwrite=overwrite, description=params.score_description(),
                          metadata=provenance.metadata(), style=write_style) as writer:
             stats = score_scene(scene, detector, writer.write, tile_size=params.tile_size,
                                 progress=progress, log=log)
-            notices = [undeclared_fill_notice(info, stats, params.nodata)]
+            notices = [undeclared_fill_notice(info, stats, params.nodata),
+                       missing_wavelengths_notice(info)]
             provenance.model_version = detector.model_version or ""
+            provenance.parameters.update(detector.parameters)  # some resolve theirs in the run
             provenance.device = detector.device
             for key, value in provenance.metadata(final=True).items():
                 writer.set_metadata(key, value)
@@ -146,6 +155,33 @@ def undeclared_fill_notice(info, stats, extra_nodata: Optional[float]) -> str:
                     f"declare as nodata: if it is a fill value, those pixels were scored as data; "
                     f"run again with --nodata {value:g} (Processing: Extra nodata value)")
     return ""
+
+
+# Beyond this many bands a scene is an imaging spectrometer's, and its bands placed by position
+# instead of wavelength are a loss worth a word.
+WAVELENGTH_NOTICE_BANDS = 50
+
+
+def missing_wavelengths_notice(info) -> str:
+    """A hint when a many-band scene has no wavelengths (a mosaic or cut lost them)."""
+    if info.file_spectral.has_wavelengths or info.file_bands <= WAVELENGTH_NOTICE_BANDS:
+        return ""
+    return (f"{info.path} has {info.file_bands} bands but no wavelengths, so its bands were "
+            "placed by position; if a mosaic or a conversion lost them, give them back with "
+            "--wavelengths FILE (Processing: Wavelengths file): an ENVI header, a CSV or band "
+            "table, or an original tile of the product")
+
+
+def selection_record(scene, log: Log) -> dict:
+    """What the area of interest and masks left out (logged; {} for a whole scene)."""
+    record = getattr(scene, "record", None)
+    if record is None:
+        return {}
+    from .scenes.selection import describe_record
+    found = record()
+    for line in describe_record(found):
+        log(line)
+    return found
 
 
 def _describe_dropped(dropped: dict) -> str:

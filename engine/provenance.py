@@ -16,8 +16,10 @@ from .gdal_env import gdal
 # metadata key -> field; dict-valued fields are stored as JSON text
 KEYS = {"HSAD_VERSION": "hsad_version", "HSAD_METHOD": "method", "HSAD_SOURCE": "source",
         "HSAD_MODEL_VERSION": "model_version", "HSAD_DEVICE": "device",
-        "HSAD_REQUEST": "request", "HSAD_PARAMETERS": "parameters", "HSAD_RULE": "rule"}
-FINAL_KEYS = ("HSAD_MODEL_VERSION", "HSAD_DEVICE")  # known only once the run has finished
+        "HSAD_REQUEST": "request", "HSAD_PARAMETERS": "parameters", "HSAD_RULE": "rule",
+        "HSAD_AREA": "area"}
+# known only once the run has finished (a target detector's spectrum is resolved during it)
+FINAL_KEYS = ("HSAD_MODEL_VERSION", "HSAD_DEVICE", "HSAD_PARAMETERS")
 SCORE_PREFIX = "HSAD_SCORE_"  # score statistics, written when the file is complete
 
 
@@ -31,6 +33,7 @@ class Provenance:
     request: dict = field(default_factory=dict)  # what the user asked (DetectParameters.request)
     parameters: dict = field(default_factory=dict)  # what the detector used
     rule: str = ""  # the threshold rule of a mask
+    area: dict = field(default_factory=dict)  # the area of interest and what was excluded
     statistics: dict = field(default_factory=dict)  # score statistics (HSAD_SCORE_*)
 
     def metadata(self, final: bool = False) -> dict:
@@ -42,7 +45,8 @@ class Provenance:
             value = getattr(self, name)
             if value in ("", {}, None) and key not in FINAL_KEYS:
                 continue
-            out[key] = json.dumps(value, sort_keys=True) if isinstance(value, dict) else str(value)
+            out[key] = json.dumps(value, sort_keys=True) if isinstance(value, dict) else \
+                _text(str(value))
         return out
 
     @classmethod
@@ -60,7 +64,7 @@ class Provenance:
                     value = {}
                 setattr(found, name, value if isinstance(value, dict) else {})
             else:
-                setattr(found, name, str(text))
+                setattr(found, name, _from_text(str(text)))
         for key, text in metadata.items():
             if key.startswith(SCORE_PREFIX):
                 try:
@@ -81,10 +85,31 @@ class Provenance:
                 f"version {self.model_version or 'none'}, device {self.device or 'cpu'}")
 
 
+def _text(value: str) -> str:
+    """Metadata is UTF-8 text: a file name that is not (its bytes held as surrogates) is kept
+    as a JSON string, which reads back to the same name."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return json.dumps(value)
+
+
+def _from_text(text: str) -> str:
+    if text.startswith('"'):
+        try:
+            value = json.loads(text)
+            return value if isinstance(value, str) else text
+        except ValueError:
+            return text
+    return text
+
+
 def read_provenance(path: str) -> Provenance:
     """The provenance recorded in a raster (empty fields when it has none or cannot be read)."""
+    from .gdal_env import gdal_path
     try:
-        ds = gdal().Open(path)
+        ds = gdal().Open(gdal_path(path))
         metadata = ds.GetMetadata() or {}
         ds = None
     except RuntimeError:

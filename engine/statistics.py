@@ -15,6 +15,8 @@ from typing import Optional
 
 import numpy as np
 
+from .linalg import matmul
+
 # Eigenvalues below this fraction of the largest are treated as zero when inverting a covariance.
 PINV_RCOND = 1e-10
 
@@ -260,11 +262,11 @@ class MahalanobisScorer:
             return np.einsum("ij,ij->j", whitened, whitened, dtype=np.float64)
         centred = self._buffer.take(pixels.shape)
         np.subtract(pixels, self.mean, out=centred, casting="unsafe")
-        whitened = centred @ self._whiten
+        whitened = matmul(centred, self._whiten)
         return np.einsum("ij,ij->i", whitened, whitened)
 
 
 def mahalanobis_squared(pixels: np.ndarray, mean: np.ndarray, precision: np.ndarray) -> np.ndarray:
     """(x - mean)^T P (x - mean) for each row of a (n, dims) block, in float64."""
     centred = np.asarray(pixels, dtype=np.float64) - mean
-    return np.einsum("ij,ij->i", centred @ precision, centred)
+    return np.einsum("ij,ij->i", matmul(centred, precision), centred)

@@ -16,12 +16,14 @@ from qgis.PyQt.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QLabel
                                  QPlainTextEdit, QVBoxLayout)
 
 TITLE = "hsad diagnostics"
+COLUMNS = 96  # the report is wrapped to this many characters, and the box is that wide
 
 
-def diagnostics_report() -> str:
-    """The ``hsad doctor`` text for this QGIS (its version given, not probed)."""
+def diagnostics_report(columns: int = COLUMNS) -> str:
+    """The ``hsad doctor`` text for this QGIS (its version given, not probed), its long lines
+    (paths, install commands) wrapped to ``columns`` with their continuations indented."""
     from ..engine.diagnostics import collect, format_report
-    return format_report(collect(qgis_version=Qgis.QGIS_VERSION))
+    return format_report(collect(qgis_version=Qgis.QGIS_VERSION), columns)
 
 
 class DiagnosticsDialog(QDialog):
@@ -30,7 +32,6 @@ class DiagnosticsDialog(QDialog):
     def __init__(self, report: str, parent=None):
         super().__init__(parent)
         self.setWindowTitle(TITLE)
-        self.resize(760, 420)
         layout = QVBoxLayout(self)
         hint = QLabel("What hsad finds in this QGIS. Copy it into a bug report or a question.")
         hint.setAlignment(Qt.AlignmentFlag.AlignLeft)
@@ -41,12 +42,26 @@ class DiagnosticsDialog(QDialog):
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text.setPlainText(report)
         layout.addWidget(self.text)
+        self._fit(report)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.copy_button = self.buttons.addButton("Copy",
                                                   QDialogButtonBox.ButtonRole.ActionRole)
         self.copy_button.clicked.connect(self.copy)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+
+    def _fit(self, report: str) -> None:
+        """Wide and tall enough for the report's longest line (at least COLUMNS) and its lines,
+        up to 40, without a horizontal scroll bar."""
+        metrics = self.text.fontMetrics()
+        columns = max([COLUMNS] + [len(line) for line in report.splitlines()])
+        char = metrics.horizontalAdvance("M") if hasattr(metrics, "horizontalAdvance") \
+            else metrics.width("M")
+        frame = 2 * self.text.frameWidth() + 2 * int(self.text.document().documentMargin()) + \
+            self.text.verticalScrollBar().sizeHint().width()
+        self.text.setMinimumWidth(columns * char + frame)
+        lines = min(max(len(report.splitlines()), 12), 40)
+        self.text.setMinimumHeight(lines * metrics.lineSpacing() + frame)
 
     def report(self) -> str:
         return self.text.toPlainText()

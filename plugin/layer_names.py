@@ -1,12 +1,17 @@
 """Layer names that fit the Layers panel, and the abstracts that say the rest.
 
-QGIS's Layers panel shows about 30 characters at its default width, so the score, mask and
-objects of one scene must differ early: ``<scene> score · rx``, ``<scene> mask · rx``,
-``<scene> objects · rx``. The method is its *name* (``twobranch``, ``rx``, ``lrx``, ``ferd``): the
-word users type for ``--method`` and METHOD, and the one the score band's legend shows. A long
-scene name is shortened in the middle (its start and its end, often a date or a tile, stay).
-The full scene, the method's description and the parameters go into the layer's abstract,
-shown in the layer's tooltip and in Layer Properties > Information.
+QGIS's Layers panel shows about 25 characters of a layer's (bold) name at its default width:
+``abu-airport-2 score · twobranch`` showed as ``abu-airport-2 score · two``
+(:data:`PANEL_SHOWS`), cutting exactly what tells the layers of one scene apart. So names start
+with what a layer is and which method made it, and end with the scene: ``score · rx ·
+harbour``, ``mask · rx · harbour``, ``objects · twobranch · harbour`` (the longest start,
+``objects · twobranch · ``, is narrower than :data:`PANEL_SHOWS` in QGIS's font:
+tests/plugin/test_layer_names.py measures both). The method is its *name* (``twobranch``,
+``rx``, ``lrx``, ``ferd``): the word users type for
+``--method`` and METHOD, and the one the score band's legend shows. A long scene name is
+shortened in the middle (its start and its end, often a date or a tile, stay). The full scene,
+the method's description and the parameters go into the layer's abstract, shown in the layer's
+tooltip and in Layer Properties > Information.
 """
 from __future__ import annotations
 
@@ -15,9 +20,10 @@ from ..engine.detectors import detector_class
 from ..engine.errors import HsadError
 from ..engine.provenance import read_provenance
 
-PANEL_CHARS = 30  # what the Layers panel shows of a name at its default width
-SCENE_CHARS = 16  # longest scene part of a name; with ' objects · lrx' that fits the panel
+PANEL_SHOWS = "abu-airport-2 score · two"  # what QGIS 3.22's panel showed of a name by default
+SCENE_CHARS = 16  # longest scene part of a name
 ELLIPSIS = "…"
+SEPARATOR = " · "
 
 
 def short_scene(scene: str, limit: int = SCENE_CHARS) -> str:
@@ -34,10 +40,10 @@ def scene_name(path: str) -> str:
 
 
 def layer_name(scene: str, kind: str, method: str = "", shorten: bool = True) -> str:
-    """'<scene> <kind> · <method>' (kind: score, mask, objects), short enough for the panel
-    (``shorten=False``: with the whole scene name, for the layer's title)."""
-    return f"{short_scene(scene) if shorten else scene} {kind}" + \
-        (f" · {method}" if method else "")
+    """'<kind> · <method> · <scene>' (kind: score, mask, objects): what tells layers apart
+    first (``shorten=False``: with the whole scene name, for the layer's title)."""
+    return SEPARATOR.join([kind] + ([method] if method else []) +
+                          [short_scene(scene) if shorten else scene])
 
 
 def method_description(method: str) -> str:

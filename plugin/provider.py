@@ -17,8 +17,10 @@ def algorithms() -> list:
     from .algorithms.detect_pretrained import DetectPretrainedAlgorithm
     from .algorithms.detectfolder import DetectFolderAlgorithm
     from .algorithms.evaluate import EvaluateAlgorithm
+    from .algorithms.target import TargetAlgorithm
     from .algorithms.threshold import ThresholdAlgorithm
-    return [DetectAlgorithm(), DetectPretrainedAlgorithm(), DetectFolderAlgorithm(), ThresholdAlgorithm(), EvaluateAlgorithm()]
+    return [DetectAlgorithm(), DetectPretrainedAlgorithm(), DetectFolderAlgorithm(), ThresholdAlgorithm(), EvaluateAlgorithm(),
+            TargetAlgorithm()]
 
 
 class HsadProvider(QgsProcessingProvider):

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from qgis.core import (Qgis, QgsProcessing, QgsProcessingAlgorithm,
                        QgsProcessingParameterDefinition, QgsProcessingParameterFile,
-                       QgsProcessingParameterNumber, QgsWkbTypes)
+                       QgsProcessingParameterNumber, QgsProperty, QgsWkbTypes)
 from qgis.PyQt.QtCore import QMetaType, QVariant
 
 
@@ -40,6 +40,10 @@ VECTOR_SOURCE = current_or_old("ProcessingSourceType", "Vector",
                                lambda: QgsProcessing.SourceType.TypeVector)
 POLYGON_SOURCE = current_or_old("ProcessingSourceType", "VectorPolygon",
                                 lambda: QgsProcessing.SourceType.TypeVectorPolygon)
+GEOMETRY_SOURCE = current_or_old("ProcessingSourceType", "VectorAnyGeometry",
+                                 lambda: QgsProcessing.SourceType.TypeVectorAnyGeometry)
+STATIC_PROPERTY = current_or_old("PropertyType", "Static",
+                                 lambda: QgsProperty.Type.StaticProperty)
 NO_GEOMETRY = current_or_old("WkbType", "NoGeometry", lambda: QgsWkbTypes.Type.NoGeometry)
 
 # QgsField takes a QMetaType.Type from QGIS 3.38 (QVariant.Type is deprecated there and gone

@@ -1,4 +1,4 @@
-"""Speed and memory of `hsad detect` as a whole process, scene size by scene size.
+"""Speed and memory of `hsad detect` as a whole process, scene size by scene size, and inside QGIS.
 
     python scripts/benchmarks.py speed     (make bench-speed)
     python scripts/benchmarks.py memory    (make bench-memory)
@@ -7,13 +7,19 @@ Both run the same measurements (each process's wall time and peak resident memor
 side in one run) on generated float32 ENVI cubes of 256^2 to 2048^2 pixels x 200 bands and one
 of 425 bands, and write one table: GDAL reading the whole file, `hsad detect` with rx and with
 twobranch, and the `spectral` package's RX (reading the file and writing the scores like hsad);
-then local RX's cost per megapixel against its windows. Each measurement is the best of two
-runs. Both write the "Speed and memory" section of docs/benchmarks.md.
+then local RX's cost per megapixel against its windows; then areas of interest and masks on the
+2048^2 scene (an area reads only its window: it costs what the same window cut out beforehand
+costs). Each measurement is the best of two runs. Then, in the same run, `qgis_process run
+hsad:detect` beside `hsad detect` on the same cubes (rx and twobranch on 1024 x 1024 x 200, lrx
+on 128 x 128 x 200; interleaved, medians of three), and a product of numpy and of hsad's matmul
+timed inside qgis_process and in this Python (QGIS links GSL's reference CBLAS, which numpy's
+products reach there). Both write the "Speed and memory" section of docs/benchmarks.md.
 """
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -44,7 +50,7 @@ out.GetRasterBand(1).WriteArray(scores)
 out = None
 """
 PROBE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-         "rc = subprocess.run(sys.argv[1:]).returncode; "
+         "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
          "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "
          "time.perf_counter() - t, rc)")
 
@@ -77,14 +83,14 @@ def make_cube(path: Path, side: int, bands: int) -> None:
     ds = None
 
 
-def measure(command: list, repeat: int = 2) -> tuple:
+def measure(command: list, repeat: int = 2, env: dict = None) -> tuple:
     """(best wall seconds, peak resident MiB) of a command run as a child process."""
     best = (float("inf"), 0.0)
     for _ in range(repeat):
         out = subprocess.run([sys.executable, "-c", PROBE, *command], capture_output=True,
-                             text=True, check=True).stdout.split()
+                             text=True, check=True, env=env).stdout.split()[-3:]
         if out[2] != "0":
-            raise RuntimeError(f"{' '.join(command)} failed")
+            raise RuntimeError(f"{' '.join(command)} failed (exit {out[2]})")
         if float(out[1]) < best[0]:
             best = (float(out[1]), float(out[0]))
     return best
@@ -135,6 +141,89 @@ def lrx_table() -> list:
     return out
 
 
+AREA_SCENE = (2048, 200)
+AREA_WINDOWS = (256, 512)
+
+
+def area_table() -> list:
+    """rx on the 2048^2 scene: whole; through --aoi extents of 256^2 and 512^2 pixels beside the
+    same windows cut out beforehand (gdal_translate, not timed); through a polygon area; and with
+    an exclusion mask (a quarter of the pixels) on the scene's grid."""
+    from osgeo import gdal
+    gdal.UseExceptions()
+    side, bands = AREA_SCENE
+    path = WORK / f"scene_{side}x{side}x{bands}.bil"
+    if not path.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
+        make_cube(path, side, bands)
+    hsad = str(Path(sys.executable).with_name("hsad"))
+
+    def detect(scene, *extra):
+        return measure([hsad, "detect", str(scene), "-o", str(WORK / "area.tif"), "--method",
+                        "rx", "--overwrite", "-q", "--no-style", *extra])
+
+    x0, dx, _, y0, _, dy = gdal.Open(str(path)).GetGeoTransform()
+    rows = [{"name": f"whole scene ({side} x {side})", "pixels": side * side,
+             "run": detect(path)}]
+    for window in AREA_WINDOWS:
+        start = (side - window) // 2
+        extent = (x0 + start * dx, y0 + (start + window) * dy, x0 + (start + window) * dx,
+                  y0 + start * dy)
+        crop = WORK / f"crop_{window}.bil"
+        if not crop.exists():
+            gdal.Translate(str(crop), str(path), format="ENVI",
+                           srcWin=[start, start, window, window])
+        rows.append({"name": f"--aoi extent, {window} x {window} pixels", "pixels": window ** 2,
+                     "run": detect(path, "--aoi", ",".join(f"{v:.3f}" for v in extent)),
+                     "crop": detect(crop)})
+    from osgeo import ogr, osr
+    centre, radius = (x0 + side / 2 * dx, y0 + side / 2 * dy), 256 * dx
+    polygon = WORK / "area.gpkg"
+    if not polygon.exists():
+        srs = osr.SpatialReference()
+        srs.ImportFromWkt(gdal.Open(str(path)).GetProjection())
+        source = ogr.GetDriverByName("GPKG").CreateDataSource(str(polygon))
+        layer = source.CreateLayer("area", srs, ogr.wkbPolygon)
+        ring = ",".join(f"{centre[0] + radius * np.cos(a)} {centre[1] + radius * np.sin(a)}"
+                        for a in np.linspace(0, 2 * np.pi, 65))
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POLYGON(({ring}))"))
+        layer.CreateFeature(feature)
+        feature = layer = source = None
+    rows.append({"name": "--aoi polygon (a disc 512 pixels across)",
+                 "pixels": int(np.pi * 256 ** 2), "run": detect(path, "--aoi", str(polygon))})
+    mask = WORK / "mask.tif"
+    if not mask.exists():
+        ds = gdal.GetDriverByName("GTiff").Create(str(mask), side, side, 1, gdal.GDT_Byte,
+                                                  options=["COMPRESS=DEFLATE", "TILED=YES"])
+        ds.SetGeoTransform((x0, dx, 0.0, y0, 0.0, dy))
+        ds.SetProjection(gdal.Open(str(path)).GetProjection())
+        ds.GetRasterBand(1).WriteArray(
+            (np.indices((side, side)).sum(axis=0) // 256 % 4 == 0).astype(np.uint8))
+        ds = None
+    rows.append({"name": "--exclude mask.tif (a quarter of the pixels)",
+                 "pixels": side * side * 3 // 4, "run": detect(path, "--exclude", str(mask))})
+    for row in rows:
+        print(json.dumps(row), flush=True)
+    return rows
+
+
+def area_markdown(rows: list) -> list:
+    lines = ["", f"Areas of interest and masks: `hsad detect --method rx` on the "
+             f"{AREA_SCENE[0]}^2 x {AREA_SCENE[1]} scene above. An area reads, scores and writes "
+             "only its window of the scene's grid, so it costs what the same window cut out "
+             "beforehand (`gdal_translate -srcwin`, not timed) costs, whatever the scene's "
+             "size; a mask is read window by window beside the cube.", "",
+             "| run | pixels scored | time | peak memory | the window cut out beforehand |",
+             "|---|---:|---:|---:|---:|"]
+    for row in rows:
+        seconds, mib = row["run"]
+        crop = row.get("crop")
+        lines.append(f"| {row['name']} | {row['pixels']:,} | {seconds:.2f} s | {mib:.0f} MiB | "
+                     + (f"{crop[0]:.2f} s, {crop[1]:.0f} MiB" if crop else "-") + " |")
+    return lines
+
+
 def _has_spectral() -> bool:
     try:
         import spectral  # noqa: F401
@@ -159,7 +248,121 @@ def marginal_costs(rows: list) -> list:
     return lines
 
 
-def markdown(rows: list, lrx: list, machine: str, date: str, command: str) -> str:
+QGIS_CASES = (("rx", 1024), ("twobranch", 1024), ("lrx", 128))
+QGIS_REPEATS = 3
+BLAS_PRODUCT = (65536, 200, 200, 3)  # rows, inner, columns, repetitions (issue 23's product)
+BLAS_PROBE = """
+import json, os, time
+import numpy as np
+from hsad.engine import linalg
+n, k, m, times = {shape}
+a = np.random.default_rng(0).standard_normal((n, k)).astype(np.float32)
+b = np.random.default_rng(1).standard_normal((k, m)).astype(np.float32)
+def timed(f):
+    f()
+    start = time.perf_counter()
+    for _ in range(times):
+        f()
+    return time.perf_counter() - start
+print("HSAD-BLAS " + json.dumps({{"numpy": timed(lambda: a @ b),
+    "hsad": timed(lambda: linalg.matmul(a, b)), "path": linalg.products_path(),
+    "library": linalg.numpy_cblas_library()}}), flush=True)
+"""
+
+
+def qgis_table() -> dict:
+    """hsad detect and qgis_process run hsad:detect on the same cubes, interleaved (medians of
+    QGIS_REPEATS); twobranch and rx once more inside QGIS with numpy's own products
+    (HSAD_MATMUL=numpy: what GSL's CBLAS costs); the product timed in both processes."""
+    binary = shutil.which("qgis_process.bin") or "/usr/bin/qgis_process.bin"
+    if not os.path.exists(binary):
+        print("qgis_process.bin is not installed: no QGIS rows")
+        return {}
+    env = _qgis_env(WORK / "qgis")
+    subprocess.run([binary, "plugins", "enable", "hsad"], env=env, capture_output=True)
+    hsad = str(Path(sys.executable).with_name("hsad"))
+    table = {"repeats": QGIS_REPEATS, "rows": []}
+    for method, side in QGIS_CASES:
+        path = WORK / f"scene_{side}x{side}x200.bil"
+        if not path.exists():
+            make_cube(path, side, 200)
+        out = str(WORK / f"qgis_{method}.tif")
+        cli = [hsad, "detect", str(path), "-o", out, "--method", method, "--overwrite", "-q",
+               "--no-style"]
+        qgis = [binary, "run", "hsad:detect", "--", f"INPUT={path}", f"METHOD={method}",
+                f"OUTPUT={out}"]
+        runs = {"hsad": [], "qgis": []}
+        for _ in range(QGIS_REPEATS):
+            runs["hsad"].append(measure(cli, repeat=1)[0])
+            runs["qgis"].append(measure(qgis, repeat=1, env=env)[0])
+        row = {"method": method, "scene": f"{side} x {side} x 200", **runs,
+               "ratio": float(np.median(runs["qgis"]) / np.median(runs["hsad"]))}
+        if method in ("rx", "twobranch"):
+            row["qgis_gsl"] = measure(qgis, repeat=1, env=dict(env, HSAD_MATMUL="numpy"))[0]
+        table["rows"].append(row)
+        print(json.dumps(row), flush=True)
+    table["blas"] = {"qgis": _blas_inside_qgis(binary, env), "python": _blas_here()}
+    print(json.dumps(table["blas"]), flush=True)
+    return table
+
+
+def _qgis_env(folder: Path) -> dict:
+    """A throwaway QGIS profile with hsad and a probe plugin on the plugin path, this venv first."""
+    plugins = folder / "plugins"
+    plugins.mkdir(parents=True, exist_ok=True)
+    if not (plugins / "hsad").exists():
+        (plugins / "hsad").symlink_to(REPO, target_is_directory=True)
+    runtime = folder / "runtime"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "QGIS_CUSTOM_CONFIG_PATH"}
+    env.update(QT_QPA_PLATFORM="offscreen", QGIS_PLUGINPATH=str(plugins),
+               XDG_RUNTIME_DIR=str(runtime), XDG_DATA_HOME=str(folder / "data"),
+               PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))
+    return env
+
+
+def _blas_inside_qgis(binary: str, env: dict) -> dict:
+    """The product timed by a throwaway plugin's import inside qgis_process."""
+    probe = Path(env["QGIS_PLUGINPATH"]) / "hsadblasprobe"
+    probe.mkdir(exist_ok=True)
+    (probe / "metadata.txt").write_text(
+        "[general]\nname=hsadblasprobe\nqgisMinimumVersion=3.0\ndescription=probe\n"
+        "version=0.1\nauthor=hsad\nemail=hsad@example.org\nabout=probe\ntracker=none\n"
+        "repository=none\nhasProcessingProvider=yes\n")
+    (probe / "__init__.py").write_text(
+        "import os\nif os.environ.get('HSAD_BLAS_PROBE'):\n"
+        + "".join(f"    {line}\n" for line in BLAS_PROBE.format(shape=BLAS_PRODUCT).splitlines())
+        + "def classFactory(iface):\n    class Probe:\n        def initGui(self): pass\n"
+        "        def initProcessing(self): pass\n        def unload(self): pass\n"
+        "    return Probe()\n")
+    subprocess.run([binary, "plugins", "enable", "hsadblasprobe"], env=env, capture_output=True)
+    done = subprocess.run([binary, "list"], env=dict(env, HSAD_BLAS_PROBE="1"),
+                          capture_output=True, text=True)
+    subprocess.run([binary, "plugins", "disable", "hsadblasprobe"], env=env, capture_output=True)
+    line = next(l for l in (done.stdout + done.stderr).splitlines() if l.startswith("HSAD-BLAS "))
+    return json.loads(line.split(" ", 1)[1])
+
+
+def _blas_here() -> dict:
+    done = subprocess.run([sys.executable, "-c", BLAS_PROBE.format(shape=BLAS_PRODUCT)],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.split(" ", 1)[1])
+
+
+def qgis_figures(table: dict) -> dict:
+    """What the README quotes of the QGIS rows."""
+    if not table:
+        return {}
+    rows = {row["method"]: row for row in table["rows"]}
+    return {"scene": rows["rx"]["scene"], "repeats": table["repeats"],
+            **{m: {"ratio": r["ratio"], "hsad": float(np.median(r["hsad"])),
+                   "qgis": float(np.median(r["qgis"])),
+                   **({"gsl_ratio": r["qgis_gsl"] / float(np.median(r["hsad"]))}
+                      if "qgis_gsl" in r else {})} for m, r in rows.items()}}
+
+
+def markdown(rows: list, lrx: list, machine: str, date: str, command: str,
+             qgis: dict = None, areas: tuple = ()) -> str:
     def cell(row, key, unit="s"):
         if key not in row:
             return "-"
@@ -188,6 +391,7 @@ def markdown(rows: list, lrx: list, machine: str, date: str, command: str) -> st
             f"{cell(row, 'rx', 'MiB')} | {cell(row, 'twobranch', 'MiB')} | "
             f"{cell(row, 'spectral', 'MiB')} |")
     lines += marginal_costs(rows)
+    lines += qgis_markdown(qgis or {})
     lines += ["", f"Local RX on {LRX_SIDE} x {LRX_SIDE} x 200 (`hsad.engine` in process): its "
               "cost per pixel is a batched 200 x 200 solve, whatever the windows; the window "
               "sums come from running sums, so the outer window's area does not enter.", "",
@@ -195,6 +399,8 @@ def markdown(rows: list, lrx: list, machine: str, date: str, command: str) -> st
               "|---|---:|---:|"]
     lines += [f"| {r['windows']} | {r['background_pixels']} | {r['seconds_per_megapixel']:.0f} |"
               for r in lrx]
+    if areas:
+        lines += area_markdown(list(areas))
     return "\n".join(lines)
 
 
@@ -209,4 +415,37 @@ def local_background_markdown(rows: list) -> list:
             (tb, tb_mib), (lb, lb_mib) = row["twobranch"], row["twobranch local"]
             lines.append(f"| {row['name']} | {tb:.2f} s | {lb:.2f} s | {lb / tb:.1f}x | "
                          f"{tb_mib:.0f} MiB | {lb_mib:.0f} MiB |")
+    return lines
+
+
+def qgis_markdown(table: dict) -> list:
+    if not table:
+        return []
+    n, k, m, times = BLAS_PRODUCT
+    lines = ["", "### In QGIS", "",
+             "The same cubes through QGIS's own command line, `qgis_process.bin run hsad:detect "
+             "-- INPUT=<cube> METHOD=<method> OUTPUT=<tif>` (QGIS 3.22, a throwaway profile, "
+             "this venv first on PATH), beside `hsad detect <cube> -o <tif> --method <method>` "
+             f"in the same run, interleaved, {table['repeats']} times each; the ratio is of the "
+             "medians and includes QGIS's own start (about a second: loading QGIS, its "
+             "providers and plugins). *numpy's products* is one run of qgis_process with "
+             "`HSAD_MATMUL=numpy`: numpy's `@` reaching the GSL reference CBLAS the `qgis` and "
+             "`qgis_process` binaries link (hsad's default there goes through scipy's BLAS).", "",
+             "| method | scene | hsad detect (runs) | qgis_process (runs) | qgis_process / hsad "
+             "| qgis_process, numpy's products |", "|---|---|---|---|---:|---:|"]
+    for row in table["rows"]:
+        gsl = f"{row['qgis_gsl']:.1f} s ({row['qgis_gsl'] / np.median(row['hsad']):.1f}x)" \
+            if "qgis_gsl" in row else "-"
+        lines.append(f"| {row['method']} | {row['scene']} | "
+                     + ", ".join(f"{s:.1f}" for s in row["hsad"]) + " s | "
+                     + ", ".join(f"{s:.1f}" for s in row["qgis"]) + f" s | "
+                     f"**{row['ratio']:.2f}** | {gsl} |")
+    blas = table["blas"]
+    lines += ["", f"`x @ b` ({n} x {k} by {k} x {m} float32, {times} times) inside "
+              "`qgis_process` (a throwaway plugin's import) and in this Python:", "",
+              "| process | numpy's cblas_sgemm is in | numpy `@` | hsad `matmul` | hsad uses |",
+              "|---|---|---:|---:|---|"]
+    for name, found in (("qgis_process.bin", blas["qgis"]), ("python3", blas["python"])):
+        lines.append(f"| {name} | `{os.path.basename(found['library'])}` | "
+                     f"{found['numpy']:.2f} s | {found['hsad']:.2f} s | {found['path']} |")
     return lines

@@ -6,6 +6,7 @@
     python scripts/benchmarks.py backends     # numpy vs PyTorch networks (make bench-backends)
     python scripts/benchmarks.py threshold    # what the mask rules find on the real scenes (make bench-threshold)
     python scripts/benchmarks.py lrx-loading  # local RX's loading by leave-one-scene-out CV (make bench-lrx-loading)
+    python scripts/benchmarks.py target       # hsad target against SPy, and on the real scenes (make bench-target)
 
 Each command rewrites only its own section of docs/benchmarks.md, with the command that made it,
 the machine and the date, so every number there can be regenerated.
@@ -50,6 +51,24 @@ def replace_section(name: str, body: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     DOC.write_text(text)
+
+
+FIGURES = REPO / "resources" / "figures.json"
+
+
+def write_figures(section: str, values: dict) -> None:
+    """Store one benchmark's quoted figures in resources/figures.json (the single source of the
+    help texts and the README's figures), then re-render the README's sections from it."""
+    from hsad.engine.outputs.staging import write_json
+    found = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+    found[section] = dict(values, command=f"make bench-{section}", date=str(datetime.date.today()),
+                          machine=machine())
+    write_json(str(FIGURES), found, [], overwrite=True)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import readme_figures
+    if all(name in found for name in ("quality", "speed", "threshold")):
+        readme_figures.rewrite_readme()
+        print(f"rendered the figures of {readme_figures.README}")
 
 
 def available_methods() -> list:
@@ -113,6 +132,16 @@ def quality(args) -> None:
     lines += operating_point_table(by, scenes, methods)
     replace_section("quality", "\n".join(lines))
     print(f"wrote {DOC}")
+    write_figures("quality", {
+        "scenes": len(scenes),
+        "methods": {m: {"mean_auc": float(np.mean([by[(s, m)].auc_roc for s in scenes])),
+                        "median_seconds": float(np.median([by[(s, m)].seconds for s in scenes])),
+                        **{f"objects_{rate:g}": float(np.mean([
+                            by[(s, m)].at(rate)["object_share"] for s in scenes]))
+                           for rate in (1e-3, 1e-2)}}
+                    for m in methods},
+        "twobranch_minus_rx": {s: by[(s, "twobranch")].auc_roc - by[(s, "rx")].auc_roc
+                               for s in scenes} if {"rx", "twobranch"} <= set(methods) else {}})
 
 
 def operating_point_table(by: dict, scenes: list, methods: list) -> list:
@@ -161,12 +190,23 @@ def speed(args) -> None:
     """Whole-process time and peak memory of every scene size, and local RX per megapixel."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import bench_speed
-    rows, lrx = bench_speed.scene_table(), bench_speed.lrx_table()
+    last = bench_speed.WORK / "last.json"
+    if args.reuse and last.exists():  # the scene rows of the last run; time QGIS again
+        rows, lrx, areas = (json.loads(last.read_text()).get(key, []) for key in
+                            ("rows", "lrx", "areas"))
+    else:
+        rows, lrx = bench_speed.scene_table(), bench_speed.lrx_table()
+        areas = bench_speed.area_table()
+        last.write_text(json.dumps({"rows": rows, "lrx": lrx, "areas": areas}))
+    qgis = bench_speed.qgis_table()
     body = bench_speed.markdown(rows, lrx, machine(), str(datetime.date.today()),
-                                "`make bench-speed` (the same as `make bench-memory`)")
+                                "`make bench-speed` (the same as `make bench-memory`)", qgis,
+                                areas)
     body += "\n" + "\n".join(bench_speed.local_background_markdown(rows))
     replace_section("speed", "## Speed and memory\n\n" + body)
     print(f"wrote {DOC}")
+    write_figures("speed", {"cores": os.cpu_count(), "rows": rows,
+                            "qgis": bench_speed.qgis_figures(qgis)})
 
 
 def backends(args) -> None:
@@ -227,155 +267,45 @@ def lrx_loading(args) -> None:
 
 
 def threshold(args) -> None:
-    """The default mask rule (a false-alarm rate) on the real scenes: promised against measured
-    background fraction, objects and targets hit per scene; the estimators it was chosen from;
-    the other rules. Ground truth only counts false alarms and hits, it sets nothing."""
-    from scipy import ndimage, stats
-    from hsad.engine.detectors import create_detector, method_problem
-    from hsad.engine.scenes.matfile import load_matlab_scene
-    from hsad.engine.scoring import score_cube
-    from hsad.engine.threshold import DEFAULT_FALSE_ALARM_RATE, ThresholdRule, choose_threshold
+    """The default mask rule on the real scenes, its parameters by cross-validation, and the
+    other estimates and rules (scripts/bench_threshold.py)."""
     if not (REAL / "manifest.json").exists():
         print(f"skipped: {REAL} is absent")
         return
-    rate = DEFAULT_FALSE_ALARM_RATE
-    methods = [m for m in ("twobranch", "rx") if not method_problem(m)]
-    scenes = [e["file"] for e in json.loads((REAL / "manifest.json").read_text())["scenes"]]
-    eight = np.ones((3, 3), bool)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_threshold
+    body, figures = bench_threshold.run(machine(), str(datetime.date.today()))
+    replace_section("threshold", body)
+    print(f"wrote {DOC}")
+    write_figures("threshold", figures)
 
-    def quantiles(v, *q):
-        return np.quantile(v, q)
 
-    def chi_square(v, a):  # a scaled chi-square matched to the median and the 90th percentile
-        median, p90 = quantiles(v, 0.5, 0.9)
-        dof = np.linspace(1, 400, 4000)
-        k = dof[np.argmin(abs(stats.chi2.ppf(0.9, dof) / stats.chi2.ppf(0.5, dof) - p90 / median))]
-        return median / stats.chi2.ppf(0.5, k) * stats.chi2.isf(a, k)
-
-    def robust_gauss(v, a):  # median + z(a) robust standard deviations
-        median = np.median(v)
-        return median + stats.norm.isf(a) * 1.4826 * np.median(np.abs(v - median))
-
-    def log_normal(v, a):
-        return np.exp(robust_gauss(np.log(np.maximum(v, 1e-12)), a))
-
-    def exponential_tail(v, a):  # through the 90th and 99th percentiles
-        p90, p99 = quantiles(v, 0.9, 0.99)
-        return p90 + (p99 - p90) * np.log10(0.1 / a)
-
-    def pareto_tail(v, a):
-        p90, p99 = quantiles(v, 0.9, 0.99)
-        return p90 * (p99 / p90) ** np.log10(0.1 / a) if p90 > 0 else np.inf
-
-    def generalized_pareto(v, a):  # peaks over the 90th percentile, maximum likelihood
-        u = np.quantile(v, 0.9)
-        shape, _, scale = stats.genpareto.fit(v[v > u] - u, floc=0)
-        return u + stats.genpareto.isf(a / 0.1, shape, 0, scale)
-
-    estimators = {
-        "empirical quantile (shipped: `far`)": lambda v, a: choose_threshold(
-            v, ThresholdRule("far", false_alarm_rate=a)),
-        "chi-square fitted to median and p90": chi_square,
-        "Gaussian: median + z robust sd": robust_gauss,
-        "log-normal (robust)": log_normal,
-        "exponential tail through p90, p99": exponential_tail,
-        "Pareto tail through p90, p99": pareto_tail,
-        "generalized Pareto over p90 (MLE)": generalized_pareto,
-    }
-    others = {"auto (K = 6)": ThresholdRule(kind="auto"),
-              "percentile 99": ThresholdRule(kind="percentile", percentile=99.0)}
-    rates = (1e-2, 1e-3, 1e-4)
-    rows = {}  # (scene, method, rule, rate) -> (background fraction, hit, targets, objects)
-    shapes = {}
-    for scene in scenes:
-        found = load_matlab_scene(str(REAL / scene))
-        truth = found.truth.astype(bool)
-        targets, count = ndimage.label(truth, structure=eight)
-        shapes[scene] = truth.shape
-        for method in methods:
-            scores = score_cube(found.cube, create_detector(method, device="cpu")
-                                if method == "twobranch" else create_detector(method))
-            valid = np.isfinite(scores)
-            values = scores[valid].astype(np.float64)
-            background = valid & ~truth
-
-            def measure(threshold):
-                mask = valid & (scores >= threshold)
-                hit = len(set(np.unique(targets[mask & truth])) - {0})
-                return ((mask & background).sum() / max(background.sum(), 1), hit, count,
-                        ndimage.label(mask, structure=eight)[1])
-
-            for a in rates:
-                for name, estimate in estimators.items():
-                    rows[(scene, method, name, a)] = measure(estimate(values, a))
-                oracle = np.quantile(scores[background], 1 - a)  # needs the truth: a ceiling
-                rows[(scene, method, "oracle", a)] = measure(np.nextafter(oracle, np.inf))
-            for name, rule in others.items():
-                rows[(scene, method, name, None)] = measure(choose_threshold(values, rule))
-        print(scene, flush=True)
-    shipped = next(iter(estimators))
-    lines = ["## Anomaly mask rules on the 11 real scenes", "",
-             f"Command: `make bench-threshold` (`python scripts/benchmarks.py threshold`), "
-             f"{datetime.date.today()}, {machine()}.", "",
-             f"The default rule of `hsad:threshold` is a false-alarm rate (`far`, {rate:g}: at "
-             "most one background pixel in a thousand flagged), set from each scene's own "
-             "scores. The ground truth only counts what the mask flags: *background flagged* "
-             "is the share of non-target valid pixels in the mask, *objects* the connected "
-             "(8-neighbour) mask objects, *targets hit* the ground-truth objects with at least "
-             "one pixel in the mask.", ""]
-    for method in methods:
-        lines += [f"### `{method}`, default rule (false-alarm rate {rate:g})", "",
-                  "| scene | pixels | promised (at most) | background flagged | objects | targets hit |",
-                  "|---|---:|---:|---:|---:|---:|"]
-        mine = [(s, rows[(s, method, shipped, rate)]) for s in scenes]
-        for scene, (fraction, hit, count, objects) in mine:
-            r, c = shapes[scene]
-            lines.append(f"| {scene} | {r * c} | {100 * rate:.2f} % | {100 * fraction:.3f} % | "
-                         f"{objects} | {hit} of {count} |")
-        lines.append(f"| **all** | | {100 * rate:.2f} % | **{100 * np.mean([m[1][0] for m in mine]):.3f} %** "
-                     f"(mean), {100 * max(m[1][0] for m in mine):.3f} % (worst) | "
-                     f"{sum(m[1][3] for m in mine)} | {sum(m[1][1] for m in mine)} of "
-                     f"{sum(m[1][2] for m in mine)} |")
-        lines.append("")
-    lines += ["### Which estimate holds its promise", "",
-              "Each estimate of the score a false-alarm rate stands for, at three rates, both "
-              "methods: measured background flagged as a multiple of the promise (mean over "
-              "the 11 scenes, and the worst scene), targets hit and mask objects (summed). The "
-              "*oracle* takes the quantile of the true background (it needs the labels: the "
-              "most a rule keeping the promise exactly could hit).", "",
-              "| estimate | rate | " + " | ".join(
-                  f"{m} mean x | {m} worst x | {m} hits | {m} objects" for m in methods) + " |",
-              "|---|---:|" + "---:|" * (4 * len(methods))]
-    for name in list(estimators) + ["oracle"]:
-        for a in rates:
-            cells = []
-            for method in methods:
-                mine = [rows[(s, method, name, a)] for s in scenes]
-                ratios = [m[0] / a for m in mine]
-                cells += [f"{np.mean(ratios):.2f}", f"{max(ratios):.2f}",
-                          f"{sum(m[1] for m in mine)} of {sum(m[2] for m in mine)}",
-                          f"{sum(m[3] for m in mine)}"]
-            lines.append(f"| {name} | {a:g} | " + " | ".join(cells) + " |")
-    lines += ["", "Models of the background's tail break the promise: RX scores are chi-square "
-              "only for a Gaussian background, and these backgrounds are heavy-tailed, so the "
-              "chi-square, Gaussian and log-normal estimates flag many times the promised rate, "
-              "and tail extrapolations break it on some scenes (more so at smaller rates). The "
-              "empirical quantile cannot exceed it (the flagged pixels of any scene are at most "
-              "the rate times its valid pixels, and anomalies only take part of that budget; "
-              "counted on the background alone that is at most 1.03 x the rate on these "
-              "scenes, whose targets cover up to 2.7 % of the pixels), so it is the shipped rule. It is conservative where a scene holds more anomaly "
-              "pixels than the budget (these scenes: 1.3 % of the pixels on average), and hits "
-              "fewer targets than the oracle there.", "",
-              "### The other rules", "",
-              "| method | rule | background flagged (mean) | mask objects (total) | targets hit |",
-              "|---|---|---:|---:|---:|"]
-    for method in methods:
-        for name in others:
-            mine = [rows[(s, method, name, None)] for s in scenes]
-            lines.append(f"| {method} | {name} | {100 * np.mean([m[0] for m in mine]):.2f} % | "
-                         f"{sum(m[3] for m in mine)} | {sum(m[1] for m in mine)} of "
-                         f"{sum(m[2] for m in mine)} |")
-    replace_section("threshold", "\n".join(lines))
+def target(args) -> None:
+    """`hsad target` against the Spectral Python package (speed, agreement) and the target
+    methods on the labelled scenes (each truth object's mean spectrum finding the others)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_target
+    from hsad.research import target as experiment
+    from hsad.research.scenes import labelled_scenes
+    speed_rows = bench_target.speed_rows(args.repeat)
+    lines = ["## Target detection (`hsad target`)", "",
+             "### Speed and agreement with the Spectral Python package", ""]
+    lines += bench_target.markdown(speed_rows, machine(), str(datetime.date.today()),
+                                   "`make bench-target` (`python scripts/benchmarks.py target`)",
+                                   args.repeat)
+    if (REAL / "manifest.json").exists():
+        methods = experiment.target_method_names()
+        table = experiment.scene_table(labelled_scenes(str(REAL)), methods)
+        lines += ["", "### Finding the other truth objects of the 11 real scenes", "",
+                  f"Command: `make bench-target` (the same table: `python -m hsad.research "
+                  f"target`), {datetime.date.today()}, {machine()}. "
+                  + " ".join(experiment.__doc__.split("\n\n")[1].split()) + " *found*: over "
+                  "the objects taken in turn, the other objects found (an object of a scene of "
+                  "n objects is counted n - 1 times).", ""]
+        lines += experiment.markdown(table, methods + [experiment.REFERENCE])
+    else:
+        lines += ["", f"The real-scene table was skipped: {REAL} is absent."]
+    replace_section("target", "\n".join(lines))
     print(f"wrote {DOC}")
 
 
@@ -386,11 +316,16 @@ def main() -> None:
     q.add_argument("--method", action="append", dest="methods")
     q.set_defaults(run=quality)
     s = sub.add_parser("speed")
+    s.add_argument("--reuse", action="store_true", help="keep the scene rows of the last run "
+                   "(build/bench-speed/last.json) and time only the QGIS rows again")
     s.set_defaults(run=speed)
     sub.add_parser("lrx-loading").set_defaults(run=lrx_loading)
-    sub.add_parser("memory").set_defaults(run=speed)  # one table holds both
+    sub.add_parser("memory").set_defaults(run=speed, reuse=False)  # one table holds both
     sub.add_parser("threshold").set_defaults(run=threshold)
     sub.add_parser("backends").set_defaults(run=backends)
+    t = sub.add_parser("target")
+    t.add_argument("--repeat", type=int, default=5, help="runs of each process (medians)")
+    t.set_defaults(run=target)
     args = parser.parse_args()
     args.run(args)
 

@@ -1,7 +1,8 @@
 """`make demo`: hsad end to end with no data to download.
 
-Generates a realistic synthetic scene (georeferenced ENVI with wavelengths and a ground-truth
-GeoTIFF of the implanted targets), runs ``hsad:detect`` and ``hsad:threshold`` on it through
+Generates a realistic synthetic scene (georeferenced ENVI with wavelengths, a ground-truth
+GeoTIFF of the implanted targets, and the same cube and truth as a MATLAB file, as research
+groups share scenes), runs ``hsad:detect`` and ``hsad:threshold`` on it through
 QGIS's own command line (``qgis_process.bin``, in a throwaway profile), writes a quick-look PNG
 (the scene in false colour beside the score), and prints the ROC AUC against the targets.
 
@@ -38,10 +39,12 @@ def main() -> int:
     os.makedirs(args.out, exist_ok=True)
     scene_path = os.path.join(args.out, "scene.bsq")
     truth_path = os.path.join(args.out, "scene_truth.tif")
+    matlab_path = os.path.join(args.out, "scene.mat")
     started = time.perf_counter()
     scene = make_scene(args.size, args.size, bands=120, targets=12, seed=args.seed)
     write_envi(scene_path, scene)
     write_truth(truth_path, scene)
+    write_matlab(matlab_path, scene)
     full = sum(t.fraction == 1.0 for t in scene.targets)
     print(f"scene: {scene_path} ({args.size} x {args.size} pixels, 120 bands 400-2500 nm, "
           f"{len(scene.targets)} targets: {full} full-pixel, {len(scene.targets) - full} "
@@ -82,11 +85,22 @@ def main() -> int:
           f"{int(found['OBJECT_COUNT'])} objects, {hits} of {len(scene.targets)} targets inside one")
     print("files:")
     for label, path in (("scene (ENVI)", scene_path), ("ground truth", truth_path),
-                        ("anomaly score", score_path), ("anomaly mask", mask_path),
-                        ("anomaly objects", objects_path), ("quick-look", quicklook)):
+                        ("scene (MATLAB)", matlab_path), ("anomaly score", score_path),
+                        ("anomaly mask", mask_path), ("anomaly objects", objects_path),
+                        ("quick-look", quicklook)):
         print(f"  {label:16s} {path}")
-    print(f"open them in QGIS (the score and mask load styled), or: hsad {hsad.__version__}")
+    print(f"hsad {hsad.__version__}: open these files in QGIS (the score, mask and objects load "
+          "styled from the .qml beside them), or try the README's commands on them.")
     return 0
+
+
+def write_matlab(path: str, scene) -> str:
+    """The cube and its ground truth as a MATLAB file ('data' and 'map', as the ABU scenes)."""
+    import numpy as np
+    import scipy.io
+    scipy.io.savemat(path, {"data": scene.cube, "map": scene.truth.astype(np.uint8)},
+                     do_compression=True)
+    return path
 
 
 def _import_hsad():

@@ -1,7 +1,9 @@
 """`make screenshots`: the real QGIS desktop, under Xvfb, running hsad from Processing.
 
 Starts QGIS with a throwaway profile in which hsad is installed and enabled, loads a generated
-scene in false colour, runs ``hsad:detect`` and ``hsad:threshold`` (default rule) through
+scene in false colour (written without map info, as every scene converted from the MATLAB
+files is: QGIS draws it at y = 0 .. -rows), runs ``hsad:detect`` and ``hsad:threshold`` (default
+rule) through
 Processing (so the outputs load the way they do for users: styled, named, on top), and saves to
 ``docs/img/`` the score overlay over the scene and over QGIS's white canvas side by side, and
 the main window. The same file is the script QGIS runs (``--code``): inside QGIS it does the
@@ -31,6 +33,7 @@ def main() -> int:
     work = tempfile.mkdtemp(prefix="hsad-screenshots-")
     scene = os.path.join(work, "harbour.bsq")
     write_envi(scene, make_scene(256, 256, bands=120, targets=12, seed=3))
+    strip_map_info(scene)
     env = desktop_env(work)
     env.update(HSAD_SHOT_SCENE=scene, HSAD_SHOT_OUT=work, HSAD_SHOT_METHOD=shot_method())
     launcher = os.path.join(work, "launch.py")
@@ -58,6 +61,18 @@ def main() -> int:
     print(f"QGIS desktop under Xvfb: {time.perf_counter() - started:.0f} s")
     shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def strip_map_info(path: str) -> None:
+    """Leave the ENVI header without georeferencing (no map info, no coordinate system)."""
+    header = os.path.splitext(path)[0] + ".hdr"
+    with open(header) as handle:
+        lines = [line for line in handle if not line.lower().startswith(
+            ("map info", "coordinate system string", "projection info"))]
+    with open(header, "w") as handle:
+        handle.writelines(lines)
+    if os.path.exists(path + ".aux.xml"):
+        os.remove(path + ".aux.xml")
 
 
 def shot_method() -> str:
@@ -109,6 +124,12 @@ def _run_and_capture() -> None:
             score, mask, objects = _run_hsad(scene, os.environ["HSAD_SHOT_METHOD"], out)
             log.write(f"layers: {score.name()!r} ({score.renderer().type()}), {mask.name()!r}, "
                       f"{objects.name()!r} ({objects.featureCount()} objects)\n")
+            log.write(f"scene extent {scene.extent().toString(1)}, objects extent "
+                      f"{objects.extent().toString(1)}; CRS of " + ", ".join(
+                          f"{layer.name()!r}: {_crs(layer.crs())}" for layer in
+                          (scene, score, mask, objects)) +
+                      f"; project: {_crs(QgsProject.instance().crs())}\n")
+            log.write(_panel_widths(score, mask, objects) + "\n")
         except Exception:  # written to the log: the driver prints it
             import traceback
             log.write(traceback.format_exc())
@@ -127,7 +148,7 @@ def _run_and_capture() -> None:
         for layer in (objects, mask):
             visible(layer, False)
         tree.findLayer(mask.id()).setExpanded(False)
-        canvas.setExtent(_zoom(scene.extent()))
+        canvas.setExtent(_zoom(scene.extent(), objects))
         canvas.refresh()
         QTimer.singleShot(SETTLE_MS, over_scene)
 
@@ -153,6 +174,28 @@ def _run_and_capture() -> None:
         os._exit(0)  # QGIS 3.22 aborts on a scripted quit; the pictures are the result
 
     QTimer.singleShot(1000, frame)
+
+
+def _crs(crs) -> str:
+    validity = "valid" if crs.isValid() else "invalid"
+    return f"{crs.authid() or crs.description() or 'none'} ({validity})"
+
+
+def _panel_widths(*layers) -> str:
+    """What of each hsad layer's name the Layers panel shows: the pixels of its kind and method
+    (bold, as the panel draws names) against the width of the panel's text column."""
+    from qgis.PyQt.QtGui import QFontMetrics
+    from qgis.utils import iface
+    view = iface.layerTreeView()
+    font = view.font()
+    font.setBold(True)
+    metrics = QFontMetrics(font)
+    parts = []
+    for layer in layers:
+        start = " · ".join(layer.name().split(" · ")[:2]) + " · "
+        parts.append(f"{start!r} {metrics.horizontalAdvance(start)} px")
+    return (f"Layers panel {view.viewport().width()} px wide (text starts about 60 px in): "
+            + ", ".join(parts))
 
 
 def _side_by_side(left, right, path: str) -> None:
@@ -196,12 +239,17 @@ def _load_false_colour(path: str):
     return layer
 
 
-def _zoom(extent):
-    """The part of the scene with the roofs and most targets, so the overlay reads clearly."""
+def _zoom(extent, objects):
+    """Around the outlined objects (with their scene around them), so outlines, numbers and the
+    overlay read clearly; a square of at least 120 pixels, inside the scene."""
     from qgis.core import QgsRectangle
-    width, height = extent.width(), extent.height()
-    return QgsRectangle(extent.xMinimum() + 0.3 * width, extent.yMinimum() + 0.25 * height,
-                        extent.xMaximum(), extent.yMaximum() - 0.05 * height)
+    found = objects.extent() if objects.featureCount() else extent
+    side = max(found.width(), found.height(), 120.0) * 1.25
+    x, y = found.center().x(), found.center().y()
+    half = side / 2
+    x = min(max(x, extent.xMinimum() + half), extent.xMaximum() - half)
+    y = min(max(y, extent.yMinimum() + half), extent.yMaximum() - half)
+    return QgsRectangle(x - half, y - half, x + half, y + half)
 
 
 def _band_near(layer, nm: float) -> int:
@@ -224,7 +272,7 @@ def _run_hsad(scene, method: str, out: str):
         "INPUT": detect["OUTPUT"], "MASK": os.path.join(out, "harbour_mask.tif"),
         "OBJECTS": os.path.join(out, "harbour_objects.gpkg")})
     layers = QgsProject.instance().mapLayers().values()
-    return tuple(next(layer for layer in layers if f" {kind} · " in layer.name())
+    return tuple(next(layer for layer in layers if layer.name().startswith(f"{kind} · "))
                  for kind in ("score", "mask", "objects"))
 
 

@@ -140,6 +140,25 @@ def qgis_env(tmp_path: Path, extra_pythonpath: str = "") -> dict:
     return env
 
 
+SHADOW_TORCH = "raise ModuleNotFoundError('No module named torch (hidden by the test)', name='torch')\n"
+
+
+def without_system_torch(env: dict, folder: Path) -> dict:
+    """`env` with torch hidden from Debian's own Python where that Python has one (Debian 13's
+    `python3-torch`): a shadow `torch` module first on PYTHONPATH fails its import as if torch
+    were absent, so a QGIS without torch can be shown on such a host too. Checked, not assumed."""
+    def system_has_torch(environment):
+        return subprocess.run(["/usr/bin/python3", "-c", "import torch"], env=environment,
+                              capture_output=True, cwd=str(folder)).returncode == 0
+    if system_has_torch(env):
+        shadow = Path(folder) / "shadow-torch"
+        shadow.mkdir(exist_ok=True)
+        (shadow / "torch.py").write_text(SHADOW_TORCH)
+        env = dict(env, PYTHONPATH=os.pathsep.join(p for p in (str(shadow), env.get("PYTHONPATH")) if p))
+        assert not system_has_torch(env), "the shadow module did not hide Debian's torch"
+    return env
+
+
 def run_qgis_process(args: list, env: dict, timeout: int = 180) -> subprocess.CompletedProcess:
     return subprocess.run([QGIS_PROCESS] + args, env=env, capture_output=True, text=True,
                           timeout=timeout)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Sequence
 
 from ..errors import InputError
 from ..outputs.staging import protected
-from ..scenes.checks import file_kind
+from ..scenes.checks import check_regular_file, file_kind
 
 OUTPUT_EXTENSION = ".tif"
 # Files that describe or accompany a raster and are never scenes themselves.
@@ -24,12 +25,15 @@ SIDE_CAR_SUFFIXES = (".hdr", ".aux.xml", ".aux", ".qml", ".ovr", ".msk", ".prj",
                      ".log", ".pdf", ".html", ".partial")
 # Extensions of raster files: a file with one is a scene even when GDAL cannot identify it (a
 # damaged file is then reported as failed, not silently left out).
-RASTER_SUFFIXES = (".tif", ".tiff", ".he5", ".jp2", ".vrt")
+RASTER_SUFFIXES = (".tif", ".tiff", ".he5", ".jp2", ".vrt", ".nc")
 # ENVI data files: scenes when an ENVI header lies beside them, whether GDAL reads them or not.
 ENVI_SUFFIXES = ("", ".img", ".bsq", ".bil", ".bip", ".dat", ".envi", ".raw")
 # Quick-look pictures GDAL reads but that are not cubes (left out unless a pattern asks for them).
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp")
 MATLAB_SUFFIXES = (".mat",)
+# EMIT granules that accompany a reflectance or radiance cube and are not cubes themselves.
+EMIT_COMPANION = re.compile(r"^EMIT_(L2A_MASK|L2A_RFLUNCERT|L1B_OBS|L2B_\w+?)_.*\.nc$",
+                            re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,24 @@ class SceneJob:
         return os.path.join(os.path.dirname(self.name), os.path.basename(self.output))
 
 
+@dataclass(frozen=True)
+class PassedOver:
+    """A file of the input folder that looks like a raster but is not a scene, and why: the
+    summary lists it, so no file is left out without a word."""
+
+    path: str
+    name: str  # relative to the input folder, '/'-separated
+    reason: str
+
+
+@dataclass
+class BatchPlan:
+    """The scenes of a batch with their outputs, and the files it passes over."""
+
+    jobs: list
+    passed_over: list
+
+
 def find_scenes(input_dir: str, pattern: Optional[str] = None, recursive: bool = False,
                 exclude: Sequence[str] = ()) -> list:
     """Absolute, sorted paths of the scenes in ``input_dir``.
@@ -53,26 +75,46 @@ def find_scenes(input_dir: str, pattern: Optional[str] = None, recursive: bool =
     Without ``pattern`` a scene is any file GDAL recognises as a raster, or a ``.mat`` file; with
     ``pattern`` (matched against file names, or against relative paths when it holds a '/') every
     match is a scene, so a matching file hsad cannot read is reported rather than passed over.
-    Hidden files, side-cars (``.hdr``, ``.aux.xml``, ``.qml``, ...), hsad's own score rasters and
-    the folders in ``exclude`` (the output folder) are never scenes.
+    Hidden files, side-cars (``.hdr``, ``.aux.xml``, ``.qml``, ...), rasters hsad wrote (by
+    their ``HSAD_*`` metadata), the quality layers of a product beside its cube and the folders
+    in ``exclude`` (the output folder) are never scenes (:func:`survey_folder` says why).
+    """
+    return survey_folder(input_dir, pattern, recursive, exclude)[0]
+
+
+def survey_folder(input_dir: str, pattern: Optional[str] = None, recursive: bool = False,
+                  exclude: Sequence[str] = ()) -> tuple:
+    """(sorted scene paths, :class:`PassedOver` files) of ``input_dir``: see :func:`find_scenes`.
+
+    Passed over, with a reason: rasters hsad wrote and, without a pattern, product quality
+    layers and pictures. Side-cars, hidden files and files that are no raster at all are not listed.
     """
     root = os.path.abspath(input_dir)
     if not os.path.isdir(root):
         raise InputError(f"{input_dir}: " + ("is not a folder" if os.path.exists(root)
                                               else "folder not found"))
     skip_dirs = {os.path.realpath(d) for d in exclude}
-    found = []
+    found, passed = [], []
     for path in _walk(root, recursive, skip_dirs):
         relative = os.path.relpath(path, root).replace(os.sep, "/")
-        if _is_side_car(path) or _is_score_raster(path):
+        if _is_side_car(path):
             continue
         if pattern:
             target = relative if "/" in pattern else os.path.basename(path)
-            if fnmatch.fnmatch(target, pattern):
-                found.append(path)
-        elif _looks_like_scene(path) and not _is_product_layer(path):
+            if not fnmatch.fnmatch(target, pattern):
+                continue
+        elif path.lower().endswith(PICTURE_SUFFIXES) and not file_kind(path):
+            passed.append(PassedOver(path, relative, "a picture, not a cube (give --pattern "
+                                     "to score it anyway)"))
+            continue
+        elif not _looks_like_scene(path):
+            continue
+        reason = _not_a_scene(path, product_layers=not pattern)
+        if reason:
+            passed.append(PassedOver(path, relative, reason))
+        else:
             found.append(path)
-    return sorted(found)
+    return sorted(found), sorted(passed, key=lambda p: p.path)
 
 
 def plan_outputs(scenes: Iterable[str], input_dir: str, output_dir: str, method: str) -> list:
@@ -104,8 +146,23 @@ def plan_outputs(scenes: Iterable[str], input_dir: str, output_dir: str, method:
 def plan_batch(input_dir: str, output_dir: str, method: str, pattern: Optional[str] = None,
                recursive: bool = False) -> list:
     """Find the scenes of a folder and name their outputs (the output folder is never searched)."""
-    scenes = find_scenes(input_dir, pattern, recursive, exclude=[output_dir])
-    return plan_outputs(scenes, input_dir, output_dir, method)
+    return plan_folder(input_dir, output_dir, method, pattern, recursive).jobs
+
+
+def plan_folder(input_dir: str, output_dir: str, method: str, pattern: Optional[str] = None,
+                recursive: bool = False) -> BatchPlan:
+    """:func:`plan_batch` with the files it passes over (for the summary)."""
+    scenes, passed = survey_folder(input_dir, pattern, recursive, exclude=[output_dir])
+    return BatchPlan(plan_outputs(scenes, input_dir, output_dir, method), passed)
+
+
+def describe_passed_over(passed: Sequence[PassedOver]) -> str:
+    """'2 files passed over (a.tif: an hsad score raster ...; ...)' for a message ('' if none)."""
+    if not passed:
+        return ""
+    shown = "; ".join(f"{p.name}: {p.reason}" for p in passed[:2])
+    more = f"; and {len(passed) - 2} more" if len(passed) > 2 else ""
+    return f"{len(passed)} file(s) passed over ({shown}{more})"
 
 
 def _walk(root: str, recursive: bool, skip_dirs: set) -> Iterator[str]:
@@ -137,33 +194,60 @@ def _looks_like_scene(path: str) -> bool:
     if lower.endswith(PICTURE_SUFFIXES):
         return False
     from ..gdal_env import gdal
+    from ..outputs.ownership import gdal_name
     g = gdal()
     try:
-        return g.IdentifyDriverEx(path, g.OF_RASTER) is not None
+        return g.IdentifyDriverEx(gdal_name(path), g.OF_RASTER) is not None
     except RuntimeError:
         return False
 
 
-def _is_product_layer(path: str) -> bool:
-    """An EnMAP product's quality or quick-look raster (``<product>-QL_*.TIF``), not its cube.
+# The quality and quick-look layers a product delivers beside its cube (EnMAP
+# ``<product>-QL_PIXELMASK.TIF``, ``-QL_QUALITY_CLOUD.TIF``, ``-QL_VNIR.TIF``; DESIS
+# ``-QL_QUALITY-2.tif``), by the products' own ``QL_`` naming: a user's renamed or clipped cube
+# (``<product>-SPECTRAL_IMAGE_clip.TIF``) stays a scene.
+_PRODUCT_LAYER = re.compile(r"^(?P<product>.+)-QL_[A-Z0-9_]+(?:-\d+)?$", re.IGNORECASE)
+_PRODUCT_CUBES = ("-SPECTRAL_IMAGE", "-SPECTRAL_IMAGE_COG")
+# Extensions of the rasters hsad writes (score rasters, masks): only these can carry its metadata.
+HSAD_OUTPUT_SUFFIXES = (".tif", ".tiff", ".img", ".bsq", ".dat", ".envi")
 
-    An EnMAP product folder holds the cube (``<product>-SPECTRAL_IMAGE.TIF``) beside several
-    single-band masks; only the cube is a scene.
-    """
+
+def _not_a_scene(path: str, product_layers: bool = True) -> str:
+    """Why a raster-looking file is not a scene ('' when it is one); a pattern names what it
+    wants, quality layers included."""
+    if file_kind(path):  # never opened: open_scene refuses it with its own message
+        return ""
+    product = _product_of_layer(path) if product_layers else ""
+    if product:
+        return product
+    if path.lower().endswith(HSAD_OUTPUT_SUFFIXES):
+        from ..outputs.ownership import hsad_raster
+        try:
+            check_regular_file(path)  # GDAL would open a FIFO side-car (.hdr, .aux.xml) and block
+        except InputError:
+            return ""  # a scene: open_scene reports it
+        made = hsad_raster(path)
+        if made:
+            return f"an hsad {made}, not a scene"
+    return ""
+
+
+def _product_of_layer(path: str) -> str:
+    """Why ``path`` is a layer of a product beside it and not a cube ('' when it is not): an
+    EnMAP or DESIS quality or quick-look layer (``<product>-QL_*``) beside its cube
+    (``<product>-SPECTRAL_IMAGE.TIF``, EnMAP's cloud-optimised ``-SPECTRAL_IMAGE_COG.TIF``), or
+    an EMIT granule that accompanies a reflectance or radiance cube (mask, uncertainty,
+    observation geometry)."""
     folder, name = os.path.split(path)
+    if EMIT_COMPANION.match(name):
+        return "a companion granule of an EMIT product, not a cube"
     stem, ext = os.path.splitext(name)
-    if "-" not in stem or stem.upper().endswith("-SPECTRAL_IMAGE"):
-        return False
-    product = stem.rsplit("-", 1)[0]
-    return os.path.exists(os.path.join(folder, f"{product}-SPECTRAL_IMAGE{ext}"))
-
-
-def _is_score_raster(path: str) -> bool:
-    """An hsad output (``<stem>_<method>.tif`` carrying HSAD_METHOD), e.g. when outputs sit
-    beside their scenes."""
-    from ..detectors import method_names
-    stem, ext = os.path.splitext(os.path.basename(path))
-    if ext.lower() != OUTPUT_EXTENSION or not stem.endswith(tuple(f"_{m}" for m in method_names())):
-        return False
-    from ..provenance import read_provenance
-    return read_provenance(path).made_by_hsad
+    match = _PRODUCT_LAYER.match(stem)
+    if not match:
+        return ""
+    product = match.group("product")
+    for cube in _PRODUCT_CUBES:
+        if any(os.path.isfile(os.path.join(folder, f"{product}{cube}{e}"))
+               for e in (ext, ext.upper(), ext.lower())):
+            return f"a quality layer of the product {product} beside it, not a scene"
+    return ""

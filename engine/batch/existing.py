@@ -1,5 +1,10 @@
 """Is a batch output already there and complete? What an interrupted run leaves behind.
 
+A batch replaces, resumes or skips only what hsad provably wrote: a raster with hsad's
+``HSAD_*`` metadata naming this scene. Anything else at an output name (a file GDAL cannot open,
+a text file, a PDF, a half-synced copy, a link, a FIFO) is foreign and left as it is, with
+``--overwrite`` too, and the scene is reported.
+
 An output only ever appears at its final name through the writer's atomic rename, after its
 statistics are recorded in the file. So a file at the output name is complete when it is an
 hsad score raster of *this* scene, made with *these* settings and (for a learned detector) the
@@ -18,12 +23,14 @@ from dataclasses import dataclass, field
 from ..errors import HsadError
 from ..outputs.score_raster import ScoreSummary, valid_pixel_problem
 from ..provenance import Provenance
+from ..scenes.checks import check_regular_file, file_kind
 
 # What changes the scores (tile size and device do not, by design).
-RESULT_SETTINGS = ("method", "bands", "drop_bad_bands", "nodata", "options")
+RESULT_SETTINGS = ("method", "bands", "drop_bad_bands", "nodata", "options", "scene")
 
 MISSING, COMPLETE, BROKEN = "missing", "complete", "broken"  # broken: ours, unfinished or damaged
-DIFFERENT, FOREIGN = "different", "foreign"  # other settings; not this scene's scores
+# other settings; not provably this scene's hsad scores (never replaced, even with overwrite)
+DIFFERENT, FOREIGN = "different", "foreign"
 
 
 @dataclass
@@ -73,14 +80,23 @@ def inspect_output(output: str, scene: str, params) -> ExistingOutput:
     """Classify the file at ``output`` for a run of ``params`` on ``scene``."""
     if not os.path.lexists(output):
         return ExistingOutput(MISSING)
+    if os.path.islink(output) or file_kind(output):  # never opened: a FIFO would block
+        what = "a symbolic link" if os.path.islink(output) else file_kind(output)
+        return ExistingOutput(FOREIGN, f"is {what}, not a score raster hsad wrote")
+    try:
+        check_regular_file(output)  # nor a FIFO or device beside it (.aux.xml, .ovr)
+    except HsadError as exc:
+        return ExistingOutput(FOREIGN, str(exc).split(": ", 1)[-1])
     from ..gdal_env import gdal
+    from ..outputs.ownership import gdal_name
     g = gdal()
     try:
-        ds = g.OpenEx(output, g.OF_RASTER | g.OF_READONLY)
+        ds = g.OpenEx(gdal_name(output), g.OF_RASTER | g.OF_READONLY)
         provenance = Provenance.from_metadata(ds.GetMetadata() or {})
         ds = None
-    except RuntimeError as exc:
-        return ExistingOutput(BROKEN, f"unreadable ({' '.join(str(exc).split())[:120]})")
+    except RuntimeError as exc:  # a text file, a PDF, a half-synced copy: nothing says it is ours
+        return ExistingOutput(FOREIGN, "is not a raster GDAL can open, so not provably an hsad "
+                              f"output ({' '.join(str(exc).split())[:120]})")
     if not provenance.made_by_hsad:
         return ExistingOutput(FOREIGN, "is not an hsad score raster")
     if os.path.abspath(provenance.source) != os.path.abspath(scene):

@@ -6,23 +6,26 @@ delete the other's partial file as the leftover of an interrupted run. Before it
 output, a batch creates a hidden ``.<stem>.hsad-lock`` beside it (``O_EXCL``: only one creator
 wins) naming the host, process and start time, and removes it when the scene is finished.
 
-A lock whose process is gone on this host is stale (a ``kill -9`` or a dead Dask worker leaves
-one) and is taken over. A lock from another host cannot be checked from here, so it is
-respected; the message names the file to delete if no batch is running there.
+A lock is stale (a ``kill -9`` or a dead Dask worker leaves one) and taken over only when its
+owner has provably ended: same host name, same boot, same PID namespace, and no process with
+that id started at that time (:func:`hsad.engine.processes.owner_is_gone`). Another host, another
+PID namespace on this host (a container: process ids there mean other processes) or a lock of
+an older hsad cannot be checked from here, so it is respected; the message names the file to
+delete if no batch is running there.
 """
 from __future__ import annotations
 
 import json
 import os
 import signal
-import socket
+import stat
 import threading
 import time
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
 from ..errors import HsadError, OutputError
-from ..processes import process_alive
+from ..processes import owner_is_gone, pid_namespace
 
 LOCK_TAG = ".hsad-lock"
 # A lock file that exists but does not say who holds it yet is being written right now, unless
@@ -43,8 +46,8 @@ def lock_path(output: str) -> str:
 def output_lock(output: str) -> Iterator[None]:
     """Hold the lock of ``output`` for the duration of the block, or raise :class:`OutputBusy`."""
     path = lock_path(output)
-    owner = {"host": socket.gethostname(), "pid": os.getpid(),
-             "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    from ..processes import process_identity
+    owner = {**process_identity(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     held = _hold_signals()  # Ctrl-C or SIGTERM between creating the lock and guarding it
     try:
         _acquire(path, output, owner)
@@ -96,6 +99,11 @@ def _acquire(path: str, output: str, owner: dict) -> None:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             holder = _holder(path)
+            if holder is not None and holder.get("not_a_file"):
+                from ..scenes.checks import file_kind
+                raise OutputError(f"{path}: is {file_kind(path) or 'a symbolic link'}, not a "
+                                  f"lock hsad wrote, and keeps {output} from being scored; "
+                                  "remove it") from None
             if attempt == 0 and _is_stale(path, holder):
                 _remove(path)
                 continue
@@ -112,18 +120,32 @@ def _busy_message(output: str, path: str, holder: Optional[dict]) -> str:
     if holder is None:
         who = "another batch"
     else:
-        who = (f"another batch (process {holder.get('pid')} on {holder.get('host')}, "
+        where = holder.get("host")
+        if holder.get("pid_ns") and holder.get("pid_ns") != pid_namespace():
+            where = f"{where}, in another PID namespace (a container)"
+        who = (f"another batch (process {holder.get('pid')} on {where}, "
                f"since {holder.get('started')})")
     return (f"{output} is being scored by {who}; run this batch again when it has finished, "
             f"or delete {path} if no batch is running")
 
 
 def _holder(path: str) -> Optional[dict]:
+    """Who holds the lock, or None when it does not say (yet). Opened without blocking and
+    without following a link: a FIFO planted at a lock's name would hang the read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        with open(path) as handle:
-            holder = json.load(handle)
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return {"not_a_file": True}
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            holder = json.loads(handle.read(65536))
     except (OSError, ValueError):
         return None
+    finally:
+        os.close(fd)
     return holder if isinstance(holder, dict) else None
 
 
@@ -133,12 +155,7 @@ def _is_stale(path: str, holder: Optional[dict]) -> bool:
             return time.time() - os.path.getmtime(path) > UNWRITTEN_GRACE_S
         except OSError:
             return True  # gone meanwhile: try again
-    if holder.get("host") != socket.gethostname():
-        return False
-    try:
-        return not process_alive(int(holder.get("pid")))
-    except (TypeError, ValueError):
-        return True
+    return owner_is_gone(holder)
 
 
 def _remove(path: str) -> None:

@@ -20,6 +20,7 @@ from ..errors import Cancelled, DependencyError, HsadError, OutputError
 from ..pipeline import DetectParameters, detect_scene
 from ..tiling import Progress
 from .discovery import SceneJob
+from ..outputs.ownership import is_hsad_style
 from ..outputs.staging import remove_leftovers
 from .existing import BROKEN, COMPLETE, DIFFERENT, FOREIGN, MISSING, inspect_output
 from .lock import output_lock
@@ -30,8 +31,11 @@ Log = Callable[[str], None]
 
 
 def process_scene(job: SceneJob, params: DetectParameters, overwrite: bool = False,
-                  progress: Optional[Progress] = None, write_style: bool = True) -> SceneRecord:
-    """Score one scene of a batch unless its output is already complete.
+                  progress: Optional[Progress] = None, write_style: bool = True,
+                  threshold=None) -> SceneRecord:
+    """Score one scene of a batch unless its output is already complete; with a
+    ``threshold`` rule, also its mask and objects (:func:`threshold_outputs`), written again
+    whenever the score is, and when one of them is missing.
 
     Never raises for the scene's own problems: the record carries the one-line error, and its
     ``notes`` what happened on the way (a worker process has no log of the caller's to write to).
@@ -49,16 +53,24 @@ def process_scene(job: SceneJob, params: DetectParameters, overwrite: bool = Fal
                 raise OutputError(f"{job.output}: {existing.reason}; it is left as it is "
                                   "(move it, or choose another output folder)")
             if existing.state == COMPLETE and not overwrite:
-                return _skipped(record, job, existing, write_style)
+                if threshold is not None:
+                    _threshold(job, threshold, record, rescored=False)
+                _skipped(record, job, existing, write_style)
+                record.seconds = time.perf_counter() - started
+                return record
             if existing.state == BROKEN:
                 note(f"{job.output} {existing.reason}; scoring it again")
                 replace = True
             elif existing.state == DIFFERENT and not overwrite:
                 raise OutputError(f"{job.output}: {existing.reason} "
                                   "(use overwrite to replace it)")
+            if write_style:  # the output will be written: so would its style
+                check_style_side_car(job.output)
             result = detect_scene(job.scene, job.output, params, overwrite=replace,
                                   progress=progress, log=note, write_style=write_style)
             record.notes.extend(result.notices)
+            if threshold is not None:
+                _threshold(job, threshold, record, rescored=True)
         record.status, record.model_version, record.device = DONE, result.model_version or "", \
             result.device
         record.statistics = result.summary.as_dict()
@@ -73,11 +85,21 @@ def process_scene(job: SceneJob, params: DetectParameters, overwrite: bool = Fal
     return record
 
 
+def check_style_side_car(output: str) -> None:
+    """A batch replaces only what hsad provably wrote: a style beside an output that is not one
+    of hsad's (a user's own .qml) stays, and the scene is reported instead."""
+    style = os.path.splitext(output)[0] + ".qml"
+    if os.path.lexists(style) and not is_hsad_style(style):
+        raise OutputError(f"{style}: exists and is not a style hsad wrote; it is left as it is "
+                          "(move it, or choose another output folder)")
+
+
 def run_batch(jobs: Sequence[SceneJob], output_dir: str, params: DetectParameters,
               overwrite: bool = False, workers: int = 1, scheduler: Optional[str] = None,
               progress: Optional[Progress] = None, log: Optional[Log] = None,
               debug: Optional[Log] = None, input_dir: str = "",
-              write_style: bool = True) -> BatchSummary:
+              write_style: bool = True, passed_over: Sequence = (),
+              threshold=None) -> BatchSummary:
     """Score every job and write ``summary.csv``/``summary.json`` into ``output_dir``.
 
     ``workers`` 1 with no ``scheduler`` runs in this process (progress within each scene, cancel
@@ -85,7 +107,9 @@ def run_batch(jobs: Sequence[SceneJob], output_dir: str, params: DetectParameter
     processes on 127.0.0.1; ``scheduler`` (``tcp://host:port``) uses an existing Dask cluster,
     whose workers must see the same paths. ``log`` gets a line per scene, ``debug`` the details.
     A cancel or Ctrl-C stops the batch, marks the scenes not run as cancelled, writes the summary
-    and re-raises.
+    and re-raises. ``passed_over`` (:class:`~.discovery.PassedOver`, from ``plan_folder``): files
+    of the input folder that are not scenes, listed in the summary as skipped with the reason.
+    ``threshold``: a ThresholdRule to also write each scene's mask and objects.
     """
     log = log or (lambda message: None)
     debug = debug or (lambda message: None)
@@ -101,22 +125,26 @@ def run_batch(jobs: Sequence[SceneJob], output_dir: str, params: DetectParameter
         with ExitStack() as stack:
             if scheduler or workers > 1:
                 client = stack.enter_context(_dask_client(workers, scheduler, debug))
-                results = _on_dask(client, jobs, params, overwrite, write_style)
+                results = _on_dask(client, jobs, params, overwrite, write_style, threshold)
                 where = f"dask {scheduler}" if scheduler else \
                     f"local dask cluster of {workers} workers"
             else:
-                results = _in_process(jobs, params, overwrite, tracker, write_style)
+                results = _in_process(jobs, params, overwrite, tracker, write_style, threshold)
                 where = "serial"
             try:
                 os.makedirs(output_dir, exist_ok=True)
             except OSError as exc:
                 raise OutputError(f"{output_dir}: cannot create the output folder "
                                   f"({exc.strerror})") from None
-            summary = BatchSummary(input_dir, os.path.abspath(output_dir), asdict(params), records,
+            listed = records + [SceneRecord(p.name, SKIPPED, "", params.method, reason=p.reason)
+                                for p in passed_over]
+            summary = BatchSummary(input_dir, os.path.abspath(output_dir), asdict(params), listed,
                                    workers=where)
+            for record in listed[len(records):]:
+                log(_describe(record))
             try:
                 for index, record in results:
-                    records[index] = record
+                    records[index] = listed[index] = record
                     log(_describe(record))
                     for note in record.notes:
                         debug(f"{record.scene}: {note}")
@@ -155,15 +183,17 @@ def _finish(summary: BatchSummary, results, started: float, log: Log, interrupte
         log(f"the summary could not be written ({exc})")
 
 
-def _in_process(jobs, params, overwrite, tracker, write_style) -> Iterator[tuple]:
+def _in_process(jobs, params, overwrite, tracker, write_style, threshold) -> Iterator[tuple]:
     for index, job in enumerate(jobs):
-        yield index, process_scene(job, params, overwrite, tracker.within_scene(), write_style)
+        yield index, process_scene(job, params, overwrite, tracker.within_scene(), write_style,
+                                   threshold)
 
 
-def _on_dask(client, jobs, params, overwrite, write_style) -> Iterator[tuple]:
+def _on_dask(client, jobs, params, overwrite, write_style, threshold) -> Iterator[tuple]:
     from distributed import as_completed
     run = uuid.uuid4().hex[:12]  # keys unique per run: two batches may share a scheduler
     futures = {client.submit(process_scene, job, params, overwrite, write_style=write_style,
+                             threshold=threshold,
                              key=f"hsad-{run}-scene-{index}-{job.name}", pure=False): index
                for index, job in enumerate(jobs)}
     try:
@@ -223,10 +253,36 @@ def _skipped(record: SceneRecord, job: SceneJob, existing, write_style: bool) ->
         from ..outputs.style import write_score_style
         write_score_style(job.output, summary)
     record.status = SKIPPED
+    record.reason = "its output is complete"
     record.model_version = existing.provenance.model_version
     record.device = existing.provenance.device
     record.statistics = summary.as_dict()
     return record
+
+
+def threshold_outputs(score: str) -> tuple:
+    """(mask, objects) of a batch's score raster: ``<stem>_mask.tif``, ``<stem>_objects.gpkg``."""
+    stem = os.path.splitext(score)[0]
+    return stem + "_mask.tif", stem + "_objects.gpkg"
+
+
+def _threshold(job: SceneJob, rule, record: SceneRecord, rescored: bool) -> None:
+    """The scene's mask and objects by the engine's one thresholding function (as hsad
+    threshold and Processing); kept when the score was kept and both are there."""
+    from ..threshold import threshold_score_raster
+    mask, objects = threshold_outputs(job.output)
+    if not rescored and os.path.exists(mask) and os.path.exists(objects):
+        record.threshold = {"mask": os.path.basename(mask), "objects": os.path.basename(objects),
+                            "kept": True}
+        return
+    for path in (mask, objects):
+        for left in remove_leftovers(path):
+            record.notes.append(f"removed {left}, left by an interrupted run")
+    result = threshold_score_raster(job.output, mask, objects, rule, overwrite=True,
+                                    log=record.notes.append)
+    record.threshold = {"mask": os.path.basename(mask), "objects": os.path.basename(objects),
+                        "rule": result.rule, "anomaly_pixels": result.mask_pixels,
+                        "object_count": len(result.objects)}
 
 
 def _worker_failure(job: SceneJob, params: DetectParameters, exc: Exception) -> SceneRecord:
@@ -241,6 +297,8 @@ def _worker_failure(job: SceneJob, params: DetectParameters, exc: Exception) -> 
 def _describe(record: SceneRecord) -> str:
     if record.status == FAILED:
         return f"{record.scene}: failed: {record.error}"
+    if record.status == SKIPPED and not record.output:
+        return f"{record.scene}: skipped, {record.reason}"
     if record.status == SKIPPED:
         return f"{record.scene}: skipped, {record.output} is complete"
     return f"{record.scene}: {record.output} in {record.seconds:.1f} s"

@@ -21,7 +21,13 @@ from ..outputs.staging import write_json, write_text
 DONE, SKIPPED, FAILED, CANCELLED = "done", "skipped", "failed", "cancelled"
 STATISTICS = ("valid_pixels", "min", "max", "mean", "p02", "p50", "p90", "p99", "p99_9")
 CSV_COLUMNS = ("scene", "status", "error", "seconds", "output", "method", "model_version",
-               "device") + STATISTICS
+               "device") + STATISTICS + ("reason",)
+# The header of hsad 0.2's summaries (no reason column): still a summary a rerun may replace.
+EARLIER_CSV_COLUMNS = CSV_COLUMNS[:-1]
+# What a spreadsheet takes for the start of a formula (OWASP, "CSV injection"): a text cell
+# starting with one of these is written with a leading apostrophe, which spreadsheets show as
+# text and hide; summary.json keeps every name exact.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SUMMARY_NAMES = ("summary.csv", "summary.json")
 
 
@@ -39,13 +45,21 @@ class SceneRecord:
     device: str = ""
     statistics: dict = field(default_factory=dict)  # keys of STATISTICS
     notes: list = field(default_factory=list)  # what happened on the way (Dask workers cannot log)
+    reason: str = ""  # why a file was skipped: its output is complete, or it is not a scene
+    threshold: dict = field(default_factory=dict)  # with --threshold: mask, objects, counts
 
     def row(self) -> dict:
-        """A flat row for ``summary.csv``."""
-        values = {k: v for k, v in asdict(self).items() if k not in ("statistics", "notes")}
+        """A flat row for ``summary.csv`` (text cells safe from spreadsheet formulas)."""
+        values = {k: v for k, v in asdict(self).items()
+                  if k not in ("statistics", "notes", "threshold")}
         values["seconds"] = round(self.seconds, 3)
         values.update({k: self.statistics.get(k, "") for k in STATISTICS})
-        return values
+        return {k: as_text_cell(v) if isinstance(v, str) else v for k, v in values.items()}
+
+
+def as_text_cell(text: str) -> str:
+    """A text cell a spreadsheet shows as text, never evaluates (``=cmd|' /C calc'!A0``)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 @dataclass
@@ -84,8 +98,8 @@ class BatchSummary:
     def describe(self) -> str:
         """One line for a log: how many scenes ended how."""
         parts = [f"{self.count(s)} {label}" for s, label in
-                 ((DONE, "done"), (SKIPPED, "skipped (already complete)"), (FAILED, "failed"),
-                  (CANCELLED, "not run (interrupted)")) if self.count(s)]
+                 ((DONE, "done"), (SKIPPED, "skipped (complete, or not a scene)"),
+                  (FAILED, "failed"), (CANCELLED, "not run (interrupted)")) if self.count(s)]
         return f"{len(self.records)} scene(s): " + (", ".join(parts) or "nothing to do")
 
 
@@ -106,7 +120,8 @@ def write_summary(summary: BatchSummary, protect: Sequence[str] = ()) -> list:
     writer.writeheader()
     for record in summary.records:
         writer.writerow(record.row())
-    write_text(csv_path, text.getvalue(), protect, overwrite=True)
+    # a file name that is not UTF-8 goes back to its own bytes (summary.json escapes it)
+    write_text(csv_path, text.getvalue(), protect, overwrite=True, errors="surrogateescape")
     write_json(json_path, summary.as_dict(), protect, overwrite=True, default=str)
     return [csv_path, json_path]
 
@@ -116,12 +131,13 @@ def is_batch_summary(path: Optional[str]) -> bool:
     if not path or path == "-" or not os.path.isfile(path):
         return False
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
             head = handle.read(65536)
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         return False
     if path.lower().endswith(".csv"):
-        return head.startswith(",".join(CSV_COLUMNS))
+        return head.splitlines()[0:1] in ([",".join(CSV_COLUMNS)],
+                                          [",".join(EARLIER_CSV_COLUMNS)])
     try:
         document = json.loads(head) if len(head) < 65536 else None
     except ValueError:

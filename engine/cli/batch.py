@@ -4,8 +4,10 @@ from __future__ import annotations
 import argparse
 import os
 
-from .common import (Messages, add_band_options, add_method_options, check_json,
+from .common import (Messages, add_band_options, add_method_options, add_scene_options,
+                     check_json,
                      detect_parameters, worker_count, write_json)
+from .threshold import add_rule_options, rule_from
 
 EXAMPLES = """output names:
   INPUT_DIR/<dir>/<name>.<ext> is scored into OUTPUT_DIR/<dir>/<name>_<method>.tif (plus a .qml
@@ -17,8 +19,15 @@ EXAMPLES = """output names:
 scenes:
   without --pattern, every file GDAL reads as a raster (except pictures: .png, .jpg, ...) and
   every .mat file; with --pattern, every file whose name matches. Headers (.hdr), .aux.xml, .qml,
-  hidden files, the quality layers of an EnMAP product (beside its -SPECTRAL_IMAGE.TIF) and
-  hsad's own outputs are never scenes.
+  hidden files, the quality layers of an EnMAP or DESIS product (<product>-QL_* beside its
+  <product>-SPECTRAL_IMAGE.TIF), EMIT's mask, uncertainty and observation granules and rasters
+  hsad wrote (by their HSAD_* metadata) are never scenes; the summary lists each raster passed
+  over with the reason.
+
+what is replaced:
+  only what hsad provably wrote: its own score rasters (by their HSAD_* metadata), its own .qml
+  styles, its own summaries. Any other file at an output name (a text file, a PDF, a damaged
+  copy, a link) is left as it is and its scene reported, with --overwrite too.
 
 exit code: 0 every scene done or already complete, 1 a scene failed, 2 bad usage or input folder,
   130 interrupted (Ctrl-C or SIGTERM; the summary lists what was done).
@@ -28,6 +37,8 @@ examples:
   hsad batch flights/ -o scores/ --pattern '*.bsq' --recursive --workers 4
   hsad batch /data/campaign -o /data/scores --scheduler tcp://10.0.0.5:8786
   hsad batch flights/ -o scores/ --method rx --json - -q
+  hsad batch flights/ -o scores/ --threshold --rate 0.01   also <name>_<method>_mask.tif and
+                                                           <name>_<method>_objects.gpkg
 
 a Dask cluster (workers need hsad: start them with the Python of hsad's environment):
   .venv/bin/python -m distributed.cli.dask_scheduler --host 0.0.0.0 --port 8786
@@ -50,6 +61,7 @@ def add_parser(sub, common) -> None:
     p.add_argument("--recursive", action="store_true", help="also look in subfolders")
     add_method_options(p)
     add_band_options(p)
+    add_scene_options(p)
     p.add_argument("--overwrite", action="store_true",
                    help="score every scene again, replacing existing outputs")
     p.add_argument("--no-style", action="store_true", help="do not write .qml style side-cars")
@@ -59,6 +71,11 @@ def add_parser(sub, common) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="send the scenes to an existing Dask cluster, e.g. tcp://host:8786; its "
                    "workers read and write the same paths, so give paths they see")
+    p.add_argument("--threshold", action="store_true",
+                   help="also turn each score into an anomaly mask and objects, as hsad threshold "
+                   "does: <name>_<method>_mask.tif and <name>_<method>_objects.gpkg beside it "
+                   "(the rule options below; rewritten whenever the score is)")
+    add_rule_options(p, prefix="--threshold: ")
     p.add_argument("--json", metavar="OUT", help="also write the summary as JSON ('-' = stdout; "
                    "an existing file is replaced only when it is an hsad batch summary, or with "
                    "--overwrite)")
@@ -66,16 +83,21 @@ def add_parser(sub, common) -> None:
 
 
 def run(args) -> int:
-    from ..batch import is_batch_summary, plan_batch, run_batch
+    from ..batch import describe_passed_over, is_batch_summary, plan_folder, run_batch
     from ..errors import HsadError
     if args.scheduler and args.workers:
         raise HsadError("--workers sets the size of a local cluster; a cluster given with "
                         "--scheduler brings its own workers")
     messages = Messages(args)
     params = detect_parameters(args)
+    rule = rule_from(args) if args.threshold else None
     if not args.scheduler:  # a missing torch or weights: one line now, not one failure per scene
         params.detector()
-    jobs = plan_batch(args.input_dir, args.output, params.method, args.pattern, args.recursive)
+    plan = plan_folder(args.input_dir, args.output, params.method, args.pattern, args.recursive)
+    jobs = plan.jobs
+    if not jobs and plan.passed_over:
+        raise HsadError(f"{args.input_dir}: no scene to score: "
+                        f"{describe_passed_over(plan.passed_over)}")
     if not jobs:
         where = f"'{args.pattern}'" if args.pattern else "a raster"
         raise HsadError(f"{args.input_dir}: no file matches {where}"
@@ -88,7 +110,8 @@ def run(args) -> int:
                             workers=args.workers or 1, scheduler=args.scheduler, progress=progress,
                             log=messages.info, debug=messages.debug,
                             input_dir=os.path.abspath(args.input_dir),
-                            write_style=not args.no_style)
+                            write_style=not args.no_style, passed_over=plan.passed_over,
+                            threshold=rule)
     for record in summary.failed if messages.quiet else ():
         messages.always(f"{record.scene}: failed: {record.error}")
     messages.info(f"{summary.describe()}; summary in {os.path.join(args.output, 'summary.csv')}")

@@ -141,13 +141,55 @@ def add_nodata_option(parser: argparse.ArgumentParser) -> None:
                         "that fill with it without declaring it (e.g. -9999)")
 
 
+def add_scene_options(parser: argparse.ArgumentParser) -> None:
+    """--aoi, --aoi-crs, --exclude, --quality-masks, --wavelengths, --sensor-grid."""
+    from ..scenes.options import QUALITY_LAYERS
+    group = parser.add_argument_group("area, masks and bands of the scene")
+    group.add_argument("--aoi", metavar="AREA",
+                       help="only this area is read, scored and written (a crop of the scene's "
+                       "grid): xmin,ymin,xmax,ymax in the scene's CRS (or --aoi-crs), or a "
+                       "polygon layer (file.gpkg, file.shp, 'file.gpkg|layername=NAME'), whose "
+                       "outside is also excluded; pixels count when their centre is inside. "
+                       "Write --aoi=-10,... when it starts with a minus")
+    group.add_argument("--aoi-crs", metavar="CRS", default="",
+                       help="the CRS of an --aoi extent, e.g. EPSG:4326 (default: the scene's)")
+    group.add_argument("--exclude", metavar="FILE", action="append", default=[],
+                       help="pixels to leave out (nodata in the score, out of every statistic): "
+                       "a raster mask (non-zero = exclude; on the scene's grid, or resampled "
+                       "nearest-neighbour onto it) or a polygon layer; repeat for several")
+    group.add_argument("--quality-masks", metavar="LAYERS", nargs="?", const="default",
+                       help="exclude the product's own quality layers (EnMAP L2A, EMIT L2A mask "
+                       "granule, DESIS L2A, PRISMA Cloud_Mask); alone: clouds, cloud shadow, "
+                       "haze, snow, cirrus (and EMIT's spacecraft and dilated-cloud flags); or "
+                       f"a list from {','.join(QUALITY_LAYERS)} (default,water adds water)")
+    group.add_argument("--wavelengths", metavar="FILE",
+                       help="the band wavelengths when the file lost them: an ENVI header, a "
+                       "CSV or band table (one band a row), or a raster that has them (an "
+                       "original tile of a mosaic); checked against the band count")
+    group.add_argument("--sensor-grid", action="store_true",
+                       help="read an EMIT granule on its sensor grid (downtrack x crosstrack, "
+                       "no georeference) instead of ortho-correcting it through its GLT")
+
+
+def scene_options(args: argparse.Namespace):
+    """The engine's SceneOptions from the options of add_scene_options (defaults when absent)."""
+    from ..scenes.options import SceneOptions, parse_area, parse_quality
+    area = getattr(args, "aoi", None)
+    return SceneOptions(area=parse_area(area) if area else None,
+                        area_crs=getattr(args, "aoi_crs", "") or "",
+                        exclude=tuple(getattr(args, "exclude", None) or ()),
+                        quality=parse_quality(getattr(args, "quality_masks", None)),
+                        wavelengths=getattr(args, "wavelengths", None),
+                        sensor_grid=bool(getattr(args, "sensor_grid", False)))
+
+
 def detect_parameters(args: argparse.Namespace):
     """The engine's DetectParameters from the options of add_method_options/add_band_options."""
     from ..pipeline import DetectParameters
     return DetectParameters(method=args.method, bands=parse_band_list(args.bands),
                             drop_bad_bands=not args.keep_bad_bands, tile_size=args.tile_size,
                             device=args.device, nodata=args.nodata,
-                            options=method_option_values(args))
+                            options=method_option_values(args), scene=scene_options(args))
 
 
 class Messages:
@@ -201,19 +243,35 @@ class Messages:
 
 def check_json(target: Optional[str], inputs: Sequence[str] = (),
                overwrite: bool = False) -> None:
-    """Refuse a --json target that would replace an input or an existing file, before any work."""
-    if target and target != "-":
-        from ..outputs.staging import check_target
-        check_target(target, list(inputs), overwrite)
+    """Refuse a --json target that would replace an input or an existing file, before any work
+    ('-', /dev/stdout and other streams are written in place: see engine/outputs/streams.py)."""
+    if not target:
+        return
+    from ..outputs.streams import check_stream, stream_of
+    fd = stream_of(target)
+    if fd is not None:
+        check_stream(target, fd)
+        return
+    from ..outputs.staging import check_target
+    check_target(target, list(inputs), overwrite)
+
+
+def json_to_stdout(target: Optional[str]) -> bool:
+    """Whether --json sends the JSON to standard output ('-', /dev/stdout): the text report is
+    then left out, so the output stays JSON."""
+    from ..outputs.streams import stream_of
+    return stream_of(target) == 1
 
 
 def write_json(payload, target: Optional[str], inputs: Sequence[str] = (),
                overwrite: bool = False) -> None:
-    """Write JSON to a file (by the staging rule), or to stdout for '-'."""
+    """Write JSON to a file (by the staging rule), or in place to a stream ('-' = stdout)."""
     if not target:
         return
-    if target == "-":
-        print(json.dumps(payload, indent=2, default=_plain))
+    from ..outputs.streams import stream_of, write_stream
+    fd = stream_of(target)
+    if fd is not None:
+        write_stream(target, fd, json.dumps(payload, indent=2, default=_plain) + "\n")
         return
     from ..outputs.staging import write_json as write
     write(target, payload, inputs, overwrite, default=_plain)

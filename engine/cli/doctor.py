@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import check_json, write_json
+from .common import check_json, json_to_stdout, write_json
 
 
 def add_parser(sub, common) -> None:
@@ -25,6 +25,6 @@ def run(args) -> int:
     checks = collect()
     if args.json:
         write_json(report_dict(checks), args.json, (), args.overwrite)
-    if args.json != "-":
+    if not json_to_stdout(args.json):
         print(format_report(checks))
     return 0 if usable(checks) else 1

@@ -5,7 +5,7 @@ import argparse
 
 from ..metrics import OPERATING_RATES
 from .common import (Messages, add_method_options, add_nodata_option, check_json,
-                     method_option_values, parse_band_list, write_json)
+                     json_to_stdout, method_option_values, parse_band_list, write_json)
 
 EXAMPLES = """examples:
   hsad evaluate abu-airport-2.mat                               rx and twobranch on a MATLAB scene
@@ -40,13 +40,17 @@ def add_parser(sub, common) -> None:
 
 def run(args) -> int:
     from ..errors import HsadError
-    from ..evaluation import evaluate_scene, plot_roc_curves, summarise
+    from ..evaluation import evaluate_scene, plot_roc_curves, roc_picture_path, summarise
     from ..pipeline import DetectParameters
     if args.truth and len(args.scenes) != 1:
         raise HsadError("--truth applies to one SCENE; evaluate several rasters one at a time")
     messages = Messages(args)
     inputs = list(args.scenes) + ([args.truth] if args.truth else [])
     check_json(args.json, inputs, args.overwrite)
+    if args.plot:  # the pictures' names are known now: refuse them before any scoring
+        from ..outputs.staging import check_target
+        for scene in args.scenes:
+            check_target(roc_picture_path(args.plot, scene), inputs, args.overwrite)
     methods = args.methods or ["rx", "twobranch"]
     base = DetectParameters(bands=parse_band_list(args.bands), tile_size=args.tile_size,
                             device=args.device, nodata=args.nodata,
@@ -58,7 +62,7 @@ def run(args) -> int:
     document = summarise(rows)
     if args.json:
         write_json(document, args.json, inputs, args.overwrite)
-    if args.json != "-":
+    if not json_to_stdout(args.json):
         print_table(rows, document)
     if args.plot:
         for path in plot_roc_curves(curves, args.plot, inputs, args.overwrite):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import check_json, write_json
+from .common import add_scene_options, check_json, json_to_stdout, scene_options, write_json
 
 
 def add_parser(sub, common) -> None:
@@ -16,14 +16,19 @@ def add_parser(sub, common) -> None:
     p.add_argument("--keep-bad-bands", action="store_true", help="count bands flagged bad as used")
     p.add_argument("--json", metavar="OUT", help="write the description as JSON ('-' = stdout)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
+    add_scene_options(p)
     p.set_defaults(run=run)
 
 
-def describe(path: str, drop_bad_bands: bool = True) -> dict:
+def describe(path: str, drop_bad_bands: bool = True, options=None) -> dict:
     """A plain-data description of a scene (what `hsad info` prints)."""
+    from ..pipeline import missing_wavelengths_notice
+    from ..scenes.quality import product_quality_layers
     from ..scenes.raster import open_scene
-    with open_scene(path, drop_bad_bands=drop_bad_bands) as scene:
+    with open_scene(path, drop_bad_bands=drop_bad_bands, options=options) as scene:
         info = scene.info
+        record = scene.record() if hasattr(scene, "record") else None
+        quality = {name: label for name, (label, _) in product_quality_layers(scene).items()}
         wl = info.file_spectral.wavelengths_nm
         good = info.file_spectral.good_bands
         return {
@@ -36,15 +41,18 @@ def describe(path: str, drop_bad_bands: bool = True) -> dict:
             "bad_bands": [int(i) + 1 for i in range((len(good))) if not good[i]] if good is not None else [],
             "dropped_bands": {k: [b + 1 for b in v] for k, v in info.dropped_bands.items()},
             "crs": _crs_name(info.crs_wkt), "geotransform": list(info.geotransform),
+            "quality_layers": quality, "selection": record,
+            "notice": missing_wavelengths_notice(info) or None,
         }
 
 
 def run(args) -> int:
     check_json(args.json, [args.scene], args.overwrite)
-    d = describe(args.scene, drop_bad_bands=not args.keep_bad_bands)
+    d = describe(args.scene, drop_bad_bands=not args.keep_bad_bands,
+                 options=scene_options(args))
     if args.json:
         write_json(d, args.json, [args.scene], args.overwrite)
-        if args.json == "-":  # the JSON is the output; to a file, the text is printed too
+        if json_to_stdout(args.json):  # the JSON is the output; with a file, the text too
             return 0
     wl = d["wavelength_range_nm"]
     lines = [
@@ -60,7 +68,14 @@ def run(args) -> int:
         f"scale       {d['scale'] if d['scale'] is not None else d['scale_note'] or 'none'}",
         f"crs         {d['crs'] or 'none'}",
         f"geotransform {d['geotransform']}",
+        "quality     " + (", ".join(d["quality_layers"]) + " (--quality-masks)"
+                          if d["quality_layers"] else "no quality layers found beside the file"),
     ]
+    if d["selection"]:
+        from ..scenes.selection import describe_record
+        lines += [f"selection   {line}" for line in describe_record(d["selection"])]
+    if d["notice"]:
+        lines.append(f"note        {d['notice']}")
     print("\n".join(lines))
     return 0
 

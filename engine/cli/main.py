@@ -14,14 +14,16 @@ from typing import Optional, Sequence
 
 from ...version import __version__
 from ..errors import Cancelled, HsadError
-from . import batch, detect, doctor, evaluate, info, train
+from . import batch, detect, doctor, evaluate, info, target, threshold, train
 from .process import keep_large_blocks, leave_a_core_for_reading, quiet_libtiff
 
-COMMANDS = (detect, batch, evaluate, info, train, doctor)
+COMMANDS = (detect, threshold, batch, target, evaluate, info, train, doctor)
 EXAMPLES = """examples:
   hsad detect scene.bsq -o scene_score.tif                 pretrained detector (default)
   hsad detect scene.tif -o rx.tif --method rx              classical global RX
+  hsad threshold scene_score.tif -o mask.tif --objects objects.gpkg
   hsad batch flights/ -o scores/ --pattern '*.bsq' --workers 2
+  hsad target scene.bsq -o like3.tif --objects objects.gpkg --object-id 3
   hsad evaluate abu-airport-2.mat --method rx --method twobranch --json -
   hsad info scene.bsq
   hsad doctor

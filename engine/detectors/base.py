@@ -64,6 +64,12 @@ class Detector(ABC):
         return ""
 
     @classmethod
+    def quick_problem(cls) -> str:
+        """:meth:`problem` as far as it is known without importing anything heavy (lists of
+        methods are built when QGIS starts; importing PyTorch there would cost seconds)."""
+        return cls.problem()
+
+    @classmethod
     def check_options(cls, options: dict) -> None:
         """Raise a one-line HsadError for option values that cannot go together."""
 

@@ -65,6 +65,14 @@ class FerdDetector(Detector):
             return str(exc)
         return ""
 
+    @classmethod
+    def quick_problem(cls) -> str:
+        """Without PyTorch installed, the reason; with it, '' (whether it imports is
+        :meth:`problem`'s to say, when ferd is chosen)."""
+        from ..accelerator import torch_installed
+        from ..install_hints import torch_missing_message
+        return "" if torch_installed() else torch_missing_message("the ferd method")
+
     def __init__(self, fen_weights: str, ferd_rx: str = "global", device: str = "auto"):
         from ..accelerator import choose_device, models_module
         if not os.path.isdir(fen_weights):

@@ -19,6 +19,7 @@ from ..gdal_env import gdal
 from ..provenance import statistics_metadata
 from ..scenes.scene import SceneInfo
 from ..statistics import RandomSample
+from .ownership import gdal_name
 from .staging import StagedFile, check_target
 
 NODATA = -9999.0
@@ -99,12 +100,23 @@ class ScoreWriter:
 
     def _create(self, like: SceneInfo, options: list, description: str, metadata: dict) -> None:
         g = gdal()
+        placed_otherwise = bool(like.gcps or like.rpc) and not like.has_georeference
+        if placed_otherwise and self.driver != "GTiff":  # ENVI would put them in an .aux.xml
+            raise OutputError(f"{self.path}: the scene is placed by ground control points or "
+                              "an RPC model, which hsad keeps in GeoTIFF outputs; choose a .tif "
+                              "output")
         self._ds = g.GetDriverByName(self.driver).Create(
-            self._staged.temp, like.cols, like.rows, 1, g.GDT_Float32, options=options)
+            gdal_name(self._staged.temp), like.cols, like.rows, 1, g.GDT_Float32,
+            options=options)
         if like.crs_wkt:
             self._ds.SetProjection(like.crs_wkt)
         if like.has_georeference:
             self._ds.SetGeoTransform(list(like.geotransform))
+        elif like.gcps:  # QGIS places a raster by its GCPs (or RPCs) as it places the input
+            self._ds.SetGCPs([g.GCP(x, y, z, pixel, line) for pixel, line, x, y, z in like.gcps],
+                             like.gcp_wkt)
+        if like.rpc and not like.has_georeference:
+            self._ds.SetMetadata(dict(like.rpc), "RPC")
         band = self._ds.GetRasterBand(1)
         band.SetNoDataValue(NODATA)
         band.SetDescription(description)
@@ -189,7 +201,7 @@ def valid_pixel_problem(path: str, expected_valid: int, strip_rows: int = 256) -
     """'' when every block of band 1 decodes and its valid pixels add up; else what is wrong."""
     g = gdal()
     try:
-        ds = g.OpenEx(path, g.OF_RASTER | g.OF_READONLY)
+        ds = g.OpenEx(gdal_name(path), g.OF_RASTER | g.OF_READONLY)
         band = ds.GetRasterBand(1)
         valid = 0
         for row in range(0, ds.RasterYSize, strip_rows):

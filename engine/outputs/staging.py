@@ -14,26 +14,36 @@ goes through :class:`StagedFile`:
   with it, so QGIS never shows the old file's statistics for the new one;
 * on failure or interruption nothing is left: no temporary file, no folder the write created.
 
-Temporary files of a process that was killed (``kill -9``, power cut) carry its process id and
-host; :func:`remove_leftovers` deletes them when the next run writes the same target.
+What may be replaced, whoever writes (the command line, Processing, a batch, ``hsad train``):
+
+* never an input of the run or an input's side-car, whatever ``overwrite`` says;
+* never a symbolic link (replacing it loses the link; writing through it changes what else it
+  names), a stream (``/dev/stdout``: see :mod:`.streams`), a FIFO, a device or a folder; the
+  refusal never suggests overwrite, which could not help;
+* an existing regular file only with ``overwrite`` (the command line's ``--overwrite``), except
+  a side-car hsad provably wrote for this output (its own ``.qml``: :mod:`.ownership`), which
+  goes with the output it belongs to;
+* Processing, whose save dialog asked, adds only a file of the output's own kind
+  (:func:`.ownership.check_processing_output`); a batch only files hsad provably wrote
+  (:mod:`hsad.engine.batch.existing`).
+
+Temporary files of a process that was killed (``kill -9``, power cut) carry its process id,
+host, boot and PID namespace; :func:`remove_leftovers` deletes them when the next run writes the
+same target, and only when that process has provably ended: a temporary file of another
+container on the same host, or of another host sharing the folder, is left alone.
 """
 from __future__ import annotations
 
 import errno
 import glob
-import hashlib
 import json
 import os
-import socket
 from typing import Callable, Iterable, Optional, Sequence
 
 from ..errors import OutputError
 from ..scenes.checks import file_kind
+from .leftovers import PARTIAL_TAG, remove_leftovers, temporary_path  # noqa: F401 (the API)
 
-PARTIAL_TAG = ".hsad-partial"
-# A file name must fit NAME_MAX (255 bytes on every common file system) with room for the
-# longest side-car suffix a driver adds to the temporary name (".aux.xml").
-MAX_NAME_BYTES = 255 - len(".aux.xml")
 # Side-cars GDAL and QGIS keep beside a raster: stale ones must not outlive a replaced file.
 STALE_SIDE_CARS = (".aux.xml", ".ovr", ".msk")
 # What a file is accompanied by, for deciding what an input's side-cars are.
@@ -98,13 +108,10 @@ def check_target(path: str, inputs: Sequence[str] = (), overwrite: bool = False,
                 what = "is an input file" if target == path else \
                     f"would replace the input file {source}"
                 raise OutputError(f"{path}: {what}; choose another output name")
-    if os.path.isdir(path):
+    if os.path.isdir(path) and not os.path.islink(path):
         raise OutputError(f"{path}: is a folder; give a file name for the output")
     for target in [path, *side_cars]:
-        kind = file_kind(target)
-        if kind:  # renaming over a FIFO or a device would replace it, even /dev/null
-            raise OutputError(f"{path}: {'it' if target == path else target} is {kind}; hsad "
-                              "writes regular files only")
+        _check_replaceable_entry(path, target)
     if os.path.lexists(path) and not overwrite:
         raise OutputError(f"{path}: already exists (use overwrite to replace it)")
     for side in side_cars:
@@ -113,57 +120,39 @@ def check_target(path: str, inputs: Sequence[str] = (), overwrite: bool = False,
             if owner is not None:
                 raise OutputError(f"{path}: its header {side} is the header of {owner}; "
                                   "choose another output name")
-        if os.path.lexists(side) and not overwrite:
+        if os.path.lexists(side) and not overwrite and not _own_side_car(side):
             raise OutputError(f"{path}: {side} already exists and would be replaced (use "
                               "overwrite to replace it)")
 
 
-def temporary_path(path: str, pid: Optional[int] = None) -> str:
-    """A hidden name beside ``path`` that only this process (or ``pid``) uses, short enough for
-    any file name."""
-    folder, name = os.path.split(os.path.abspath(path))
-    stem, ext = os.path.splitext(name)
-    tag = f"{PARTIAL_TAG}-{_owner_tag(pid)}"
-    candidate = f".{stem}{tag}{ext}"
-    if len(candidate.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
-        digest = hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-        candidate = f".{digest}{tag}{ext[:16]}"
-    return os.path.join(folder, candidate)
+def _check_replaceable_entry(path: str, target: str) -> None:
+    """Refuse a name whose replacement would destroy something other than a regular file: a
+    stream, a link, a FIFO or device (renaming over it replaces it, even /dev/null)."""
+    from .streams import describe_stream, stream_of
+    which = "it" if target == path else target
+    fd = stream_of(target)
+    if fd is not None:
+        raise OutputError(f"{path}: {which} is {describe_stream(fd)}, a stream, not a file; "
+                          "this output needs a file name")
+    if os.path.islink(target):
+        try:
+            where = os.readlink(target)
+        except OSError:
+            where = "?"
+        raise OutputError(f"{path}: {which} is a symbolic link (to {where}); hsad neither "
+                          "replaces links nor writes through them: name the file itself, or "
+                          "remove the link")
+    kind = file_kind(target)
+    if kind:
+        raise OutputError(f"{path}: {which} is {kind}; hsad writes regular files only")
 
 
-def _owner_tag(pid: Optional[int] = None) -> str:
-    host = "".join(c for c in socket.gethostname() if c.isalnum())[:16] or "host"
-    return f"{os.getpid() if pid is None else pid}@{host}"
-
-
-def _leftover_pattern(path: str) -> list:
-    folder, name = os.path.split(os.path.abspath(path))
-    stem, ext = os.path.splitext(name)
-    digest = hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return [os.path.join(glob.escape(folder), f".{glob.escape(key)}{PARTIAL_TAG}-*")
-            for key in (stem, digest)]
-
-
-def remove_leftovers(path: str) -> list:
-    """Delete temporary files that dead processes on this host left for ``path``.
-
-    Temporary files of a live process (another hsad writing the same target right now) and of
-    other hosts (a shared folder) are left alone.
-    """
-    from ..processes import process_alive
-    here = "".join(c for c in socket.gethostname() if c.isalnum())[:16] or "host"
-    removed = []
-    for pattern in _leftover_pattern(path):
-        for leftover in sorted(glob.glob(pattern)):
-            owner = leftover.rsplit(PARTIAL_TAG + "-", 1)[1].split(".", 1)[0]
-            pid, _, host = owner.partition("@")
-            if host != here or not pid.isdigit():
-                continue
-            if int(pid) != os.getpid() and process_alive(int(pid)):
-                continue
-            if _remove(leftover):
-                removed.append(leftover)
-    return removed
+def _own_side_car(side: str) -> bool:
+    """A side-car hsad wrote for the output of the same name (its .qml), which goes with it."""
+    if not side.lower().endswith(".qml"):
+        return False
+    from .ownership import is_hsad_style
+    return is_hsad_style(side)
 
 
 class StagedFile:
@@ -245,11 +234,12 @@ class StagedFile:
             self.discard()
 
 
-def write_text(path: str, text: str, inputs: Sequence[str] = (), overwrite: bool = False) -> str:
+def write_text(path: str, text: str, inputs: Sequence[str] = (), overwrite: bool = False,
+               errors: str = "strict") -> str:
     """Write a whole text file (JSON, CSV, QML, a log) by the one rule; returns its path."""
     with StagedFile(path, inputs, overwrite) as staged:
         try:
-            with open(staged.temp, "w", encoding="utf-8", newline="") as handle:
+            with open(staged.temp, "w", encoding="utf-8", errors=errors, newline="") as handle:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())

@@ -16,9 +16,11 @@ import numpy as np
 from ..errors import Cancelled, OutputError
 from ..gdal_env import gdal
 from .score_raster import check_output, driver_for
+from .ownership import check_container, gdal_name
 from .staging import StagedFile, check_target
 
 MASK_NODATA = 255
+NO_CRS_SRS_ID = 99999  # the GeoPackage srs_id GDAL >= 3.9 gives a layer without SRS
 VECTOR_DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".geojson": "GeoJSON",
                   ".json": "GeoJSON", ".fgb": "FlatGeobuf", ".csv": "CSV"}
 LAYER_OPTIONS = {"CSV": ["GEOMETRY=AS_WKT"]}
@@ -53,6 +55,11 @@ def objects_side_cars(path: str) -> list:
     return [stem + ".qml"] + [stem + p for p in parts]
 
 
+def objects_layer_name(path: str) -> str:
+    """The objects layer's name: the file's stem (what QGIS shows)."""
+    return os.path.splitext(os.path.basename(path))[0]
+
+
 def check_outputs(score_path: str, mask_path: Optional[str], objects_path: Optional[str],
                   overwrite: bool) -> None:
     """Refuse, before any work, outputs that clobber the input or exist, or cannot be written."""
@@ -60,6 +67,7 @@ def check_outputs(score_path: str, mask_path: Optional[str], objects_path: Optio
         check_output(mask_path, [score_path], overwrite)
     if objects_path:
         check_target(objects_path, [score_path], overwrite, objects_side_cars(objects_path))
+        check_container(objects_path, objects_layer_name(objects_path))  # never drop layers
     if mask_path and objects_path and \
             os.path.splitext(os.path.abspath(mask_path))[0] == \
             os.path.splitext(os.path.abspath(objects_path))[0]:
@@ -67,20 +75,22 @@ def check_outputs(score_path: str, mask_path: Optional[str], objects_path: Optio
                           "(their style side-cars would collide)")
 
 
-def write_mask(path: str, found, info, report: Report, metadata: Optional[dict] = None
-               ) -> StagedFile:
-    """Stage a uint8 mask on the score grid: 1 = anomaly, 0 = background, 255 = nodata."""
+def write_mask(path: str, found, info, report: Report, metadata: Optional[dict] = None,
+               geotransform: Optional[tuple] = None) -> StagedFile:
+    """Stage a uint8 mask on the score grid: 1 = anomaly, 0 = background, 255 = nodata.
+    ``geotransform``: the score file's own (None: it has none, and neither has the mask, so
+    QGIS draws both at the same place)."""
     g = gdal()
     staged = StagedFile(path, overwrite=True, side_cars=[os.path.splitext(path)[0] + ".qml"])
     driver = driver_for(path)
     options = ["TILED=YES", "COMPRESS=DEFLATE"] if driver == "GTiff" else ["INTERLEAVE=BSQ"]
     try:
-        ds = g.GetDriverByName(driver).Create(staged.temp, info.cols, info.rows, 1, g.GDT_Byte,
-                                              options=options)
+        ds = g.GetDriverByName(driver).Create(gdal_name(staged.temp), info.cols, info.rows, 1,
+                                              g.GDT_Byte, options=options)
         if info.crs_wkt:
             ds.SetProjection(info.crs_wkt)
-        if info.has_georeference:
-            ds.SetGeoTransform(list(info.geotransform))
+        if geotransform is not None:
+            ds.SetGeoTransform(list(geotransform))
         for key, value in (metadata or {}).items():
             ds.SetMetadataItem(key, str(value))
         band = ds.GetRasterBand(1)
@@ -103,12 +113,13 @@ def write_mask(path: str, found, info, report: Report, metadata: Optional[dict] 
     return staged
 
 
-def write_objects(path: str, found, info, report: Report) -> StagedFile:
-    """Stage one polygon per object with its attributes (object 1 = highest peak score)."""
+def write_objects(path: str, found, info, report: Report, geotransform: tuple) -> StagedFile:
+    """Stage one polygon per object with its attributes (object 1 = highest peak score), in
+    the map coordinates ``geotransform`` gives the score's pixels (where QGIS draws them)."""
     from osgeo import ogr, osr
     staged = StagedFile(path, overwrite=True, side_cars=objects_side_cars(path))
-    layer_name = os.path.splitext(os.path.basename(path))[0]
-    polygons = _polygonize(found, info, report)
+    layer_name = objects_layer_name(path)
+    polygons = _polygonize(found, info, report, geotransform)
     try:
         driver = vector_driver_for(path)
         out = ogr.GetDriverByName(driver).CreateDataSource(staged.temp)
@@ -123,6 +134,8 @@ def write_objects(path: str, found, info, report: Report) -> StagedFile:
                                 options=LAYER_OPTIONS.get(driver, []))
         if layer is None:
             raise OutputError(f"{path}: cannot create the objects layer")
+        if srs is None and driver == "GPKG":
+            _without_crs(out, layer_name)
         for name, kind, _ in FIELDS:
             definition = ogr.FieldDefn(name, getattr(ogr, kind))
             if kind == "OFTReal":
@@ -150,18 +163,40 @@ def write_objects(path: str, found, info, report: Report) -> StagedFile:
     return staged
 
 
+def _without_crs(out, layer_name: str) -> None:
+    """Leave a GeoPackage layer without a CRS, as its score raster is, so QGIS draws both as
+    they are. GDAL before 3.9 gives such a layer srs_id 0, "Undefined geographic SRS", which
+    QGIS takes for a CRS and reprojects (the Cartesian one, -1, it cannot draw beside a raster
+    without CRS: "No transform available"). A definition GDAL cannot parse reads back as no CRS
+    (GDAL 3.6 logs "Unable to parse srs_id"); GDAL >= 3.9 already writes its own such row."""
+    escaped = layer_name.replace("'", "''")
+    found = out.ExecuteSQL("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = "
+                           f"'{escaped}'")
+    srs_id = found.GetNextFeature().GetField(0) if found is not None else None
+    out.ReleaseResultSet(found)
+    if srs_id == NO_CRS_SRS_ID:
+        return
+    out.ExecuteSQL("INSERT OR IGNORE INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, "
+                   f"organization_coordsys_id, definition, description) VALUES ('Undefined SRS', "
+                   f"{NO_CRS_SRS_ID}, 'NONE', {NO_CRS_SRS_ID}, 'undefined', 'no CRS, as the "
+                   "score raster it outlines')")
+    for table in ("gpkg_geometry_columns", "gpkg_contents"):
+        out.ExecuteSQL(f"UPDATE {table} SET srs_id = {NO_CRS_SRS_ID} WHERE table_name = "
+                       f"'{escaped}'")
+
+
 def _check(code: int, path: str, what: str) -> None:
     """OGR reports write failures by return code (its Python exceptions are off by default)."""
     if code != 0:
         raise OutputError(f"{path}: {what} (OGR error {code}; is the disk full?)")
 
 
-def _polygonize(found, info, report: Report) -> dict:
+def _polygonize(found, info, report: Report, geotransform: tuple) -> dict:
     """object id -> MultiPolygon of its pixels, in map coordinates."""
     g = gdal()
     from osgeo import ogr
     raster = g.GetDriverByName("MEM").Create("", info.cols, info.rows, 1, g.GDT_Int32)
-    raster.SetGeoTransform(list(info.geotransform))
+    raster.SetGeoTransform(list(geotransform))
     band = raster.GetRasterBand(1)
     band.WriteArray(found.labels)
     # GDAL 3.11 renamed the in-memory vector driver "MEM" ("Memory" is deprecated there)

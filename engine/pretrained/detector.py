@@ -30,7 +30,7 @@ import numpy as np
 from ..detectors.base import Detector
 from ..detectors.options import Option
 from ..detectors.rx import GaussianScorer
-from ..errors import HsadError
+from ..errors import HsadError, InputError
 from ..statistics import GaussianAccumulator, valid_pixels
 from .config import LOCAL_BACKGROUND, ModelConfig
 from .fusion import FUSIONS, FusionScorer
@@ -39,6 +39,9 @@ from .network import ContextBranch, TwoBranchNetwork
 from .scaling import scene_scaling
 from .score_filter import filtered
 from .weights import installed_model_version, load_weights, weights_problem
+
+# Grid bands a scene's wavelengths must fill for the model to see a spectrum, not a point.
+MIN_GRID_BANDS = 2
 
 
 LOCAL_BACKGROUND_HELP = (
@@ -163,6 +166,7 @@ class TwoBranchDetector(Detector):
     def prepare(self, info, stats) -> None:
         spectral = info.spectral
         self._wavelengths = spectral.wavelengths_nm
+        self._check_coverage(info)
         self._matrix = self.config.grid.matrix(info.bands, spectral.wavelengths_nm,
                                                spectral.fwhm_nm)
         self._scaling = scene_scaling(self._matrix, stats.mean, stats.std, stats.minimum,
@@ -170,6 +174,20 @@ class TwoBranchDetector(Detector):
         self._acc = GaussianAccumulator((1 if self.direct else 3) * self.config.bands)
         if self._native is not None:
             self._native.finish()
+
+    def _check_coverage(self, info) -> None:
+        """Refuse a scene whose wavelengths fill fewer than MIN_GRID_BANDS of the model's grid:
+        its spectra would collapse onto one or two grid bands (a thermal sensor, or
+        micrometres read as nanometres) and the scores would mean nothing."""
+        if self._wavelengths is None:
+            return
+        grid = self.config.grid
+        covered = grid.covered(self._wavelengths)
+        if covered < MIN_GRID_BANDS:
+            raise InputError(f"{info.path}: its wavelengths ({np.nanmin(self._wavelengths):.0f}-"
+                             f"{np.nanmax(self._wavelengths):.0f} nm) fill {covered} of the "
+                             f"model's {grid.bands} grid bands ({grid.start_nm:.0f}-"
+                             f"{grid.end_nm:.0f} nm); use --method rx or lrx for this scene")
 
     def input_note(self) -> str:
         grid = self.config.grid

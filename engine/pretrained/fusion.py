@@ -22,6 +22,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..linalg import matmul
 from ..statistics import PINV_RCOND
 
 
@@ -73,7 +74,7 @@ class FusionScorer:
             raise ValueError(f"the '{self.fusion}' fusion is not one vector per pixel")
         rows, cols, k = features.shape
         a = self._parts[0][0]
-        return (features.reshape(-1, k).astype(np.float64) @ a.T).reshape(rows, cols, -1)
+        return matmul(features.reshape(-1, k).astype(np.float64), a.T).reshape(rows, cols, -1)
 
     def whitened(self, features: np.ndarray) -> np.ndarray:
         """(rows, cols, d) float64 whitened fused vectors of a one-matrix fusion: their squared
@@ -91,7 +92,7 @@ class FusionScorer:
         flat = features.reshape(-1, k).astype(np.float64)
         maps = []
         for a, mean, whiten in self._parts:
-            whitened = (flat @ a.T - mean) @ whiten
+            whitened = matmul(matmul(flat, a.T) - mean, whiten)
             maps.append(np.einsum("ij,ij->i", whitened, whitened))
         score = maps[0] if len(maps) == 1 else np.sqrt(np.prod(np.maximum(maps, 0.0), axis=0))
         return score.reshape(rows, cols)

@@ -44,6 +44,17 @@ class BandGrid:
                                  None if fwhm_nm is None else np.asarray(fwhm_nm, float),
                                  target_fwhm)
 
+    def covered(self, wavelengths_nm: np.ndarray) -> int:
+        """How many grid bands lie within the scene's wavelength range (half a grid spacing
+        beyond each end counts): those the scene's bands really fill."""
+        finite = np.asarray(wavelengths_nm, float)
+        finite = finite[np.isfinite(finite)]
+        if finite.size == 0:
+            return 0
+        half = self.spacing_nm / 2
+        centres = self.centres_nm
+        return int(((centres >= finite.min() - half) & (centres <= finite.max() + half)).sum())
+
     def as_dict(self) -> dict:
         return asdict(self)
 

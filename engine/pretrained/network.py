@@ -16,6 +16,7 @@ from typing import Dict
 
 import numpy as np
 
+from ..linalg import matmul
 from ..statistics import in_chunks
 from .config import ModelConfig
 
@@ -31,7 +32,7 @@ class Linear:
         self.bias = None if bias is None else np.asarray(bias, np.float32)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        y = x @ self.weight_t
+        y = matmul(x, self.weight_t)
         if self.bias is not None:
             y += self.bias
         return y
@@ -140,9 +141,9 @@ class ContextBranch:
             ring /= float(outer * outer - inner * inner)
             pooled[:, column:column + len(channels)] = ring.reshape(rows * cols, -1)
             column += len(channels)
-        out = pooled @ self._linear_used
+        out = matmul(pooled, self._linear_used)
         if self._head_used is not None:
-            hidden = relu(pooled @ self._head_used + self.head_hidden.bias)
+            hidden = relu(matmul(pooled, self._head_used) + self.head_hidden.bias)
             out += self.head_out(hidden)
         return out.reshape(rows, cols, -1)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..linalg import matmul
 from ..statistics import in_chunks
 
 MODES = ("standard", "minmax")
@@ -40,10 +41,10 @@ class SceneScaling:
 
     def grid(self, native_pixels: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         """(n, grid bands) float32 scaled grid spectra of (n, native bands) pixels."""
-        weights = (matrix.T / self.scale).astype(np.float32)
+        weights = np.ascontiguousarray(matrix.T / self.scale, dtype=np.float32)
         offset = self.native_offset.astype(np.float32)
-        return in_chunks(lambda chunk: np.subtract(chunk, offset, dtype=np.float32) @ weights,
-                         native_pixels)
+        return in_chunks(lambda chunk: matmul(np.subtract(chunk, offset, dtype=np.float32),
+                                              weights), native_pixels)
 
 
 def scene_scaling(matrix: np.ndarray, band_mean: np.ndarray, band_std: np.ndarray,

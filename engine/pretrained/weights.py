@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -124,6 +124,37 @@ def write_archive(path: str, arrays: Dict[str, np.ndarray]) -> None:
             with archive.open(info, "w") as member:
                 np.lib.format.write_array(member, np.require(arrays[name], requirements="C"),
                                           allow_pickle=False)
+
+
+TRAINING_LOG = "training.log"
+WEIGHT_FILES = (ARCHIVE, MANIFEST, TRAINING_LOG)  # what `hsad train --out` writes
+
+
+def is_weights_manifest(path: str) -> bool:
+    """Whether ``path`` is the manifest of a weights folder hsad wrote (its architecture)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            manifest = json.load(handle)
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("architecture") == ARCHITECTURE
+
+
+def check_weights_folder(folder: str, inputs: Sequence[str] = ()) -> None:
+    """Before training: ``folder`` may receive the weights only where nothing is lost. Never
+    onto the training data (``inputs``: a background folder's manifest.json and cubes), and an
+    existing file there is replaced only when the folder is one hsad wrote (its manifest.json
+    is a weights manifest)."""
+    from ..errors import OutputError
+    from ..outputs.staging import check_target
+    ours = is_weights_manifest(os.path.join(folder, MANIFEST))
+    for name in WEIGHT_FILES:
+        path = os.path.join(folder, name)
+        check_target(path, inputs, overwrite=True)  # inputs, links, streams, special files
+        if os.path.lexists(path) and not ours:
+            raise OutputError(f"{path}: exists in a folder that holds no hsad weights (its "
+                              f"{MANIFEST} is not a weights manifest); hsad train replaces only "
+                              "weights it wrote: choose another --out folder")
 
 
 def save_weights(arrays: Dict[str, np.ndarray], folder: str, manifest: dict) -> dict:

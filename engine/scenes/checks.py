@@ -19,13 +19,17 @@ from ..errors import InputError
 
 # Exact integers float32 holds: the cube every detector sees is float32.
 FLOAT32_EXACT_INTEGERS = 2 ** 24
-# The most a DEFLATE or LZW stream (TIFF, MATLAB v5, HDF5 gzip) expands: about 1032:1. A file
-# declaring far more than that holds nothing for most of what it declares.
+# The most a DEFLATE or LZW stream (TIFF, MATLAB v5, HDF5 gzip) expands: about 1032:1. ZSTD,
+# LZMA or LERC expand a constant further, but no real scene compresses 2000:1 (it would be
+# 99.95 % one value), nor does a file system compress one that far: a file declaring more than
+# 2000 times the bytes it holds on disk holds nothing for most of what it declares.
 MAX_EXPANSION = 2000.0
 # Values a float file never holds unless its byte order is wrong (or they are one fill value).
 ABSURD_LARGE, ABSURD_SMALL = 1.0e30, 1.0e-30
-# Files GDAL and hsad read beside a raster: each must be a regular file too.
-READ_SIDE_CARS = (".hdr", ".aux.xml", ".ovr", ".msk")
+# The range hsad computes in (float32): typical values outside it lose their precision
+# (below) or overflow (above) in the statistics every detector needs.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+TYPICAL_SMALLEST, TYPICAL_LARGEST = 1.0e-30, 1.0e30
 
 
 def file_kind(path: str) -> str:
@@ -44,29 +48,36 @@ def file_kind(path: str) -> str:
     return "not a regular file"
 
 
-def check_regular_file(path: str, what: str = "") -> None:
-    """Refuse what would never end or block when read: FIFOs, devices, sockets (and the
-    side-cars GDAL reads beside the file, such as an ENVI header)."""
-    kind = file_kind(path)
-    if kind:
-        raise InputError(f"{path}: is {kind}, not a file hsad can read{what}")
-    stem = os.path.splitext(path)[0]
-    for side in dict.fromkeys([path + s for s in READ_SIDE_CARS] +
-                              [stem + s for s in READ_SIDE_CARS]):
-        kind = file_kind(side)
-        if kind and side != path:
-            raise InputError(f"{path}: its side-car {side} is {kind}, not a file; remove it")
+def check_regular_file(path: str, what: str = "") -> list:
+    """Refuse what would never end or block when read (FIFOs, devices, sockets), for the file
+    and everything reading it opens (:mod:`.reach`); returns the files it reaches. ``what``
+    says what the file is for, in the message (" (pixels to exclude)")."""
+    from .reach import check_reach
+    return check_reach(path, what).files
+
+
+def allocated_bytes(path: str) -> int:
+    """Bytes a file really holds on disk: a sparse file's holes hold nothing (st_blocks), a
+    regular file holds its size."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return 0
+    blocks = getattr(status, "st_blocks", None)
+    return status.st_size if blocks is None else min(status.st_size, blocks * 512)
 
 
 def check_declared_bytes(path: str, declared: int, held: int, compressed: bool,
-                         what: str) -> None:
-    """Refuse a file that declares far more data than it holds (``what`` says the shape)."""
+                         what: str, on_disk: bool = False) -> None:
+    """Refuse a file that declares far more data than it holds (``what`` says the shape;
+    ``on_disk``: ``held`` counts the bytes allocated, so a sparse file's holes hold nothing)."""
     if declared <= 0:
         return
     limit = held * MAX_EXPANSION if compressed else held
     if declared > limit:
+        where = " on disk" if on_disk else ""
         raise InputError(f"{path}: declares {what} ({format_bytes(declared)}) but holds "
-                         f"{format_bytes(held)}; the file is damaged or not what it says")
+                         f"{format_bytes(held)}{where}; the file is damaged or not what it says")
 
 
 def check_fits_in_memory(path: str, needed: int, what: str, advice: str = "") -> None:
@@ -145,6 +156,46 @@ def check_integer_precision(raw: np.ndarray, path: str) -> None:
         raise InputError(f"{path}: holds {raw.dtype} values up to {largest}, beyond the "
                          f"{FLOAT32_EXACT_INTEGERS} float32 keeps exact, so nearby values would "
                          "be merged; rescale the file (e.g. gdal_translate -scale) first")
+
+
+def check_float_range(raw: np.ndarray, path: str) -> None:
+    """Refuse float64 values beyond float32's range: they would become infinite, that is
+    nodata, and the pixel holding them (often the anomaly) would vanish from the scores."""
+    if raw.dtype != np.float64 or raw.size == 0:
+        return
+    with np.errstate(invalid="ignore"):
+        largest = np.nanmax(np.where(np.isfinite(raw), np.abs(raw), 0.0))
+    if largest > FLOAT32_MAX:
+        raise InputError(f"{path}: holds values up to {largest:.3g}, beyond the {FLOAT32_MAX:.3g} "
+                         "float32 holds (hsad computes in float32); rescale the file (e.g. "
+                         "gdal_translate -scale) first")
+
+
+def check_typical_magnitude(values: np.ndarray, path: str) -> None:
+    """Refuse a scene whose typical value (the median magnitude of a sample of valid, nonzero,
+    scaled values) lies outside 1e-30..1e30: below, float32 loses the values' precision (a
+    denormal-scaled scene would score as all nodata); above, its statistics overflow."""
+    typical = float(np.median(values))
+    if TYPICAL_SMALLEST <= typical <= TYPICAL_LARGEST:
+        return
+    side = "below" if typical < TYPICAL_SMALLEST else "above"
+    raise InputError(f"{path}: its values are around {typical:.3g}, {side} the "
+                     f"{TYPICAL_SMALLEST:g} to {TYPICAL_LARGEST:g} that hsad computes in "
+                     "reliably (float32); rescale the file (or fix its scale factor) first")
+
+
+def check_scaling(path: str, scales: list, divisor: float) -> None:
+    """Refuse scale factors that would turn every value into zero or infinity (a reflectance
+    scale factor of 1e-320, a band gain of 1e300)."""
+    if not np.isfinite(divisor) or not TYPICAL_SMALLEST <= abs(divisor) <= TYPICAL_LARGEST:
+        raise InputError(f"{path}: the reflectance scale factor {divisor:g} is not a usable "
+                         "divisor (reflectance files give e.g. 10000); fix the header")
+    for band, (scale, offset) in enumerate(scales, start=1):
+        if not (np.isfinite(scale) and np.isfinite(offset)) or \
+                not TYPICAL_SMALLEST <= abs(scale) <= TYPICAL_LARGEST or \
+                abs(offset) > TYPICAL_LARGEST:
+            raise InputError(f"{path}: band {band} has scale {scale:g} and offset {offset:g}, "
+                             "which no value survives in float32; fix the file's scale factors")
 
 
 def check_byte_order(values: np.ndarray, path: str, declared: str) -> None:

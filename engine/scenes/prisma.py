@@ -21,8 +21,10 @@ from typing import Optional
 import numpy as np
 
 from ..errors import InputError
+from .checks import check_declared_bytes
 from .scene import IDENTITY_GEOTRANSFORM, Scene, SceneInfo
 from .spectral import normalise_wavelengths
+from .watch import FileWatch
 
 _PRODUCT = re.compile(r"^PRS_L2[BCD]_.*\.he5$", re.IGNORECASE)
 _CUBE = re.compile(r"PRS_L2[BCD]_HCO/Data[ _]Fields/(VNIR|SWIR)_Cube$")
@@ -48,10 +50,12 @@ class PrismaScene(Scene):
     """A PRISMA L2B/L2C/L2D product as a (rows, cols, bands) scene."""
 
     def __init__(self, path: str):
-        from ..gdal_env import gdal
+        from ..gdal_env import confined, gdal, gdal_path
         g = gdal()
         try:
-            container = g.Open(path)
+            with confined():
+                container = g.OpenEx(gdal_path(path), g.OF_RASTER | g.OF_READONLY,
+                                     allowed_drivers=["HDF5"])
         except RuntimeError as exc:
             raise InputError(f"{path}: not a readable PRISMA product ({exc})") from None
         meta = container.GetMetadata() or {}
@@ -63,9 +67,13 @@ class PrismaScene(Scene):
         if set(cubes) != {"VNIR", "SWIR"}:
             raise InputError(f"{path}: not a PRISMA Level-2 product (no PRS_L2x_HCO VNIR and "
                              "SWIR cubes)")
+        _check_cubes_held(path)
+        self._watch = FileWatch(path, [path])
         self._parts, wavelengths, fwhm = [], [], []
         for part in ("VNIR", "SWIR"):
-            cube = g.Open(cubes[part])
+            with confined():
+                cube = g.OpenEx(cubes[part], g.OF_RASTER | g.OF_READONLY,
+                                allowed_drivers=["HDF5", "HDF5Image"])
             centres = _numbers(meta, f"List_Cw_{part.capitalize()}", path)
             widths = _numbers(meta, f"List_Fwhm_{part.capitalize()}", path, required=False)
             if len(centres) != cube.RasterYSize:
@@ -96,13 +104,17 @@ class PrismaScene(Scene):
             scale_note="VNIR and SWIR counts to reflectance by L2Scale<Vnir|Swir><Min|Max>")
 
     def read_raw(self, row: int, col: int, rows: int, cols: int) -> np.ndarray:
+        from ..gdal_env import confined
         pieces, fill = [], np.ones((rows, cols), dtype=bool)
         for part in self._parts:
             height = part.dataset.RasterYSize
             try:
-                raw = part.dataset.ReadAsArray(col, 0, cols, height,
-                                               band_list=list(range(row + 1, row + rows + 1)))
+                with confined():
+                    raw = part.dataset.ReadAsArray(col, 0, cols, height,
+                                                   band_list=list(range(row + 1, row + rows + 1)))
+                self._watch.check()
             except RuntimeError as exc:
+                self._watch.check()
                 raise InputError(f"{self.info.path}: reading rows {row}-{row + rows} failed "
                                  f"({' '.join(str(exc).split())[:200]})") from None
             raw = raw.reshape(rows, height, cols)[:, part.slots, :].transpose(0, 2, 1)
@@ -119,6 +131,24 @@ class PrismaScene(Scene):
         for part in getattr(self, "_parts", []):
             part.dataset = None
         self._parts = []
+
+
+def _check_cubes_held(path: str) -> None:
+    """Refuse a product whose cubes declare far more than the file stores for them (a few KB
+    declaring gigabytes of never-written chunks would be read, slowly, as all nodata)."""
+    import h5py
+    declared = held = 0
+    try:
+        with h5py.File(path, "r") as handle:
+            def visit(name, item):
+                nonlocal declared, held
+                if isinstance(item, h5py.Dataset) and _CUBE.search(name.replace(" ", "_")):
+                    declared += int(np.prod(item.shape, dtype=np.float64)) * item.dtype.itemsize
+                    held += item.id.get_storage_size()
+            handle.visititems(visit)
+    except (OSError, ValueError):
+        return  # GDAL has opened it: what h5py cannot read, GDAL's reads will report
+    check_declared_bytes(path, declared, held, compressed=True, what="its VNIR and SWIR cubes")
 
 
 def _georeference(meta: dict, rows: int, cols: int) -> tuple:
@@ -152,3 +182,23 @@ def _number(meta: dict, key: str, path: str) -> float:
     if values.size != 1:
         raise InputError(f"{path}: the PRISMA attribute {key} is not one number")
     return float(values[0])
+
+
+def quality_layers(scene: PrismaScene) -> dict:
+    """{'cloud': (label, factory)} when the .he5 holds a ``Cloud_Mask`` (1 = cloud; 0 clear,
+    255 not evaluated) on the cubes' grid; PRISMA L1 products carry it, and hsad looks for it in
+    whichever product it is given."""
+    from ..gdal_env import gdal
+    from .masks import RasterMask
+    info = scene.info
+    try:
+        container = gdal().Open(info.path)
+        names = [n for n, _ in container.GetSubDatasets() or []
+                 if re.search(r"/Data[ _]Fields/Cloud_Mask$", n)]
+    except RuntimeError:
+        names = []
+    if not names:
+        return {}
+    label = "cloud (PRISMA Cloud_Mask = 1)"
+    return {"cloud": (label, lambda: RasterMask(info.path, info, label, test=lambda v: v == 1,
+                                                open_path=names[0], resample=False))}

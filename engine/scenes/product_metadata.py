@@ -32,6 +32,7 @@ class ProductBands:
     spectral: SpectralInfo
     gains: Optional[np.ndarray]  # stored value x gain + offset = physical value
     offsets: Optional[np.ndarray]
+    nodata: Optional[float] = None  # the product's fill value, for rasters that declare none
 
 
 def enmap_metadata_path(raster_path: str) -> Optional[str]:
@@ -50,7 +51,12 @@ def enmap_metadata_path(raster_path: str) -> Optional[str]:
 def product_bands(raster_path: str, band_count: int) -> Optional[ProductBands]:
     """Band metadata from the raster's product side-car, or None when it has none."""
     xml_path = enmap_metadata_path(raster_path)
-    return read_enmap_metadata(xml_path, band_count) if xml_path else None
+    if xml_path is None:
+        return None
+    from .desis import is_desis_name, read_desis_metadata
+    if is_desis_name(xml_path):  # DESIS names its files as EnMAP does, with its own XML
+        return read_desis_metadata(xml_path, band_count, raster_path)
+    return read_enmap_metadata(xml_path, band_count)
 
 
 def read_enmap_metadata(xml_path: str, band_count: int) -> ProductBands:

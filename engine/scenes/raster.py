@@ -11,18 +11,20 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..errors import HsadError, InputError
-from ..gdal_env import gdal
-from .checks import (check_byte_order, check_declared_bytes, check_integer_precision,
-                     check_pixels_for_bands, check_regular_file, header_field, header_number,
-                     no_variation)
+from ..gdal_env import confined, gdal
+from .checks import (check_byte_order, check_float_range, check_integer_precision,
+                     check_pixels_for_bands, check_scaling, check_typical_magnitude, no_variation)
+from .emit import is_emit_product
+from .envi_header import RAW_DRIVERS
+from .gdal_open import check_dataset, georeferencing, open_dataset, reason
+from .options import SceneOptions
 from .prisma import PrismaScene, is_prisma_product
+from .reach import Reach, check_reach
 from .scene import Scene, SceneInfo
+from .watch import FileWatch
 
 ENVI_DATA_EXTENSIONS = ("", ".img", ".dat", ".bsq", ".bil", ".bip", ".raw", ".envi")
 MATLAB_EXTENSIONS = (".mat",)
-RAW_DRIVERS = ("ENVI", "EHdr", "BT", "PAux", "GenBinTIFF", "ISCE", "ROI_PAC")
-# TIFF compressions whose expansion is bounded (checks.MAX_EXPANSION); ZSTD or LZMA are not.
-BOUNDED_TIFF_COMPRESSIONS = ("", "NONE", "DEFLATE", "ADOBE_DEFLATE", "LZW", "PACKBITS", "JPEG")
 # Rows of the scene read at open time (spread over it) to find empty bands and check values.
 SAMPLE_ROWS = 24
 # Values per read when a whole scene is scanned at open time (64 MB of float32).
@@ -31,7 +33,7 @@ STRIP_VALUES = 2 ** 24
 
 def open_scene(path, bands: Optional[Sequence[int]] = None, drop_bad_bands: bool = True,
                min_bands: int = 1, nodata: Optional[float] = None, scoring: bool = False,
-               covariance: bool = False) -> Scene:
+               covariance: bool = False, options: Optional[SceneOptions] = None) -> Scene:
     """Open a scene for reading, after checking that it can be read to the end.
 
     ``bands`` are 1-based file band numbers (as QGIS and ENVI number them). Bands with no valid
@@ -41,20 +43,29 @@ def open_scene(path, bands: Optional[Sequence[int]] = None, drop_bad_bands: bool
     ``scoring``: the scene will be scored, so a scene without variation (one pixel, a constant,
     with ``covariance`` (a method fitting a covariance over the scene's bands), fewer valid
     pixels than bands) is refused instead of scored as if it meant something.
+    ``options``: an area of interest, pixels to exclude, quality layers, a wavelength file, the
+    sensor grid of a swath product (:mod:`.options`); the scene returned is narrowed to them
+    before anything else reads it.
     """
     path = os.fspath(path)
     if nodata is not None and not np.isfinite(nodata):
         raise HsadError(f"the extra nodata value must be a finite number (got {nodata})")
-    check_readable(path)
+    reach = check_readable(path)
     if path.lower().endswith(MATLAB_EXTENSIONS):
         from .matfile import load_matlab_scene
         scene: Scene = load_matlab_scene(path).scene()
     elif is_prisma_product(path):
         scene = PrismaScene(path)
+    elif is_emit_product(path):
+        from .emit import EmitScene
+        scene = EmitScene(path, sensor_grid=bool(options and options.sensor_grid))
     else:
-        scene = GdalScene(path)
+        scene = GdalScene(path, reach)
     scene.extra_nodata = None if nodata is None else float(nodata)
     try:
+        if options is not None:
+            from .selection import apply_options
+            scene = apply_options(scene, options)
         select_bands(scene, bands, drop_bad_bands)
         if scene.info.bands < min_bands:
             raise InputError(f"{path}: {scene.info.bands} usable band(s), but this method needs "
@@ -68,36 +79,31 @@ def open_scene(path, bands: Optional[Sequence[int]] = None, drop_bad_bands: bool
 
 
 class GdalScene(Scene):
-    """A raster opened through GDAL's Python bindings."""
+    """A raster opened through GDAL's Python bindings (only after :mod:`.reach` has checked
+    every file it reaches), read under :func:`~hsad.engine.gdal_env.confined`.
 
-    def __init__(self, path: str):
+    GDAL mask bands (an internal TIFF mask, a ``.msk`` side-car, an alpha band) are honoured:
+    a masked pixel reads as NaN in every band, so it is nodata in the score and takes no part
+    in any statistic. Each read is followed by a check that the files holding the pixels are
+    still those opened (:mod:`.watch`).
+    """
+
+    def __init__(self, path: str, reach: Optional[Reach] = None):
         from .gdal_metadata import reflectance_scale_factor, spectral_info
         g = gdal()
-        try:
-            ds = g.OpenEx(path, g.OF_RASTER | g.OF_READONLY)
-        except RuntimeError as exc:
-            problem = _envi_header_problem(path)
-            raise InputError(f"{path}: {problem or 'not a raster GDAL can read'} "
-                             f"({_reason(exc)})") from None
-        if ds is not None and ds.RasterCount == 0 and ds.GetSubDatasets():
-            names = [name for name, _ in ds.GetSubDatasets()]
-            raise InputError(f"{path}: holds {len(names)} datasets, not one cube (the first "
-                             f"is {names[0]}); export the cube to GeoTIFF or ENVI")
-        if ds is None or ds.RasterCount == 0:
-            raise InputError(f"{path}: not a raster GDAL can read (no raster bands)")
-        if ds.RasterYSize == 0 or ds.RasterXSize == 0:
-            raise InputError(f"{path}: the scene has zero rows or columns")
-        data_type = ds.GetRasterBand(1).DataType
-        if g.DataTypeIsComplex(data_type):
-            raise InputError(f"{path}: holds complex values ({g.GetDataTypeName(data_type)}); "
-                             "hsad reads real values: export the magnitude or the real part")
-        _check_raw_size(ds, path)
-        _check_tiff_size(ds, path)
+        reach = reach or check_reach(path)
+        ds = open_dataset(path)
+        check_dataset(ds, path, reach)
         self._ds = ds
+        self._files = reach.files
+        self._watch = FileWatch(path, reach.data)
         bands = [ds.GetRasterBand(i + 1) for i in range(ds.RasterCount)]
         self._nodata = [b.GetNoDataValue() for b in bands]
         self._scale = [(b.GetScale() or 1.0, b.GetOffset() or 0.0) for b in bands]
         self._divisor = reflectance_scale_factor(ds) or 1.0
+        self._masks = _mask_bands(bands)
+        self._magnitude_checked = False
+        check_scaling(path, self._scale, self._divisor)
         self._scale_source = ""
         spectral = self._with_product_metadata(spectral_info(ds, path), path, ds.RasterCount)
         distinct = set(self._scale)
@@ -110,10 +116,10 @@ class GdalScene(Scene):
             path=path, rows=ds.RasterYSize, cols=ds.RasterXSize, bands=ds.RasterCount,
             file_bands=ds.RasterCount, band_indices=list(range(ds.RasterCount)),
             dtype=g.GetDataTypeName(bands[0].DataType), driver=ds.GetDriver().ShortName,
-            crs_wkt=ds.GetProjection() or "", geotransform=tuple(ds.GetGeoTransform()),
             nodata=self._nodata[0],
             interleave=(ds.GetMetadataItem("INTERLEAVE", "IMAGE_STRUCTURE") or "").upper(),
-            spectral=spectral, file_spectral=spectral, scale=scale, scale_note=scale_note)
+            spectral=spectral, file_spectral=spectral, scale=scale, scale_note=scale_note,
+            **georeferencing(ds))
 
     def _with_product_metadata(self, spectral, path: str, band_count: int):
         """Wavelengths (and gains) from a product side-car when the raster itself has none."""
@@ -123,6 +129,8 @@ class GdalScene(Scene):
         product = product_bands(path, band_count)
         if product is None:
             return spectral
+        if product.nodata is not None and all(n is None for n in self._nodata):
+            self._nodata = [product.nodata] * band_count  # the product's fill value (DESIS)
         product.spectral.band_names = spectral.band_names
         if product.spectral.good_bands is None:
             product.spectral.good_bands = spectral.good_bands
@@ -132,16 +140,22 @@ class GdalScene(Scene):
             offsets = product.offsets if product.offsets is not None else np.zeros(band_count)
             self._scale = [(float(g), float(o)) for g, o in zip(product.gains, offsets)]
             self._scale_source = os.path.basename(product.source)
+            check_scaling(path, self._scale, self._divisor)
         return product.spectral
 
     @property
     def file_list(self) -> list:
-        return list(self._ds.GetFileList() or []) if self._ds is not None else []
+        """Every file the scene reads (side-cars and VRT sources included)."""
+        return list(self._files) if self._ds is not None else []
 
     def read_raw(self, row: int, col: int, rows: int, cols: int) -> np.ndarray:
         raw = self._read(row, col, rows, cols).reshape(rows, cols, len(self.info.band_indices))
         check_integer_precision(raw, self.info.path)
-        return self._marked_and_scaled(raw, raw.astype(np.float32, copy=False))
+        check_float_range(raw, self.info.path)
+        self._check_magnitude(raw)
+        with np.errstate(over="ignore", under="ignore"):
+            cube = raw.astype(np.float32, copy=False)
+        return self._masked(self._marked_and_scaled(raw, cube), row, col)
 
     def read_raw_into(self, out: np.ndarray, row: int, col: int) -> np.ndarray:
         """float32 files are read by GDAL straight into ``out`` (other types are converted
@@ -149,17 +163,54 @@ class GdalScene(Scene):
         if self.info.dtype != "Float32" or not out.flags.c_contiguous:
             return super().read_raw_into(out, row, col)
         self._read(row, col, out.shape[0], out.shape[1], out)
-        return self._marked_and_scaled(out, out)
+        self._check_magnitude(out)
+        return self._masked(self._marked_and_scaled(out, out), row, col)
 
     def _read(self, row: int, col: int, rows: int, cols: int,
               out: Optional[np.ndarray] = None) -> np.ndarray:
         indices = self.info.band_indices
+        bands = [i + 1 for i in indices]
         try:
-            return self._ds.ReadAsArray(col, row, cols, rows, buf_obj=out,
-                                        band_list=[i + 1 for i in indices], interleave="pixel")
+            with confined():
+                if self.info.interleave == "PIXEL":  # stored pixel by pixel: GDAL copies it
+                    data = self._ds.ReadAsArray(col, row, cols, rows, buf_obj=out,
+                                                band_list=bands, interleave="pixel")
+                else:  # stored by band or by line: read as stored and reorder in numpy, 3 to
+                    # 4 times less work than GDAL's strided copy into a pixel-interleaved buffer
+                    data = self._ds.ReadAsArray(col, row, cols, rows, band_list=bands)
         except RuntimeError as exc:
+            self._watch.check()  # a file cut while read fails in GDAL too: say that
             raise InputError(f"{self.info.path}: reading rows {row}-{row + rows} failed "
-                             f"({_reason(exc)})") from None
+                             f"({reason(exc)})") from None
+        self._watch.check()
+        if self.info.interleave == "PIXEL":
+            return data
+        stored = data.reshape(len(indices), rows, cols).transpose(1, 2, 0)
+        if out is None:
+            return np.ascontiguousarray(stored)
+        out[...] = stored
+        return out
+
+    def _masked(self, cube: np.ndarray, row: int, col: int) -> np.ndarray:
+        """``cube`` with NaN where a GDAL mask band of a selected band says 'no data'."""
+        if not self._masks:
+            return cube
+        rows, cols = cube.shape[:2]
+        done = set()
+        for band in self.info.band_indices:
+            mask = self._masks.get(band)
+            if mask is None or id(mask) in done:
+                continue
+            done.add(id(mask))
+            try:
+                with confined():
+                    masked = mask.ReadAsArray(col, row, cols, rows) == 0
+            except RuntimeError as exc:
+                raise InputError(f"{self.info.path}: reading the mask of rows {row}-{row + rows} "
+                                 f"failed ({reason(exc)})") from None
+            if masked.any():
+                cube[masked] = np.nan
+        return cube
 
     def _marked_and_scaled(self, raw: np.ndarray, cube: np.ndarray) -> np.ndarray:
         """``cube`` (float32 values of ``raw``, possibly the same array) with NaN where ``raw``
@@ -169,12 +220,38 @@ class GdalScene(Scene):
             for nodata in (self._nodata[band], self.extra_nodata):
                 if nodata is not None:
                     cube[:, :, k][raw[:, :, k] == nodata] = np.nan
-            scale, offset = self._scale[band]
-            if (scale, offset) != (1.0, 0.0):
-                cube[:, :, k] = cube[:, :, k] * scale + offset
-        if self._divisor != 1.0:
-            cube /= self._divisor
+        try:
+            with np.errstate(over="raise", under="ignore"):
+                for k, band in enumerate(indices):
+                    scale, offset = self._scale[band]
+                    if (scale, offset) != (1.0, 0.0):
+                        cube[:, :, k] = cube[:, :, k] * scale + offset
+                if self._divisor != 1.0:
+                    cube /= self._divisor
+        except FloatingPointError:  # one value beyond float32 once scaled: refuse, not nodata
+            raise InputError(f"{self.info.path}: values become larger than float32 holds once "
+                             "the file's scale factors are applied; fix its scale factors or "
+                             "rescale the file") from None
         return cube
+
+    def _check_magnitude(self, raw: np.ndarray) -> None:
+        """Once, on the first read holding enough values: refuse a scene whose values, as
+        scaled, lie outside the range float32 computes reliably in."""
+        if self._magnitude_checked:
+            return
+        values = []
+        for k, band in enumerate(self.info.band_indices):
+            plane = np.asarray(raw[:, :, k], dtype=np.float64)
+            keep = np.isfinite(plane) & (plane != 0)
+            for nodata in (self._nodata[band], self.extra_nodata):
+                if nodata is not None:
+                    keep &= plane != nodata
+            scale, offset = self._scale[band]
+            values.append(np.abs(plane[keep] * scale + offset) / abs(self._divisor))
+        values = np.concatenate(values) if values else np.zeros(0)
+        if values.size >= 8:
+            self._magnitude_checked = True
+            check_typical_magnitude(values, self.info.path)
 
     def check_sample(self, cube: np.ndarray) -> None:
         """Values only a wrong byte order gives, in raw (ENVI-like) files that declare one."""
@@ -184,10 +261,30 @@ class GdalScene(Scene):
 
     def close(self) -> None:
         self._ds = None
+        self._masks = {}
 
 
-def check_readable(path: str) -> None:
-    """One-line errors for the mistakes users make most: no file, a folder, the ENVI header."""
+def _mask_bands(bands: list) -> dict:
+    """{0-based band: its GDAL mask band} for the bands whose mask is a real one (an internal
+    or ``.msk`` mask, an alpha band), not 'all valid' nor derived from the nodata value (which
+    reading handles itself)."""
+    g = gdal()
+    masks, shared = {}, None
+    for index, band in enumerate(bands):
+        flags = band.GetMaskFlags()
+        if flags & (g.GMF_ALL_VALID | g.GMF_NODATA):
+            continue
+        if flags & g.GMF_PER_DATASET:
+            shared = shared or band.GetMaskBand()
+            masks[index] = shared
+        else:
+            masks[index] = band.GetMaskBand()
+    return masks
+
+
+def check_readable(path: str) -> Reach:
+    """One-line errors for the mistakes users make most (no file, a folder, the ENVI header),
+    then the rule for what may be opened (:mod:`.reach`); returns what the file reaches."""
     if not os.path.exists(path):
         if os.path.islink(path):
             raise InputError(f"{path}: is a broken or looping symbolic link")
@@ -200,69 +297,10 @@ def check_readable(path: str) -> None:
         hint = f"open the data file {candidates[0]} instead" if candidates else \
             "open the ENVI data file that belongs to it instead (none was found beside it)"
         raise InputError(f"{path}: is an ENVI header; {hint}")
-    check_regular_file(path)
+    reach = check_reach(path)
     if not os.access(path, os.R_OK):
         raise InputError(f"{path}: permission denied")
-
-
-def _envi_header_problem(path: str) -> str:
-    """Why GDAL refused a file that has an ENVI header beside it ('' if it has none)."""
-    stem = os.path.splitext(path)[0]
-    for header in (path + ".hdr", stem + ".hdr"):
-        if os.path.isfile(header):
-            break
-    else:
-        return ""
-    try:
-        with open(header, encoding="latin-1") as handle:
-            text = handle.read(65536)
-    except OSError:
-        return ""
-    sizes = {}
-    for key in ("lines", "samples", "bands"):
-        raw = header_field(text, key)
-        sizes[key] = header_number(text, key)
-        if raw is not None and (sizes[key] is None or sizes[key] < 0):
-            return f"the header's {key} = '{raw[:40]}' is not a whole number"
-    if sizes.get("lines") == 0 or sizes.get("samples") == 0:
-        return "the scene has zero rows or columns"
-    if sizes.get("bands") == 0:
-        return "the scene has zero bands"
-    return "ENVI header found but GDAL cannot read the scene"
-
-
-def _check_raw_size(ds, path: str) -> None:
-    """Refuse truncated ENVI/raw data, which GDAL would otherwise read as zeros at the end."""
-    if ds.GetDriver().ShortName not in RAW_DRIVERS:
-        return
-    envi = ds.GetMetadata("ENVI") or {}
-    try:
-        offset = int(float(envi.get("header_offset", "0") or 0))
-    except ValueError:
-        offset = 0
-    item = gdal().GetDataTypeSize(ds.GetRasterBand(1).DataType) // 8
-    expected = offset + ds.RasterXSize * ds.RasterYSize * ds.RasterCount * item
-    actual = os.path.getsize(path)
-    if actual < expected:
-        raise InputError(f"{path}: data file is truncated ({actual} bytes; the header describes "
-                         f"{expected}: {ds.RasterYSize} lines x {ds.RasterXSize} samples x "
-                         f"{ds.RasterCount} bands)")
-
-
-def _check_tiff_size(ds, path: str) -> None:
-    """Refuse a GeoTIFF that declares far more pixels than its file can hold (a sparse or
-    forged file would make hsad read, and write, terabytes of nothing)."""
-    if ds.GetDriver().ShortName not in ("GTiff", "COG"):
-        return
-    compression = (ds.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") or "").upper()
-    if compression not in BOUNDED_TIFF_COMPRESSIONS:
-        return
-    item = gdal().GetDataTypeSize(ds.GetRasterBand(1).DataType) // 8
-    declared = ds.RasterXSize * ds.RasterYSize * ds.RasterCount * max(item, 1)
-    held = sum(os.path.getsize(f) for f in (ds.GetFileList() or [path]) if os.path.isfile(f))
-    check_declared_bytes(path, declared, held, compressed=compression not in ("", "NONE"),
-                         what=f"{ds.RasterYSize} x {ds.RasterXSize} pixels x "
-                              f"{ds.RasterCount} bands")
+    return reach
 
 
 def check_variation(scene: Scene, covariance: bool = False) -> None:
@@ -323,6 +361,10 @@ def select_bands(scene: Scene, bands: Optional[Sequence[int]], drop_bad_bands: b
     else:
         keep = list(range(info.file_bands))
     good = info.file_spectral.good_bands
+    if drop_bad_bands and not bands and good is not None and not good.any():
+        raise InputError(f"{info.path}: its bad band list (bbl) flags every band as bad; "
+                         "choose bands (--bands) or use them anyway (--keep-bad-bands; "
+                         "Processing: Use bands flagged as bad)")
     if drop_bad_bands and not bands and good is not None and good.any():
         dropped["flagged bad (bbl)"] = [b for b in keep if not good[b]]
         keep = [b for b in keep if good[b]]
@@ -340,14 +382,9 @@ def _empty_bands(scene: Scene) -> list:
     seen = np.zeros(info.bands, dtype=bool)
     for number, r in enumerate(_sample_rows(info.rows)):
         cube = scene.read_raw(int(r), 0, 1, info.cols)
-        if number == 0 and isinstance(scene, GdalScene):
+        if number == 0 and hasattr(scene, "check_sample"):
             scene.check_sample(cube)
         seen |= np.isfinite(cube).reshape(-1, info.bands).any(axis=0)
         if seen.all():
             return []
     return [b for b, s in zip(info.band_indices, seen) if not s]
-
-
-def _reason(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return text[:200] if text else "GDAL gave no reason"

@@ -39,6 +39,10 @@ class SceneInfo:
     scale: Optional[float] = None  # multiplier applied when reading (reflectance scale, band scale)
     scale_note: str = ""  # how values are scaled when no single multiplier says it (per-band gains)
     dropped_bands: dict = field(default_factory=dict)  # reason -> list of 0-based file bands
+    # Placement without a geotransform (kept in score rasters so QGIS places them alike):
+    gcps: tuple = ()  # ground control points (pixel, line, x, y, z)
+    gcp_wkt: str = ""  # the CRS of the GCPs
+    rpc: dict = field(default_factory=dict)  # GDAL's RPC metadata domain
 
     @property
     def has_georeference(self) -> bool:

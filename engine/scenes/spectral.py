@@ -87,6 +87,7 @@ def normalise_wavelengths(values: Sequence[float], units: Optional[str], band_co
                              f"but has {band_count} bands")
         factor, described = unit_factor(units, values, source)
         info.wavelengths_nm = np.asarray(values, dtype=np.float64) * factor
+        check_plausible_wavelengths(info.wavelengths_nm, values, units, source)
         info.units_source = str(described)
         if fwhm is not None and len(fwhm) == band_count:
             info.fwhm_nm = np.asarray(fwhm, dtype=np.float64) * factor
@@ -96,6 +97,28 @@ def normalise_wavelengths(values: Sequence[float], units: Optional[str], band_co
                              f"but the file has {band_count} bands")
         info.good_bands = np.asarray(good, dtype=float) != 0
     return info
+
+
+# Where imaging spectrometers measure (nm): ultraviolet to thermal infrared, with margin.
+PLAUSIBLE_NM = (100.0, 100000.0)
+
+
+def check_plausible_wavelengths(nm: np.ndarray, values: Sequence[float], units: Optional[str],
+                                source: str) -> None:
+    """Refuse wavelengths whose stated unit puts them where no imaging spectrometer measures
+    (micrometres labelled 'Nanometers' would all land below 3 nm, and a model's band grid
+    would pile every band onto its first band)."""
+    finite = nm[np.isfinite(nm)]
+    if finite.size == 0:
+        return
+    low, high = PLAUSIBLE_NM
+    if finite.max() >= low and finite.min() <= high:
+        return
+    raw = [v for v in values if np.isfinite(v)]
+    hint = "micrometres" if finite.max() < low else "nanometres"
+    raise InputError(f"{source}: wavelengths {min(raw):g}-{max(raw):g} are labelled "
+                     f"'{units or 'unstated'}', which puts them where no imaging spectrometer "
+                     f"measures; they look like {hint}: fix the header's wavelength units")
 
 
 def wavelength_from_band_name(name: str) -> Optional[tuple]:

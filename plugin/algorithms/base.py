@@ -14,6 +14,7 @@ repeats them when it is opened.
 from __future__ import annotations
 
 import html
+import os
 from typing import Callable
 
 from qgis.core import (QgsApplication, QgsProcessingAlgorithm, QgsProcessingException,
@@ -35,6 +36,8 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
     help_items: tuple = ()  # (parameter label, explanation) pairs
     keywords: tuple = ("hyperspectral", "anomaly", "detection", "rx")
     UNAVAILABLE = " (cannot run here)"
+    choices: dict = {}  # choice parameter name -> Choices (see choices.py), set by define()
+    scene_inputs: tuple = ()  # raster parameters that also take files only the engine reads
 
     # -- identity -----------------------------------------------------------------------------
     def name(self) -> str:
@@ -103,10 +106,67 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
 
     # -- running ------------------------------------------------------------------------------
     def initAlgorithm(self, config=None):  # noqa: N802
+        self.choices = {}
         self.define()
+
+    def add_choice(self, name: str, description: str, choices, advanced: bool = False,
+                   help_text: str = "") -> None:
+        """A choice parameter showing ``choices``' labels; scripts may pass names."""
+        from qgis.core import QgsProcessingParameterEnum
+        self.choices[name] = choices
+        self.add(QgsProcessingParameterEnum(name, description, options=choices.labels,
+                                            defaultValue=choices.label(choices.default),
+                                            usesStaticStrings=True),
+                 advanced=advanced, help_text=help_text)
+
+    def choice(self, parameters, name: str) -> str:
+        """The name chosen for a choice parameter (its default when none was given)."""
+        choices = self.choices[name]
+        return choices.name_of(parameters.get(name)) or choices.default
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API)
+        """QGIS's checks, on the parameters with each choice given by name or index turned into
+        its label (so ``METHOD=rx`` passes); a choice that names nothing is refused here."""
+        given = dict(parameters)
+        for name, choices in self.choices.items():
+            value = given.get(name)
+            if value is None or value == "" or (hasattr(value, "isNull") and value.isNull()):
+                continue
+            chosen = choices.name_of(value)
+            if chosen is None:
+                return False, (f"{name}: '{value}' is not one of "
+                               f"{', '.join(choices.names)}")
+            given[name] = choices.label(chosen)
+        engine_only = [name for name in self.scene_inputs if engine_only_file(given.get(name))]
+        if engine_only:  # QGIS cannot load a MATLAB scene as a layer; the engine reads it
+            return self._check_others(given, context, engine_only)
+        return super().checkParameterValues(given, context)
+
+    def _check_others(self, parameters, context, skip: list) -> tuple:
+        """QGIS's per-parameter checks, but for ``skip`` (files checked to exist already)."""
+        for definition in self.parameterDefinitions():
+            if definition.name() not in skip and not definition.checkValueIsAcceptable(
+                    parameters.get(definition.name()), context):
+                return False, f"Incorrect parameter value for {definition.name()}"
+        return True, ""
 
     def define(self) -> None:
         raise NotImplementedError
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API)
+        """hsad's rule for what may be opened (engine/scenes/reach.py) runs before QGIS loads
+        a layer: QGIS's own check opens the file and its side-cars, and a FIFO among them would
+        hang QGIS before any hsad code ran."""
+        from ...engine.scenes.reach import check_reach
+        for definition in self.parameterDefinitions():
+            if definition.type() not in ("raster", "multilayer"):
+                continue
+            for path in _named_paths(parameters.get(definition.name())):
+                try:
+                    check_reach(path)
+                except HsadError as exc:
+                    return False, str(exc)
+        return super().checkParameterValues(parameters, context)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         try:
@@ -120,14 +180,26 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
         raise NotImplementedError
 
     def raster_source(self, parameters, name: str, context) -> str:
-        """The file behind a raster parameter (a canvas layer or a path); GDAL layers only."""
+        """The file behind a raster parameter (a canvas layer or a path); GDAL layers only, and
+        for :attr:`scene_inputs` the files only the engine reads (MATLAB, PRISMA .he5). A path
+        that names an existing file is that file, exactly: QGIS would read a '|' in it as the
+        start of layer options and open the file named by what comes before."""
+        if name in self.scene_inputs and engine_only_file(parameters.get(name)):
+            return str(parameters.get(name))
+        named = _existing_file(parameters.get(name))
+        if named:
+            return named
         layer = self.parameterAsRasterLayer(parameters, name, context)
         if layer is None:
             raise QgsProcessingException(f"{name}: no raster layer given")
         return _file_of(layer)
 
     def raster_sources(self, parameters, name: str, context) -> list:
-        """The files behind a multiple-layer parameter, in the order given."""
+        """The files behind a multiple-layer parameter, in the order given (paths naming
+        existing files taken exactly, as in :meth:`raster_source`)."""
+        given = parameters.get(name)
+        if isinstance(given, (list, tuple)) and given and all(_existing_file(v) for v in given):
+            return [_existing_file(v) for v in given]
         layers = self.parameterAsLayerList(parameters, name, context)
         if not layers:
             raise QgsProcessingException(f"{name}: no raster layer given")
@@ -152,12 +224,46 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
         return QCoreApplication.translate("hsad", text)
 
 
+def _existing_file(value) -> str:
+    """``value`` when it is a path (text) naming an existing entry that is not a folder (a
+    FIFO too, which the engine then refuses), else ''."""
+    import os
+    if isinstance(value, str) and value and os.path.lexists(value) and not os.path.isdir(value):
+        return value
+    return ""
+
+
+def _named_paths(value) -> list:
+    """The paths a parameter value names as text (one, or a list of them)."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return [v for v in map(_existing_file, values) if v]
+
+
+def engine_only_file(value) -> bool:
+    """Whether a parameter value names an existing scene file QGIS cannot open as a layer but
+    the engine reads: a MATLAB .mat cube, a PRISMA Level-2 .he5 product."""
+    from ...engine.scenes.prisma import is_prisma_product
+    from ...engine.scenes.raster import MATLAB_EXTENSIONS
+    if not isinstance(value, str) or not os.path.isfile(value):
+        return False
+    return value.lower().endswith(MATLAB_EXTENSIONS) or is_prisma_product(value)
+
+
 def _file_of(layer) -> str:
-    """A raster layer's file; refuses web and database rasters, which the engine cannot read."""
+    """A raster layer's file; refuses web and database rasters, which the engine cannot read,
+    and a source whose '|' part QGIS did not understand (a file name holding '|': the layer
+    is another file, the one named by what comes before it)."""
+    import os
     if layer.providerType() != "gdal":
         raise QgsProcessingException(f"{layer.name()}: not a file layer (provider "
                                      f"'{layer.providerType()}'); save it as GeoTIFF or ENVI first")
-    return layer.source().split("|")[0]
+    source = layer.source()
+    path = source.split("|")[0]
+    if "|" in source and os.path.exists(source):
+        raise QgsProcessingException(f"{source}: QGIS reads the '|' in this file name as the "
+                                     f"start of layer options and opened {path} instead; rename "
+                                     "the file without '|', or give its path as text")
+    return path
 
 
 def _plain_text_help() -> bool:

@@ -6,12 +6,13 @@ cannot run only when the shipped weights are missing or damaged; the toolbox ent
 """
 from __future__ import annotations
 
-from qgis.core import (QgsProcessingParameterBand, QgsProcessingParameterRasterDestination,
-                       QgsProcessingParameterRasterLayer)
+from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterRasterDestination
 
 from ...engine.detectors import detector_class
 from .detect import DetectAlgorithm
 from .method_parameters import ADVANCED_HELP, add_run_settings, method_check
+from .scene_parameters import (INPUT_FILE_HELP, SCENE_HELP, add_scene_input,
+                               add_scene_parameters, scene_input_check)
 
 METHOD = "twobranch"
 
@@ -28,20 +29,22 @@ class DetectPretrainedAlgorithm(DetectAlgorithm):
                "more anomalous.")
     help_items = (
         ("Input scene", "A hyperspectral raster: a canvas layer or a file (ENVI data file, "
-         "GeoTIFF or anything GDAL reads). Its bands are resampled to the model's band grid by "
+         "GeoTIFF or anything GDAL reads, a MATLAB .mat cube, a PRISMA Level-2 .he5 product). "
+         "Its bands are resampled to the model's band grid by "
          "wavelength when the file has wavelengths, by band position otherwise."),
+        INPUT_FILE_HELP,
         ("Bands", "Optional subset of bands to use; empty uses every band the file does not "
          "flag as bad."),
-    ) + ADVANCED_HELP + (
+    ) + SCENE_HELP + ADVANCED_HELP + (
         ("Anomaly score", "The output raster (.tif GeoTIFF, or .img/.bsq ENVI), loaded styled."),
     )
 
     def define(self) -> None:
         h = dict(self.help_items)
-        self.add(QgsProcessingParameterRasterLayer("INPUT", "Input scene"),
-                 help_text=h["Input scene"])
+        add_scene_input(self, h["Input scene"])
         self.add(QgsProcessingParameterBand("BANDS", "Bands", None, "INPUT", optional=True,
                                             allowMultiple=True), help_text=h["Bands"])
+        add_scene_parameters(self)
         add_run_settings(self)
         self.add(QgsProcessingParameterRasterDestination("OUTPUT", "Anomaly score"),
                  help_text=h["Anomaly score"])
@@ -51,4 +54,6 @@ class DetectPretrainedAlgorithm(DetectAlgorithm):
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API)
         ok, message = super(DetectAlgorithm, self).checkParameterValues(parameters, context)
+        if ok:
+            ok, message = scene_input_check(parameters)
         return method_check(self, parameters, context, METHOD) if ok else (ok, message)

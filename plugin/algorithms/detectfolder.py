@@ -8,14 +8,16 @@ from qgis.core import (QgsProcessingContext, QgsProcessingException, QgsProcessi
                        QgsProcessingParameterFile, QgsProcessingParameterFolderDestination,
                        QgsProcessingParameterString, QgsProcessingUtils)
 
-from ...engine.batch import DONE, FAILED, SKIPPED, plan_batch, run_batch
+from ...engine.batch import DONE, FAILED, SKIPPED, describe_passed_over, plan_folder, run_batch
 from ...engine.errors import Cancelled
+from ...engine.linalg import reading_core_left
 from ..layer_names import layer_name, method_description, scene_name
 from ..qgis_enums import FOLDER
 from .base import HsadAlgorithm
 from .detect import load_score_layer
 from .method_parameters import (ADVANCED_HELP, add_method, add_method_options, add_run_settings,
                                 detect_parameters, method_check, methods_help, option_help)
+from .scene_parameters import SCENE_HELP, add_scene_parameters, scene_options
 
 MAX_LAYERS_LOADED = 20  # more score layers than this would bury the map; the summary lists all
 
@@ -32,20 +34,22 @@ class DetectFolderAlgorithm(HsadAlgorithm):
     help_items = (
         ("Input folder", "The folder holding the scenes (ENVI data files, GeoTIFFs, MATLAB "
          "files, anything GDAL reads). Side-cars (.hdr, .aux.xml, .qml), the quality layers "
-         "of an EnMAP product and hsad's own score rasters are never taken for scenes."),
+         "of an EnMAP product and rasters hsad wrote are never taken for scenes; the summary "
+         "lists the rasters passed over, with the reason."),
         ("File pattern", "Optional shell pattern on file names, such as *.bsq or *_rfl.img "
          "(or on paths relative to the input folder when it holds a /). Empty takes every "
          "raster. With a pattern, a matching file hsad cannot read is reported as failed."),
         ("Include subfolders", "Also search the subfolders; the output folder mirrors them."),
         methods_help(),
-    ) + ADVANCED_HELP + option_help() + (
+    ) + SCENE_HELP + ADVANCED_HELP + option_help() + (
         ("Recompute complete scores", "Score every scene again, replacing outputs that are "
          "already complete (by default they are kept and reported as skipped)."),
         ("Load score layers", f"Add the new score layers to the map, styled (at most "
          f"{MAX_LAYERS_LOADED}; the summary table lists every scene)."),
         ("Output folder", "Where the scores go, named after scene and method (flights/"
          "harbour.bsq scored by global RX gives flights/harbour_rx.tif), each with a .qml style, "
-         "plus summary.csv and summary.json. Input files are never replaced."),
+         "plus summary.csv and summary.json. Input files are never replaced, nor any file "
+         "hsad did not write (a scene whose output name is taken by one is reported)."),
     )
 
     def define(self) -> None:
@@ -58,6 +62,7 @@ class DetectFolderAlgorithm(HsadAlgorithm):
         self.add(QgsProcessingParameterBoolean("RECURSIVE", "Include subfolders", False),
                  help_text=h["Include subfolders"])
         add_method(self)
+        add_scene_parameters(self)
         add_run_settings(self)
         add_method_options(self)
         self.add(QgsProcessingParameterBoolean("OVERWRITE", "Recompute complete scores", False),
@@ -79,20 +84,28 @@ class DetectFolderAlgorithm(HsadAlgorithm):
         folder = self.parameterAsFile(parameters, "INPUT", context)
         output = self.parameterAsString(parameters, "OUTPUT", context)
         params = detect_parameters(self, parameters, context)
+        params.scene = scene_options(self, parameters, context, feedback)
         self.log_versions(feedback)
-        jobs = plan_batch(folder, output, params.method,
-                          self.parameterAsString(parameters, "PATTERN", context) or None,
-                          self.parameterAsBool(parameters, "RECURSIVE", context))
+        plan = plan_folder(folder, output, params.method,
+                           self.parameterAsString(parameters, "PATTERN", context) or None,
+                           self.parameterAsBool(parameters, "RECURSIVE", context))
+        jobs = plan.jobs
+        if not jobs and plan.passed_over:
+            raise QgsProcessingException(f"{folder}: no scene to score: "
+                                         f"{describe_passed_over(plan.passed_over)}")
         if not jobs:
             raise QgsProcessingException(f"{folder}: no scene found (check the file pattern, or "
                                          "include subfolders)")
         feedback.pushInfo(f"method {method_description(params.method)}")
         feedback.pushInfo(f"{len(jobs)} scene(s) from {folder} into {output}")
         try:
-            summary = run_batch(jobs, output, params,
-                                self.parameterAsBool(parameters, "OVERWRITE", context),
-                                progress=self.progress_callback(feedback), log=feedback.pushInfo,
-                                debug=feedback.pushDebugInfo, input_dir=folder)
+            with reading_core_left():  # as hsad batch runs: BLAS leaves the reader a core
+                summary = run_batch(jobs, output, params,
+                                    self.parameterAsBool(parameters, "OVERWRITE", context),
+                                    progress=self.progress_callback(feedback),
+                                    log=feedback.pushInfo, debug=feedback.pushDebugInfo,
+                                    input_dir=folder,
+                                    passed_over=plan.passed_over)
         except Cancelled:
             raise QgsProcessingException("Cancelled: finished scenes are kept, the scene in "
                                          f"progress was not written; see {output}/summary.csv")

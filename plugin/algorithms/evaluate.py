@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 
 from qgis.core import (QgsFeature, QgsFeatureSink, QgsField, QgsFields, QgsProcessingException,
                        QgsProcessingOutputNumber, QgsProcessingParameterFeatureSink,
                        QgsProcessingParameterFileDestination, QgsProcessingParameterMultipleLayers,
                        QgsProcessingParameterRasterLayer)
 
-from ...engine.evaluation import evaluate_score_raster, plot_roc_curves
+from ...engine.evaluation import evaluate_score_raster, write_roc_picture
 from ...engine.provenance import describe_provenance, score_provenance
 from ..qgis_enums import (FIELD_DOUBLE, FIELD_INT, FIELD_STRING, NO_GEOMETRY, RASTER_SOURCE,
                           VECTOR_SOURCE)
+from ..staged_outputs import StagedSink, check_picture_output
 from .base import HsadAlgorithm
 
 # (field name, field type) of the AUC table - one row per score raster
@@ -68,6 +67,10 @@ class EvaluateAlgorithm(HsadAlgorithm):
     def execute(self, parameters, context, feedback) -> dict:
         scores = self.raster_sources(parameters, "INPUT", context)
         truth = self.raster_source(parameters, "TRUTH", context)
+        inputs = scores + [truth]
+        plot = self.parameterAsFileOutput(parameters, "ROC_CURVE", context)
+        if plot:  # before any work: never onto a score, the truth or their side-cars
+            check_picture_output(plot, inputs)
         self.log_versions(feedback)
         self._warn_if_grids_differ(parameters, context, feedback)
         rows, curves = [], {}
@@ -92,29 +95,27 @@ class EvaluateAlgorithm(HsadAlgorithm):
             rows.append(row)
         if feedback.isCanceled():
             raise QgsProcessingException("Cancelled; no output was written.")
-        plot = self.parameterAsFileOutput(parameters, "ROC_CURVE", context)
-        if plot:
-            write_roc_plot(curves, plot)
-        sink, dest = self._table(parameters, context)
-        for row in rows:
-            feature = QgsFeature(sink_fields())
-            low, high = row.at(1e-3), row.at(1e-2)
-            feature.setAttributes([row.scene, row.method, row.model_version or "", row.auc_roc,
-                                   row.auc_pd_tau, row.auc_pf_tau, row.snpr, row.anomalies,
-                                   row.pixels, row.partial_auc, low["pixels_found"],
-                                   low["objects_found"], high["pixels_found"],
-                                   high["objects_found"], low["objects"]])
-            sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
-        del sink  # a file sink is complete only once it is deleted
+        table = StagedSink(self, parameters, "OUTPUT", context, sink_fields(), NO_GEOMETRY,
+                           inputs)
+        try:
+            for row in rows:
+                feature = QgsFeature(sink_fields())
+                low, high = row.at(1e-3), row.at(1e-2)
+                feature.setAttributes([row.scene, row.method, row.model_version or "",
+                                       row.auc_roc, row.auc_pd_tau, row.auc_pf_tau, row.snpr,
+                                       row.anomalies, row.pixels, row.partial_auc,
+                                       low["pixels_found"], low["objects_found"],
+                                       high["pixels_found"], high["objects_found"],
+                                       low["objects"]])
+                table.sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
+            if plot:
+                write_roc_picture(curves, plot, inputs, overwrite=True)
+            dest = table.commit()
+        except BaseException:
+            table.discard()
+            raise
         feedback.setProgress(100.0)
         return {"OUTPUT": dest, "ROC_CURVE": plot or None, "AUC_ROC": rows[0].auc_roc}
-
-    def _table(self, parameters, context):
-        sink, dest = self.parameterAsSink(parameters, "OUTPUT", context, sink_fields(),
-                                          NO_GEOMETRY)
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, "OUTPUT"))
-        return sink, dest
 
     def _warn_if_grids_differ(self, parameters, context, feedback) -> None:
         truth = self.parameterAsRasterLayer(parameters, "TRUTH", context)
@@ -130,13 +131,3 @@ def sink_fields() -> QgsFields:
     for name, kind in COLUMNS:
         fields.append(QgsField(name, kind))
     return fields
-
-
-def write_roc_plot(curves: dict, path: str) -> str:
-    """All curves in one PNG at exactly ``path``, drawn aside and renamed into place."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".hsad-roc-", dir=folder) as scratch:
-        drawn = plot_roc_curves(curves, scratch)
-        shutil.move(drawn[0], path)
-    return path

@@ -1,7 +1,10 @@
 """The detection parameters that the detect algorithms share, derived from the method registry.
 
-METHOD and DEVICE store names ("rx", "cuda"), not positions in a list, so saved models, scripts
-and ``qgis_process`` calls keep their meaning when methods are added or reordered. Every
+METHOD lists each method by a readable label ending with its name, ``Global RX (rx)``, and a
+method that cannot run here says so in the list (``... (ferd) - cannot run here: needs
+PyTorch``); scripts and ``qgis_process`` pass the name (``METHOD=rx``) as before
+(:mod:`.choices`). METHOD and DEVICE store names, not positions in a list, so saved models,
+scripts and ``qgis_process`` calls keep their meaning when methods are added or reordered. Every
 method option (local RX windows, a weights folder, ...) becomes one parameter, named and
 described by the detector class that declares it (:mod:`hsad.engine.detectors.options`).
 """
@@ -19,13 +22,41 @@ from ...engine.errors import HsadError
 from ...engine.pipeline import DetectParameters
 from ...engine.scoring import DEFAULT_TILE_SIZE
 from ..qgis_enums import DOUBLE, FOLDER, INTEGER
+from .choices import Choices
+
+
+def method_choices() -> Choices:
+    """The methods as the Method list shows them: label (name), and why one cannot run."""
+    pairs = []
+    for name in method_names():
+        cls = detector_class(name)
+        problem = cls.quick_problem()
+        pairs.append((name, _plain_label(cls.label),
+                      "cannot run here: " + _short_reason(problem) if problem else ""))
+    return Choices(pairs, DEFAULT_METHOD)
+
+
+def _plain_label(label: str) -> str:
+    """'Local RX' for 'Local RX (dual window)': the list adds the name in brackets (the help
+    keeps the whole label)."""
+    return label.split(" (")[0]
+
+
+def _short_reason(problem: str) -> str:
+    """The first clause of a problem, for the list (its help and the check give all of it)."""
+    return problem.split(";")[0].split(", which")[0].replace(",", "").strip()
 
 
 def methods_help() -> tuple:
-    """(label, text) explaining each method by its name, as the dialog lists them."""
-    text = " ".join(f"{name}: {detector_class(name).label}, {detector_class(name).summary}."
-                    for name in method_names())
-    return ("Method", text)
+    """(label, text) explaining each method by its name, as the dialog lists them; a method
+    that cannot run here ends with why and how to fix it."""
+    texts = []
+    for name in method_names():
+        cls = detector_class(name)
+        problem = cls.quick_problem()
+        texts.append(f"{name}: {cls.label}, {cls.summary}." +
+                     (f" Cannot run here: {problem}" if problem else ""))
+    return ("Method", " ".join(texts))
 
 
 ADVANCED_HELP = (
@@ -47,10 +78,7 @@ def option_help() -> tuple:
 
 
 def add_method(algorithm) -> None:
-    algorithm.add(QgsProcessingParameterEnum("METHOD", "Method", options=method_names(),
-                                             defaultValue=DEFAULT_METHOD,
-                                             usesStaticStrings=True),
-                  help_text=methods_help()[1])
+    algorithm.add_choice("METHOD", "Method", method_choices(), help_text=methods_help()[1])
 
 
 def add_run_settings(algorithm) -> None:
@@ -106,7 +134,7 @@ def extra_nodata(algorithm, parameters, context) -> Optional[float]:
 
 
 def method_name(algorithm, parameters, context) -> str:
-    return algorithm.parameterAsEnumString(parameters, "METHOD", context) or DEFAULT_METHOD
+    return algorithm.choice(parameters, "METHOD")
 
 
 def option_values(algorithm, parameters, context) -> dict:

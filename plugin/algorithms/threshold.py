@@ -1,20 +1,26 @@
 """Anomaly mask and objects: a score raster in, a binary mask and outlined object polygons out."""
 from __future__ import annotations
 
-from qgis.core import (QgsProcessingException, QgsProcessingOutputNumber,
-                       QgsProcessingParameterBoolean, QgsProcessingParameterEnum,
+from qgis.core import (QgsProcessingException, QgsProcessingOutputLayerDefinition,
+                       QgsProcessingOutputNumber, QgsProcessingParameterBoolean,
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination,
                        QgsProcessingParameterRasterLayer, QgsProcessingParameterVectorDestination)
 
+from ...engine.figures import auto_rule_help, threshold_rule_help
 from ...engine.provenance import describe_provenance
-from ...engine.threshold import (DEFAULT_FALSE_ALARM_RATE, RULES, ThresholdRule,
+from ...engine.threshold import (DEFAULT_FALSE_ALARM_RATE, DEFAULT_SEED_SHARE, ThresholdRule,
                                  threshold_score_raster)
 from ..layer_names import layer_name, names_for_score, threshold_abstract
-from ..qgis_enums import DOUBLE, INTEGER, POLYGON_SOURCE
+from ..qgis_enums import DOUBLE, INTEGER, POLYGON_SOURCE, STATIC_PROPERTY
+from ..staged_outputs import check_raster_output, check_vector_output
 from ..styling import style_on_load
 from .base import HsadAlgorithm
+from .choices import Choices
 
 MASK_OPACITY = 0.85
+RULE_CHOICES = Choices((("far", "False-alarm rate"), ("auto", "Median + K robust sd"),
+                        ("percentile", "Percentile"), ("value", "Score value"),
+                        ("top", "Top N objects")), "far")
 
 
 class ThresholdAlgorithm(HsadAlgorithm):
@@ -27,23 +33,26 @@ class ThresholdAlgorithm(HsadAlgorithm):
     help_items = (
         ("Anomaly score", "A score raster (from Detect anomalies, or any single-band raster "
          "where higher means more anomalous). Band 1 is used; nodata stays nodata."),
-        ("Rule", "How scores become anomalies. far (default): a false-alarm rate, the "
+        ("Rule", "How scores become anomalies. False-alarm rate (far, default): the "
          "fraction of the background you accept to see flagged, as RX thresholds are set in "
-         "ENVI-like tools; the threshold is the score that at most that fraction of the scene's "
-         "valid pixels reach (its empirical quantile), so the flagged background never exceeds "
-         "the promise, whatever the scene, detector or tail of the scores. Models of the tail "
-         "(chi-square for RX, log-normal, Gaussian) flag 17 to 79 times the promise on "
-         "real scenes, whose backgrounds are heavy-tailed (docs/benchmarks.md). auto: the "
-         "median plus K robust standard deviations of the scores; on 11 labelled airborne "
-         "scenes K = 6 caught 144 to 168 of 168 target objects but flagged 2 to 4 % of the "
-         "background. percentile: scores at or above that percentile of the valid scores. "
-         "value: scores at or above a given score. top: the N objects with the highest peaks "
-         "among those at or above the percentile."),
+         "ENVI-like tools. It is a budget of flagged pixels counted on the scene's own scores "
+         "(empirical quantiles), so the flagged background never exceeds the promise, whatever "
+         "the scene, detector or tail of the scores; the budget outlines whole objects: its "
+         "highest-scoring pixels are seeds, grown into their connected neighbours down to the "
+         "lowest score that keeps the mask within the budget. " + threshold_rule_help() +
+         " Median + K robust sd (auto): the median plus K robust standard deviations of the "
+         "scores. " + auto_rule_help() + " Percentile: scores at or above that percentile of "
+         "the valid scores. Score value: scores at or above a given score. Top N objects: the "
+         "N objects with the highest peaks among those at or above the percentile."),
         ("False-alarm rate", "Used by the far rule: the largest fraction of the valid pixels "
          "flagged, so at most that share of the background (0.001 = one pixel in a thousand; "
          "on a 100 x 100 scene at most 10 pixels). Smaller finds fewer, stronger anomalies. "
          "Scores tied at the threshold are left out rather than overspend it; the pixels of "
          "the highest score are always kept."),
+        ("Seed share (far rule)", "The share of the false-alarm budget spent on seeds; the "
+         "rest grows the seeds' objects. 1 flags the highest scores alone, which scatters the "
+         "budget over the brightest fragments of targets. The default was chosen by "
+         "cross-validation across the labelled scenes (docs/benchmarks.md)."),
         ("Percentile (percentile and top rules)", "Between 0 and 100; 99.9 flags 0.1 % of the "
          "pixels."),
         ("Score value (value rule)", "The lowest anomalous score."),
@@ -54,21 +63,19 @@ class ThresholdAlgorithm(HsadAlgorithm):
         ("Diagonal neighbours join objects", "When checked, pixels touching only at a corner "
          "belong to the same object (8-connectivity); otherwise only edge neighbours do."),
         ("Anomaly mask", "Output raster (uint8 GeoTIFF or ENVI) on the score's grid; loads "
-         "with anomalies in red and the background transparent, named '<scene> mask · "
-         "<method>'. Optional."),
+         "with anomalies in red and the background transparent, named 'mask · "
+         "<method> · <scene>'. Optional."),
         ("Anomaly objects", "Output polygons (GeoPackage, Shapefile, GeoJSON, FlatGeobuf or CSV "
          "with WKT) with fields object_id, pixels, area (map units squared), peak_score, "
          "mean_score, centroid_x, centroid_y; loads as outlined, labelled polygons named "
-         "'<scene> objects · <method>'. Optional."),
+         "'objects · <method> · <scene>'. Optional."),
     )
 
     def define(self) -> None:
         h = dict(self.help_items)
         self.add(QgsProcessingParameterRasterLayer("INPUT", "Anomaly score"),
                  help_text=h["Anomaly score"])
-        self.add(QgsProcessingParameterEnum("RULE", "Rule", options=list(RULES),
-                                            defaultValue="far", usesStaticStrings=True),
-                 help_text=h["Rule"])
+        self.add_choice("RULE", "Rule", RULE_CHOICES, help_text=h["Rule"])
         self.add(QgsProcessingParameterNumber("FALSE_ALARM_RATE", "False-alarm rate (far rule)",
                                               DOUBLE,
                                               DEFAULT_FALSE_ALARM_RATE, minValue=1e-8,
@@ -76,6 +83,8 @@ class ThresholdAlgorithm(HsadAlgorithm):
                  decimals=8)
         # The other rules' parameters, each labelled with the rule that reads it.
         for name, label, kind, default, extra in (
+                ("SEED_SHARE", "Seed share (far rule)", DOUBLE, DEFAULT_SEED_SHARE,
+                 {"minValue": 0.01, "maxValue": 1.0}),
                 ("PERCENTILE", "Percentile (percentile and top rules)", DOUBLE, 99.9,
                  {"minValue": 0.0, "maxValue": 99.99999}),
                 ("VALUE", "Score value (value rule)", DOUBLE, None, {"optional": True}),
@@ -98,16 +107,19 @@ class ThresholdAlgorithm(HsadAlgorithm):
                                                          POLYGON_SOURCE,
                                                          optional=True),
                  help_text=h["Anomaly objects"])
-        self.addOutput(QgsProcessingOutputNumber("THRESHOLD", "Score threshold used"))
+        self.addOutput(QgsProcessingOutputNumber("THRESHOLD", "Score threshold used (seeds)"))
+        self.addOutput(QgsProcessingOutputNumber("LOW_THRESHOLD",
+                                                 "Lowest score an object grew to"))
         self.addOutput(QgsProcessingOutputNumber("OBJECT_COUNT", "Number of objects"))
         self.addOutput(QgsProcessingOutputNumber("ANOMALY_PIXELS", "Number of anomaly pixels"))
 
     def rule(self, parameters, context) -> ThresholdRule:
-        kind = self.parameterAsEnumString(parameters, "RULE", context) or "far"
+        kind = self.choice(parameters, "RULE")
         value = parameters.get("VALUE")
         return ThresholdRule(
             kind=kind,
             false_alarm_rate=self.parameterAsDouble(parameters, "FALSE_ALARM_RATE", context),
+            seed_share=self.parameterAsDouble(parameters, "SEED_SHARE", context),
             percentile=self.parameterAsDouble(parameters, "PERCENTILE", context),
             value=None if value in (None, "") else self.parameterAsDouble(parameters, "VALUE",
                                                                           context),
@@ -123,8 +135,10 @@ class ThresholdAlgorithm(HsadAlgorithm):
         if self.rule(parameters, context).kind == "value" and \
                 parameters.get("VALUE") in (None, ""):
             return False, "The Score value rule needs a Score value."
-        if not (self.parameterAsOutputLayer(parameters, "MASK", context)
-                or self.parameterAsOutputLayer(parameters, "OBJECTS", context)):
+        # Read the outputs as given: parameterAsOutputLayer would register another temporary
+        # output for QGIS to load, which it then reports as "not correctly generated".
+        if not (destination_given(parameters.get("MASK"))
+                or destination_given(parameters.get("OBJECTS"))):
             return False, "Choose at least one output: the anomaly mask or the anomaly objects."
         return True, ""
 
@@ -134,6 +148,10 @@ class ThresholdAlgorithm(HsadAlgorithm):
         objects = self.parameterAsOutputLayer(parameters, "OBJECTS", context) or None
         if not (mask or objects):
             raise QgsProcessingException("Choose at least one output: the mask or the objects.")
+        if mask:  # Processing's rule, before any work
+            check_raster_output(mask, [source])
+        if objects:
+            check_vector_output(objects, [source])
         self.log_versions(feedback)
         feedback.pushInfo(describe_provenance(source))
         result = threshold_score_raster(source, mask, objects, self.rule(parameters, context),
@@ -151,5 +169,20 @@ class ThresholdAlgorithm(HsadAlgorithm):
                 style_on_load(context, output, layer_name(scene, kind, method), opacity,
                               abstract, layer_name(scene, kind, method, shorten=False))
         return {"MASK": mask, "OBJECTS": objects, "THRESHOLD": result.threshold,
+                "LOW_THRESHOLD": result.low_threshold if result.low_threshold is not None
+                else result.threshold,
                 "OBJECT_COUNT": len(result.objects), "ANOMALY_PIXELS": result.mask_pixels}
+
+
+def destination_given(value) -> bool:
+    """Whether an output parameter's value asks for a file (a path, TEMPORARY_OUTPUT, an
+    output definition or an expression), without creating one; skipped outputs are None."""
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        sink = value.sink
+        if sink.propertyType() != STATIC_PROPERTY:
+            return True  # an expression: known only when the algorithm runs
+        value = sink.staticValue()
+    if value is None or (hasattr(value, "isNull") and value.isNull()):
+        return False
+    return bool(str(value).strip())
 

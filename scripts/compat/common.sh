@@ -14,12 +14,12 @@ log() { echo "compat: $*" >&2; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (debootstrap, mount and chroot)"
 
-# Packages the plugin and its tests need, as in the Makefile's APT_PKGS, plus Debian's torch
-# and git (scripts/package.py lists the plugin's files with it).
+# Packages the plugin and its tests need, as in the Makefile's APT_PKGS, plus Debian's torch,
+# git (scripts/package.py lists the plugin's files with it; clone_in_root.sh clones with it) and make.
 # (trixie: python3-torch 2.6; sid: whatever the day's unstable has.)
 ROOT_PKGS="qgis python3-qgis qgis-providers gdal-bin python3-gdal python3-rasterio python3-scipy
  python3-h5py python3-matplotlib python3-sklearn python3-tqdm python3-dask python3-distributed
- python3-threadpoolctl python3-pytest python3-venv python3-torch ca-certificates git"
+ python3-threadpoolctl python3-pytest python3-venv python3-torch libopenblas0-pthread ca-certificates git make"
 
 # apt options per suite: sid's Release file on the mirror may be past its Valid-Until date.
 apt_opts() { [ "$1" = sid ] && echo "-o Acquire::Check-Valid-Until=false" || true; }

@@ -36,7 +36,8 @@ QGIS4 = [
     "  in PyQt6 (QAction through QGIS's own shim, which QGIS 4 keeps) and resolves every",
     "  `QtClass.Enum.Value` the plugin writes. `make setup` puts PyQt6 6.11 (Qt 6.11) in .venv",
     "  and `make test` runs the check in a separate process (`tests/plugin/test_qt6_names.py`,",
-    "  which also plants a Qt 5-only name to show it fails); the Debian roots have no PyQt6.",
+    "  which also plants a Qt 5-only name to show it fails), on Debian 12 and, in the fresh clone",
+    "  above, Debian 13 (the `make compat` rows run without PyQt6).",
     "- QGIS enums: the plugin takes each by its `Qgis.*` name where the running QGIS has it",
     "  (`plugin/qgis_enums.py`; 3.40 and 3.44 above do), never by the deprecated class-scoped",
     "  alias (`tests/plugin/test_qgis_enums.py`).",
@@ -158,6 +159,80 @@ def failures(row: dict, folder: str) -> list:
     return out
 
 
+CLONE_INTRO = [
+    "## A fresh clone on Debian 12 and 13 hosts (CI)",
+    "",
+    "What a new user runs (the README's `make setup`, then `make test`), as CI (`.ci/run`) runs it",
+    "on a clean clone: first on the host (Debian 12), then as root inside the Debian 13 root above,",
+    "where a fresh `git clone` runs `make setup`, `make test` and `make demo`",
+    "(`scripts/compat/clone_in_root.sh trixie`; QGIS, GDAL, numpy and torch are Debian's, and",
+    "`make setup` installs the rest with apt and pip, as on a host). `make setup` pins Debian's",
+    "compiled Python packages (numpy, GDAL, rasterio, ...) in `.venv/debian-constraints.txt`, so",
+    "pip never replaces one; torch is pip's `torch==2.13.0+cpu` where pip finds that wheel (the",
+    "Debian 12 host), else Debian's `python3-torch` (Debian 13), never pip's CUDA build. The rows",
+    "come from `build/compat/<host|trixie>-clone/`, which `.ci/run` writes.",
+    "",
+]
+CLONE_LABELS = {"host": "Debian 12 bookworm, host"}
+CHECK_LINE = re.compile(r"^Python \S+ \| QGIS .*$", re.M)
+PYTEST_LINE = re.compile(r"^=*\s*((?:\d+ \w+(?:, )?)+) in ([\d.]+)s", re.M)
+
+
+def clone_row(folder: str) -> list:
+    """environment, hsad, versions, setup, tests, demo, date: one fresh clone's results."""
+    def text(name):
+        try:
+            return open(os.path.join(folder, name), errors="replace").read()
+        except OSError:
+            return ""
+    env = os.path.basename(folder).rsplit("-", 1)[0]
+    stages = {}
+    for line in text("stages.tsv").splitlines():
+        name, rc, seconds = line.split("\t")
+        stages[name] = (int(rc), int(seconds))
+    check = CHECK_LINE.search(text("setup.log"))
+    versions = dict(part.strip().split(" ", 1) for part in check.group(0).split("|")) if check else {}
+    tests = PYTEST_LINE.findall(text("test.log"))
+    cells = []
+    for stage in ("setup", "test", "demo"):
+        if stage not in stages:
+            cells.append("not run")
+            continue
+        rc, seconds = stages[stage]
+        verdict = "pass" if rc == 0 else "FAIL"
+        detail = f"{tests[-1][0]}, {seconds} s" if stage == "test" and tests else f"{seconds} s"
+        cells.append(f"{verdict} ({detail})" if rc == 0 else f"{verdict} (exit {rc}, {detail})")
+    debian = text("debian_version").strip()
+    label = CLONE_LABELS.get(env, LABELS.get(env, env)) + (f" ({debian})" if debian else "")
+    date = datetime.date.fromtimestamp(os.path.getmtime(os.path.join(folder, "stages.tsv"))).isoformat() \
+        if stages else ""
+    return [label, text("source.txt").strip() or "?", versions.get("QGIS", "?").split("-")[0],
+            versions.get("Python", "?"), versions.get("numpy", "?"), versions.get("GDAL", "?"),
+            versions.get("torch", "?")] + cells + [date]
+
+
+def clone_section(results: str, clones: list) -> list:
+    header = ["environment", "hsad", "QGIS", "Python", "numpy", "GDAL", "torch",
+              "make setup", "make test", "make demo", "date"]
+    lines = list(CLONE_INTRO)
+    if not clones:
+        return lines + ["(No results in build/compat: run `.ci/run`.)", ""]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(clone_row(os.path.join(results, c))) + " |" for c in clones]
+    lines += ["", "Seconds are wall-clock on a shared 2-core machine; the logs are in",
+              "`build/compat/<environment>-clone/`. Tests that read the real scenes in `../shared`",
+              "skip where that folder is absent (as beside CI's clean clone). On Debian 13 pip ends",
+              "`make setup` with one conflict it did not cause: Debian's torch 2.6 declares",
+              "`sympy==1.13.1` and Debian ships sympy 1.13.3.", ""]
+    try:
+        ci = [line.strip() for line in open(os.path.join(results, "ci.txt")) if line.strip()]
+    except OSError:
+        ci = []
+    if ci:
+        lines += ["`.ci/run`'s last run here, stage by stage:", "", "```"] + ci + ["```", ""]
+    return lines
+
+
 def sort_key(name: str):
     env, _, mode = name.rpartition("-")
     return (ORDER.index(env) if env in ORDER else len(ORDER), env, mode != "torch")
@@ -166,14 +241,16 @@ def sort_key(name: str):
 def main() -> int:
     results = sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "build", "compat")
     output = sys.argv[2] if len(sys.argv) > 2 else os.path.join(REPO, "docs", "compatibility.md")
-    names = sorted((d for d in os.listdir(results) if os.path.isdir(os.path.join(results, d))), key=sort_key)
+    folders = [d for d in os.listdir(results) if os.path.isdir(os.path.join(results, d))]
+    names = sorted((d for d in folders if not d.endswith("-clone")), key=sort_key)
+    clones = sorted((d for d in folders if d.endswith("-clone")), key=sort_key)
     header = ["environment", "hsad", "QGIS", "Qt", "Python", "numpy", "GDAL", "torch"] + [l for _, l in STEPS] + ["date"]
     lines = ["# Compatibility", "",
              "Which QGIS, Python, numpy, GDAL and torch versions hsad's Processing tests, the demo and",
              "`qgis_process` pass with. Each Debian root is built from Debian's own packages with",
              "`debootstrap` (QGIS, GDAL, numpy and torch as Debian ships them; only pytest-qgis comes from",
              "PyPI) and the checks run inside it with `chroot`; *host* is the development machine",
-             "(`make setup`: Debian 12, torch from PyPI in `.venv`). \"none\" rows hide torch with a shadow",
+             "(`make setup`: Debian 12, pip's CPU torch in `.venv`). \"none\" rows hide torch with a shadow",
              "`torch` module, as `tests/plugin/test_without_torch.py` does. *hsad* is the commit tested",
              "(\"+ N changed files\": the working tree). Regenerate with:", "",
              "```", COMMAND, "```", "",
@@ -213,6 +290,7 @@ def main() -> int:
               "qgis_process RX: `qgis_process run hsad:detect` with global RX (`METHOD=rx`, or `1` for",
               "hsad before 0.2) on a generated ENVI cube. The Processing tests fail on any",
               "`DeprecationWarning` (a deprecated QGIS call is one QGIS 4 may drop).", ""]
+    lines += clone_section(results, clones)
     lines += QGIS4
     if notes:
         lines += ["## Failures", ""]

@@ -168,8 +168,7 @@ def test_rerun_skips_complete_outputs_and_repairs_what_an_interruption_left(tmp_
     kept = os.stat(jobs[0].output)
     stale = partial_path(jobs[1].output, dead_pid())  # left by a kill -9
     stale.write_bytes(b"half")
-    with open(jobs[1].output, "r+b") as handle:  # cut short by a power loss
-        handle.truncate(100)
+    _damage_blocks(jobs[1].output)  # hsad's file, its pixels damaged: rescored
     os.remove(os.path.splitext(jobs[2].output)[0] + ".qml")  # killed between raster and style
     summary = run_batch(jobs, out, RX)
     assert [r.status for r in summary.records] == [SKIPPED, DONE, SKIPPED]
@@ -179,6 +178,18 @@ def test_rerun_skips_complete_outputs_and_repairs_what_an_interruption_left(tmp_
     assert inspect_output(jobs[1].output, jobs[1].scene, RX).state == COMPLETE
     assert os.path.exists(os.path.splitext(jobs[2].output)[0] + ".qml")
     assert summary.records[0].statistics["valid_pixels"] == 24 * 20  # from the existing file
+
+
+def _damage_blocks(path) -> None:
+    """Garble a GeoTIFF's first block, keeping its directory (and hsad's metadata) readable."""
+    from osgeo import gdal
+    ds = gdal.Open(str(path))
+    offset = int(ds.GetRasterBand(1).GetMetadataItem("BLOCK_OFFSET_0_0", "TIFF"))
+    size = int(ds.GetRasterBand(1).GetMetadataItem("BLOCK_SIZE_0_0", "TIFF"))
+    ds = None
+    with open(path, "r+b") as handle:
+        handle.seek(offset)
+        handle.write(b"\xff" * size)
 
 
 def test_changed_settings_fail_instead_of_mixing_results_unless_overwrite(tmp_path):

@@ -12,7 +12,8 @@ import time
 import pytest
 
 from hsad.engine.batch import DONE, FAILED, plan_batch, run_batch
-from hsad.engine.batch.lock import OutputBusy, lock_path, output_lock, process_alive
+from hsad.engine.batch.lock import OutputBusy, lock_path, output_lock
+from hsad.engine.processes import process_alive, process_identity
 from hsad.engine.batch.runner import remove_leftovers_unless_busy
 from hsad.engine.pipeline import DetectParameters
 from support import partial_path, scene_with_targets, write_cube
@@ -44,11 +45,15 @@ def _dead_pid() -> int:
     return process.pid
 
 
-def _hold(output: str, pid: int, host: str = None) -> str:
+def _hold(output: str, pid: int, host: str = None, **identity) -> str:
+    """A lock as process ``pid`` of this host, boot and PID namespace writes it (``identity``
+    changes what it records)."""
     path = lock_path(output)
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    owner = {**process_identity(pid), "host": host or socket.gethostname(), "started": "earlier",
+             **identity}
     with open(path, "w") as handle:
-        json.dump({"host": host or socket.gethostname(), "pid": pid, "started": "earlier"}, handle)
+        json.dump(owner, handle)
     return path
 
 

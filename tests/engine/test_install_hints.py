@@ -13,10 +13,13 @@ def setup(platform, prefix, base=None, managed=False, version="3.12"):
 
 
 @pytest.mark.parametrize("case, python, expected_parts", [
-    ("debian system python (PEP 668)", setup("linux", "/usr", managed=True),
-     ["sudo apt install python3-torch"]),
+    ("debian system python (PEP 668): make setup's tested route, not Debian's torch 1.13",
+     setup("linux", "/usr", managed=True),
+     ["/usr/bin/python3 -m venv --system-site-packages ~/.local/share/hsad/venv && "
+      "~/.local/share/hsad/venv/bin/python -m pip install torch==2.13.0", f"numpy=={NUMPY}",
+      f"--index-url {CPU_INDEX}", "then start QGIS with PATH=~/.local/share/hsad/venv/bin:$PATH"]),
     ("a venv on linux", setup("linux", "/home/me/.venv", "/usr"),
-     ["/home/me/.venv/bin/python3.12 -m pip install torch", f"numpy=={NUMPY}",
+     ["/home/me/.venv/bin/python3.12 -m pip install torch==2.13.0", f"numpy=={NUMPY}",
       f"--index-url {CPU_INDEX}", "--extra-index-url https://pypi.org/simple"]),
     ("linux python that is not externally managed", setup("linux", "/opt/python"),
      ["/opt/python/bin/python3.12 -m pip install torch", f"--index-url {CPU_INDEX}"]),
@@ -35,6 +38,8 @@ def test_the_command_fits_the_platform_and_the_interpreter(case, python, expecte
     for part in expected_parts:
         assert part in command, (case, command)
     assert "qgis-bin" not in command and "\n" not in command
+    assert "python3-torch" not in command  # Debian's torch 1.13 was never tested with hsad
+    assert "install torch==2.13.0" in command  # the version make setup installs and tests run
 
 
 def test_the_gpu_build_leaves_the_cpu_index_out():
@@ -46,4 +51,4 @@ def test_the_interpreter_is_derived_from_the_prefix_not_the_executable(monkeypat
     import sys
     monkeypatch.setattr(sys, "executable", r"C:\OSGeo4W\bin\qgis-bin.exe")
     command = torch_install_command(PythonSetup.current())
-    assert "qgis-bin" not in command and (sys.prefix in command or "apt install" in command)
+    assert "qgis-bin" not in command and (sys.prefix in command or "venv" in command)

@@ -6,45 +6,10 @@ import pytest
 
 from hsad.engine.errors import InputError
 from hsad.engine.scenes.raster import open_scene
+from product_files import NAME, SCALES, SWIR_CW, VNIR_CW, write_prisma
 from support import run_hsad
 
 h5py = pytest.importorskip("h5py")
-
-NAME = "PRS_L2D_STD_20200101000000_20200101000004_0001.he5"
-VNIR_CW = [980.0, 900.0, 0.0, 700.0, 550.0, 410.0]  # descending, one unused slot
-SWIR_CW = [2450.0, 2000.0, 1500.0, 0.0, 1000.0, 940.0]
-SCALES = {"Vnir": (0.0, 0.8), "Swir": (0.01, 0.6)}
-
-
-def write_prisma(path, rows=12, cols=10, geocoded=True, parts=("VNIR", "SWIR")):
-    """An HDF-EOS5 file laid out as PRISMA L2D delivers it; returns the raw cubes."""
-    rng = np.random.default_rng(0)
-    raw = {part: rng.integers(1, 60000, size=(rows, 6, cols)).astype(np.uint16)
-           for part in ("VNIR", "SWIR")}
-    for cube in raw.values():
-        cube[0, :, 0] = 0  # outside the acquisition
-    with h5py.File(path, "w") as f:
-        fields = f.create_group("HDFEOS/SWATHS/PRS_L2D_HCO/Data Fields")
-        for part in parts:
-            fields.create_dataset(f"{part}_Cube", data=raw[part], chunks=(4, 6, cols),
-                                  compression="gzip")
-        f.create_dataset("HDFEOS/SWATHS/PRS_L2D_HCO/Geolocation Fields/Latitude",
-                         data=np.zeros((rows, cols), np.float32))
-        attrs = f.attrs
-        attrs["List_Cw_Vnir"] = np.array(VNIR_CW, np.float32)
-        attrs["List_Cw_Swir"] = np.array(SWIR_CW, np.float32)
-        attrs["List_Fwhm_Vnir"] = np.full(6, 10.5, np.float32)
-        attrs["List_Fwhm_Swir"] = np.full(6, 12.25, np.float32)
-        for part, (low, high) in SCALES.items():
-            attrs[f"L2Scale{part}Min"] = np.float32(low)
-            attrs[f"L2Scale{part}Max"] = np.float32(high)
-        if geocoded:
-            attrs["Epsg_Code"] = np.int32(32632)
-            attrs["Product_ULcorner_easting"] = 500015.0
-            attrs["Product_ULcorner_northing"] = 4999985.0
-            attrs["Product_LRcorner_easting"] = 500015.0 + 30 * (cols - 1)
-            attrs["Product_LRcorner_northing"] = 4999985.0 - 30 * (rows - 1)
-    return raw
 
 
 def expected_cube(raw):

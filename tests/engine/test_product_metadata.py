@@ -8,33 +8,8 @@ import pytest
 
 from hsad.engine.errors import InputError
 from hsad.engine.scenes.raster import open_scene
+from product_files import GAINS, PRODUCT, WAVELENGTHS, write_enmap_product
 from support import run_hsad, write_cube
-
-PRODUCT = "ENMAP01-____L2A-DT0000001867_20220724T104526Z_008_V010302_20230628T165614Z"
-# VNIR then SWIR: the two detectors overlap, so band order is not wavelength order.
-WAVELENGTHS = [420.0, 600.0, 800.0, 950.0, 910.0, 1200.0, 1650.0, 2200.0]
-GAINS = [1e-4, 1e-4, 2e-4, 2e-4, 1e-4, 1e-4, 3e-4, 1e-4]
-
-
-def write_enmap_product(folder, cube=None, wavelengths=WAVELENGTHS, gains=GAINS,
-                        offsets=None) -> str:
-    """A GDAL-written int16 SPECTRAL_IMAGE.TIF and the METADATA.XML EnMAP delivers with it."""
-    bands = len(wavelengths)
-    if cube is None:
-        rng = np.random.default_rng(0)
-        cube = rng.integers(100, 5000, size=(9, 7, bands)).astype(np.int16)
-    image = write_cube(folder / f"{PRODUCT}-SPECTRAL_IMAGE.TIF", cube, dtype="int16",
-                       nodata=-32768)
-    offsets = offsets or [0.0] * bands
-    entries = "".join(
-        f'<bandID number="{i + 1}"><wavelengthCenterOfBand>{w}</wavelengthCenterOfBand>'
-        f"<FWHMOfBand>8.5</FWHMOfBand><GainOfBand>{g}</GainOfBand>"
-        f"<OffsetOfBand>{o}</OffsetOfBand></bandID>"
-        for i, (w, g, o) in enumerate(zip(wavelengths, gains, offsets)))
-    (folder / f"{PRODUCT}-METADATA.XML").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?><level_X><base><format>GeoTIFF</format></base>'
-        f"<specific><bandCharacterisation>{entries}</bandCharacterisation></specific></level_X>")
-    return image
 
 
 def test_wavelengths_fwhm_and_gains_come_from_the_side_car(tmp_path):

@@ -12,7 +12,7 @@ from plugin_helpers import write_raster
 from support import write_cube
 
 ALGORITHMS = ("hsad:detect", "hsad:detectpretrained", "hsad:detectfolder", "hsad:threshold",
-              "hsad:evaluate")
+              "hsad:evaluate", "hsad:target")
 
 
 def algorithm(algorithm_id):
@@ -42,13 +42,14 @@ def test_the_contract_covers_every_algorithm_of_the_provider(hsad_plugin):
 
 @pytest.mark.parametrize("method", method_names())
 def test_every_method_and_its_options_are_offered(hsad_plugin, method):
-    """METHOD stores the method's name; each of its options is a parameter of detect and of
+    """METHOD lists the method by label and name; each of its options is a parameter of detect and
     detectfolder, with the detector class's default, and a flag of the command line."""
     from hsad.engine.cli.main import build_parser
     for algorithm_id in ("hsad:detect", "hsad:detectfolder"):
         alg = algorithm(algorithm_id)
         definition = alg.parameterDefinition("METHOD")
-        assert method in definition.options() and definition.usesStaticStrings()
+        assert f"{detector_class(method).label.split(' (')[0]} ({method})" in definition.options()
+        assert definition.usesStaticStrings()
         for option in detector_class(method).options:
             parameter = alg.parameterDefinition(option.processing_name)
             assert parameter is not None, (algorithm_id, option.name)

@@ -141,7 +141,7 @@ def test_score_layer_loads_named_styled_and_transparent_below_the_stretch(monkey
     try:
         assert handleAlgorithmResults(alg, context, feedback)
         (layer,) = project.mapLayers().values()
-        assert layer.name() == "harbour score · rx"
+        assert layer.name() == "score · rx · harbour"
         abstract = tooltip_abstract(layer)
         assert "harbour.tif" in abstract and "rx: Global RX" in abstract
         assert layer.metadata().abstract() == abstract

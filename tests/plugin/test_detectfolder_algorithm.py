@@ -79,7 +79,7 @@ def test_scores_and_summary_load_into_the_project(monkeypatch, hsad_plugin, tmp_
     try:
         assert handleAlgorithmResults(alg, context, feedback)
         layers = {layer.name(): layer for layer in project.mapLayers().values()}
-        for name in ("harbour score · rx", "ridge score · rx"):
+        for name in ("score · rx · harbour", "score · rx · ridge"):
             assert layers[name].renderer().type() == "singlebandpseudocolor"
         table = layers["scores batch summary"]
         assert table.featureCount() == 3  # a .tif GDAL cannot read is reported, never left out

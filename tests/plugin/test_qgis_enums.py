@@ -11,7 +11,7 @@ from support import REPO
 DEPRECATED_FORMS = re.compile(
     r"QgsProcessingAlgorithm\.Flag\.|QgsProcessingParameterDefinition\.Flag\.|"
     r"QgsProcessingParameterNumber\.Type\.|QgsProcessingParameterFile\.Behavior\.|"
-    r"QgsProcessing\.SourceType\.|QgsWkbTypes\.Type\.")
+    r"QgsProcessing\.SourceType\.|QgsWkbTypes\.Type\.|QgsProperty\.Type\.")
 
 
 def test_current_names_win_and_old_ones_are_not_evaluated(qgis_app):
@@ -29,7 +29,8 @@ def test_current_names_win_and_old_ones_are_not_evaluated(qgis_app):
 
 def test_values_are_the_qgis_enums_where_this_qgis_has_them(qgis_app):
     from qgis.core import (Qgis, QgsProcessing, QgsProcessingAlgorithm,
-                           QgsProcessingParameterFile, QgsProcessingParameterNumber, QgsWkbTypes)
+                           QgsProcessingParameterFile, QgsProcessingParameterNumber, QgsProperty,
+                           QgsWkbTypes)
 
     from hsad.plugin import qgis_enums
     expected = {
@@ -41,7 +42,8 @@ def test_values_are_the_qgis_enums_where_this_qgis_has_them(qgis_app):
                    lambda: QgsProcessingParameterFile.Behavior.Folder),
         "POLYGON_SOURCE": ("ProcessingSourceType", "VectorPolygon",
                            lambda: QgsProcessing.SourceType.TypeVectorPolygon),
-        "NO_GEOMETRY": ("WkbType", "NoGeometry", lambda: QgsWkbTypes.Type.NoGeometry)}
+        "NO_GEOMETRY": ("WkbType", "NoGeometry", lambda: QgsWkbTypes.Type.NoGeometry),
+        "STATIC_PROPERTY": ("PropertyType", "Static", lambda: QgsProperty.Type.StaticProperty)}
     for constant, (enum, member, old) in expected.items():
         value = getattr(qgis_enums, constant)
         if hasattr(Qgis, enum):

@@ -1,4 +1,5 @@
-"""hsad:threshold and hsad:evaluate through qgis_process --json, and plain-text help."""
+"""hsad:threshold, hsad:evaluate and hsad:detect on a MATLAB scene through qgis_process --json,
+and plain-text help."""
 from __future__ import annotations
 
 import csv
@@ -25,7 +26,7 @@ def test_every_algorithm_is_listed_and_help_is_plain_text(shared_qgis_process_en
         set(listing.split())
     done = run_qgis_process(["help", "hsad:threshold"], shared_qgis_process_env)
     assert done.returncode == 0, done.stderr
-    assert "Rule: How scores become anomalies. far (default): " in done.stdout
+    assert "Rule: How scores become anomalies. False-alarm rate (far, default): " in done.stdout
     assert "Anomaly objects: " in done.stdout and "False-alarm rate: Used by the far rule" in done.stdout
     assert "<p>" not in done.stdout and "<b>" not in done.stdout
 
@@ -65,3 +66,22 @@ def test_evaluate_json_run_writes_a_table_and_a_plot(shared_qgis_process_env, tm
         (row,) = list(csv.DictReader(handle))
     assert float(row["auc_roc"]) == 1.0 and row["method"] == "rx"
     assert plot.stat().st_size > 1000
+
+
+def test_detect_takes_a_matlab_scene_and_a_method_by_name(shared_qgis_process_env, tmp_path):
+    """The README's .mat scenes work in QGIS too (QGIS alone says 'not found': it cannot load
+    them as layers), and METHOD takes the name scripts use, not only the list's label."""
+    import scipy.io
+    import rasterio
+    from support import scene_with_targets
+    cube, truth = scene_with_targets(rows=30, cols=26, bands=14, targets=((4, 5), (20, 17)))
+    scene = tmp_path / "scene.mat"
+    scipy.io.savemat(scene, {"data": cube, "map": truth.astype(np.uint8)})
+    out = tmp_path / "score.tif"
+    report = run_json(["hsad:detect", "--", f"INPUT={scene}", "METHOD=rx", f"OUTPUT={out}"],
+                      shared_qgis_process_env)
+    assert report["results"]["OUTPUT"] == str(out)
+    with rasterio.open(out) as ds:
+        scores = ds.read(1)
+    assert scores.shape == (30, 26)
+    assert np.unravel_index(np.argmax(scores), scores.shape) in ((4, 5), (20, 17))

@@ -108,10 +108,61 @@ def test_default_rule_flags_at_most_the_false_alarm_rate(hsad_plugin, tmp_path, 
     result = run_threshold({"INPUT": path, "MASK": str(tmp_path / "m.tif")})
     # the 6 pixels tied at the top score are more than 2, but the highest score is always kept
     assert result["ANOMALY_PIXELS"] == 6 and result["THRESHOLD"] == 100.0
-    result = run_threshold({"INPUT": path, "FALSE_ALARM_RATE": 4e-3,
+    # seed share 1: the highest scores alone, the budget's 11 pixels in three objects
+    result = run_threshold({"INPUT": path, "FALSE_ALARM_RATE": 4e-3, "SEED_SHARE": 1.0,
                             "MASK": str(tmp_path / "m2.tif"), "OBJECTS": str(tmp_path / "o.gpkg")})
     assert result["ANOMALY_PIXELS"] == 11 and result["OBJECT_COUNT"] == 3
     assert result["THRESHOLD"] == pytest.approx(np.sort(valid)[-11]) == 30.0
+
+
+def test_default_rule_grows_seeds_into_whole_objects_within_the_budget(hsad_plugin, tmp_path):
+    """Two targets of 12 pixels, brighter at their centre: the highest scores alone flag
+    fragments of both; seeds grown within the same budget outline them whole."""
+    from plugin_helpers import write_raster
+    rng = np.random.default_rng(4)
+    scores = rng.uniform(0.0, 10.0, size=(100, 100)).astype(np.float32)
+    for row, col in ((20, 30), (70, 60)):
+        scores[row:row + 3, col:col + 4] = 40.0
+        scores[row + 1, col + 1:col + 3] = 60.0
+    path = write_raster(tmp_path / "s.tif", scores)  # 10000 pixels: 3e-3 allows 30
+    plain = run_threshold({"INPUT": path, "FALSE_ALARM_RATE": 3e-3, "SEED_SHARE": 1.0,
+                           "MASK": str(tmp_path / "plain.tif")})
+    grown = run_threshold({"INPUT": path, "FALSE_ALARM_RATE": 3e-3, "SEED_SHARE": 0.2,
+                           "MASK": str(tmp_path / "grown.tif"),
+                           "OBJECTS": str(tmp_path / "o.gpkg")})
+    mask = read_mask(tmp_path / "grown.tif")[0]
+    assert grown["ANOMALY_PIXELS"] <= 30 and plain["ANOMALY_PIXELS"] <= 30
+    assert (mask[20:23, 30:34] == 1).all() and (mask[70:73, 60:64] == 1).all()
+    assert grown["OBJECT_COUNT"] == 2 and grown["THRESHOLD"] == 60.0
+    assert grown["LOW_THRESHOLD"] <= 40.0
+    assert (read_mask(tmp_path / "plain.tif")[0] == 1).sum() == plain["ANOMALY_PIXELS"]
+
+
+def test_no_phantom_output_through_processing_run(hsad_plugin, monkeypatch, tmp_path,
+                                                  score_raster):
+    """Temporary outputs through processing.runAndLoadResults (the Python console, models):
+    every layer QGIS is told to load exists, so it reports nothing 'not correctly
+    generated' (checkParameterValues once registered a second temporary MASK)."""
+    import processing
+    from qgis.core import QgsProcessingFeedback, QgsProject
+    monkeypatch.setattr("processing.gui.Postprocessing.iface", None, raising=False)
+    errors = []
+
+    class Feedback(QgsProcessingFeedback):
+        def reportError(self, error, fatalError=False):  # noqa: N802 (QGIS API)
+            errors.append(error)
+
+    path, _ = score_raster
+    try:
+        result = processing.runAndLoadResults(
+            "hsad:threshold", {"INPUT": path, "MASK": "TEMPORARY_OUTPUT",
+                               "OBJECTS": "TEMPORARY_OUTPUT"}, feedback=Feedback())
+        names = sorted(layer.name() for layer in QgsProject.instance().mapLayers().values())
+    finally:
+        QgsProject.instance().removeAllMapLayers()
+    assert errors == []
+    assert names == ["mask · rx · scene_score", "objects · rx · scene_score"]
+    assert os.path.exists(result["MASK"]) and os.path.exists(result["OBJECTS"])
 
 
 def test_each_rule_parameter_says_which_rule_reads_it(hsad_plugin):
@@ -125,7 +176,8 @@ def test_each_rule_parameter_says_which_rule_reads_it(hsad_plugin):
                 if p.flags() & QgsProcessingParameterDefinition.FlagAdvanced}
     assert "FALSE_ALARM_RATE" not in advanced and "RULE" not in advanced
     assert {"PERCENTILE", "VALUE", "TOP_N", "K"} <= advanced
-    assert alg.parameterDefinition("RULE").defaultValue() == FAR
+    assert alg.parameterDefinition("RULE").defaultValue() == "False-alarm rate (far)"
+    assert "SEED_SHARE" in advanced
 
 
 def test_outputs_load_styled_through_the_post_processor(monkeypatch, hsad_plugin, tmp_path, score_raster):
@@ -149,11 +201,11 @@ def test_outputs_load_styled_through_the_post_processor(monkeypatch, hsad_plugin
     try:
         assert handleAlgorithmResults(alg, context, feedback)
         layers = {layer.name(): layer for layer in project.mapLayers().values()}
-        mask = layers["scene_score mask · rx"]
+        mask = layers["mask · rx · scene_score"]
         assert mask.renderer().type() == "paletted"
         colours = {c.value: c.color for c in mask.renderer().classes()}
         assert colours[0].alpha() == 0 and colours[1].red() > 200 and colours[1].alpha() == 255
-        objects = layers["scene_score objects · rx"]
+        objects = layers["objects · rx · scene_score"]
         abstract = tooltip_abstract(objects)
         assert "given value: score >= 35" in abstract and "rx: Global RX" in abstract and \
             "3 objects" in abstract

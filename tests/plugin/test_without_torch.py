@@ -12,9 +12,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from support import qgis_env, run_qgis_process, write_cube
-
-SHADOW_TORCH = "raise ModuleNotFoundError('No module named torch (hidden by the test)', name='torch')\n"
+from support import SHADOW_TORCH, qgis_env, run_qgis_process, without_system_torch, write_cube
 
 PROBE = textwrap.dedent("""
     import json, sys
@@ -113,9 +111,7 @@ def test_qgis_process_on_the_system_python_runs_the_defaults(tmp_path, scene):
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if ".venv" not in p)
     env.pop("PYTHONPATH", None)
     env.pop("VIRTUAL_ENV", None)
-    probe = subprocess.run(["/usr/bin/python3", "-c", "import torch"], capture_output=True)
-    if probe.returncode == 0:
-        pytest.skip("this system Python has torch: it cannot show a QGIS without it")
+    env = without_system_torch(env, tmp_path)
     assert run_qgis_process(["plugins", "enable", "hsad"], env).returncode == 0
     expected = torch_scores(scene)
     for algorithm in ("hsad:detect", "hsad:detectpretrained"):

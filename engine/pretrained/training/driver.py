@@ -20,7 +20,7 @@ from dataclasses import asdict
 from typing import Optional
 
 from ...errors import HsadError
-from ..weights import WEIGHTS_DIR, save_weights
+from ..weights import TRAINING_LOG, WEIGHTS_DIR, check_weights_folder, save_weights
 from .data import DEFAULT_BACKGROUND, DEFAULT_REAL, REPO_ROOT
 
 RESULTS_DIR = os.path.join(REPO_ROOT, "research", "results")
@@ -85,6 +85,7 @@ def train_weights(recipe, out: str, background: str = DEFAULT_BACKGROUND,
     if not any(kind == "background" for _, kind in present):
         raise HsadError(f"{background}: no training data (background folder not found); "
                         "pass --background DIR")
+    check_weights_folder(out, _input_files(present))  # before hours of training
     from ...accelerator import models_module
     trainer = models_module("trainer", "training")
     stage1 = recipe.stage1_settings(stage1_steps)
@@ -101,6 +102,22 @@ def train_weights(recipe, out: str, background: str = DEFAULT_BACKGROUND,
         "metrics": read_results(),
     }
     return save_weights(arrays, out, manifest)
+
+
+def _input_files(folders: list) -> list:
+    """The training data's files, which the weights must never replace: each folder's own
+    files, and the files a background manifest lists."""
+    found = []
+    for folder, _ in folders:
+        found += [os.path.join(folder, n) for n in sorted(os.listdir(folder))]
+        try:
+            with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as handle:
+                listed = json.load(handle).get("files", [])
+            found += [os.path.join(folder, e["file"]) for e in listed if isinstance(e, dict)
+                      and isinstance(e.get("file"), str)]
+        except (OSError, ValueError, AttributeError):
+            pass
+    return [p for p in found if os.path.isfile(p)]
 
 
 def _stderr(message: str) -> None:
@@ -142,7 +159,7 @@ def _train(recipe, seed: int, stage1, folders: list, exclude, threads: int, quie
     seconds = time.time() - started
     log(f"trained in {seconds:.0f} s")
     from ...outputs.staging import write_text
-    write_text(os.path.join(out, "training.log"), "\n".join(lines) + "\n", overwrite=True)
+    write_text(os.path.join(out, TRAINING_LOG), "\n".join(lines) + "\n", overwrite=True)
     return arrays, seconds, sources
 
 

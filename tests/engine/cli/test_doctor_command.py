@@ -53,7 +53,7 @@ def test_missing_torch_and_gdal_are_reported_with_install_commands(tmp_path):
     assert missing["gdal"]["required"] and missing["gdal"]["fix"] == \
         "sudo apt-get install python3-gdal gdal-bin"
     assert not missing["torch"]["required"]
-    assert "-m pip install torch numpy==" in missing["torch"]["fix"]
+    assert "-m pip install torch==2.13.0 numpy==" in missing["torch"]["fix"]
     assert "--index-url https://download.pytorch.org/whl/cpu" in missing["torch"]["fix"]
     checks = {c["name"]: c["value"] for c in json.loads(done.stdout)["checks"]}
     assert "hidden by the test" in checks["torch"] and "hidden by the test" in checks["gdal"]

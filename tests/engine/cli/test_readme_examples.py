@@ -20,7 +20,7 @@ import pytest
 import scipy.io
 from osgeo import gdal
 
-from support import REPO, VENV_BIN, run_hsad, scene_with_targets, write_cube
+from support import REPO, VENV_BIN, run_hsad
 
 README = REPO / "README.md"
 CLUSTER_COMMANDS = ("distributed.cli.dask_scheduler", "distributed.cli.dask_worker")
@@ -50,15 +50,24 @@ def _pretrained_available() -> bool:
 
 
 def _example_data(folder):
-    """The files the examples name: scene.bsq, abu-airport-2.mat and a flights/ tree."""
-    cube, truth = scene_with_targets(rows=30, cols=26, bands=14, targets=((4, 5), (20, 17)))
-    write_cube(folder / "scene.bsq", cube, driver="ENVI")
-    scipy.io.savemat(folder / "abu-airport-2.mat", {"data": cube, "map": truth.astype(np.uint8)})
-    (folder / "flights" / "day2").mkdir(parents=True)
-    for i, name in enumerate(["a.bsq", "b.bsq", "day2/c.bsq"]):
-        cube, _ = scene_with_targets(rows=30, cols=26, bands=14, seed=i + 1,
-                                     targets=((3, 3), (25, 20)))
-        write_cube(folder / "flights" / name, cube, driver="ENVI")
+    """What `make demo` writes into build/demo/ and the examples name: scene.bsq, its truth
+    scene_truth.tif and the same as scene.mat (small here, the demo's own generator)."""
+    from hsad.engine.synthetic import make_scene, write_envi, write_truth
+    demo = folder / "build" / "demo"
+    demo.mkdir(parents=True)
+    scene = make_scene(40, 36, bands=24, targets=4, seed=3)
+    write_envi(str(demo / "scene.bsq"), scene)
+    write_truth(str(demo / "scene_truth.tif"), scene)
+    scipy.io.savemat(demo / "scene.mat", {"data": scene.cube, "map": scene.truth.astype(np.uint8)})
+
+
+def _made_beside(args: list, folder) -> None:
+    """A file an example reads that the example above it writes (hsad threshold reads the score
+    of hsad detect): made by that command, as a reader pasting them in order makes it."""
+    if args[0] == "threshold":
+        done = run_hsad(["detect", "build/demo/scene.bsq", "-o", args[1], "--method", "rx"],
+                        cwd=folder)
+        assert done.returncode == 0, done.stderr
 
 
 HSAD_EXAMPLES = [c for c in readme_commands() if c.startswith(".venv/bin/hsad ")]
@@ -66,8 +75,12 @@ HSAD_EXAMPLES = [c for c in readme_commands() if c.startswith(".venv/bin/hsad ")
 
 def test_readme_has_the_examples_this_module_runs():
     commands = readme_commands()
-    assert {shlex.split(c)[1] for c in HSAD_EXAMPLES} >= {"detect", "info", "evaluate", "batch",
-                                                          "doctor"}
+    assert {shlex.split(c)[1] for c in HSAD_EXAMPLES} >= {"detect", "threshold", "info",
+                                                          "evaluate", "batch", "doctor"}
+    detects = [c for c in HSAD_EXAMPLES if shlex.split(c)[1] == "detect"]
+    for command in HSAD_EXAMPLES:  # a threshold example reads what a detect example writes
+        if shlex.split(command)[1] == "threshold":
+            assert any(f"-o {shlex.split(command)[2]}" in d for d in detects), command
     assert all(any(name in c for c in commands) for name in CLUSTER_COMMANDS)
 
 
@@ -77,6 +90,7 @@ def test_readme_example_runs(tmp_path, command):
     if _needs_pretrained(args) and not _pretrained_available():
         pytest.skip("the pretrained detector's weights are not installed yet")
     _example_data(tmp_path)
+    _made_beside(args, tmp_path)
     done = run_hsad(args, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     if "-o" in args:
@@ -130,10 +144,11 @@ def test_readme_dask_cluster_example_equals_the_serial_run(tmp_path):
         _stop(cluster)
     assert done.returncode == 0, done.stderr
     out = tmp_path / args[args.index("-o") + 1]
-    serial = run_hsad(["batch", "flights", "-o", "serial", "--method", "rx"], cwd=tmp_path)
+    serial = run_hsad(["batch", "build/demo", "-o", "serial", "--pattern", "*.bsq", "--method",
+                       "rx"], cwd=tmp_path)
     assert serial.returncode == 0, serial.stderr
     names = sorted(p.name for p in (tmp_path / "serial").glob("*.tif"))
-    assert names == sorted(p.name for p in out.glob("*.tif")) and len(names) >= 2
+    assert names == sorted(p.name for p in out.glob("*.tif")) and len(names) >= 1
     for name in names:
         np.testing.assert_array_equal(_scores(out / name), _scores(tmp_path / "serial" / name))
 

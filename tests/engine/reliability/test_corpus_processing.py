@@ -49,6 +49,10 @@ def test_case_through_processing(case, tmp_path, hsad_in_qgis):
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
         QgsProject.instance().removeAllMapLayers()
     message = str(raised.value).strip()
+    # QGIS frames a parameter value the algorithm's checkParameterValues refuses (hsad's rule for
+    # what may be opened runs there, before QGIS loads the layer) as "Unable to execute
+    # algorithm\n<the one-line reason>".
+    message = message.replace("Unable to execute algorithm\n", "", 1)
     names = setup.processing_names or setup.names
     assert "\n" not in message and names in message and case.expect in message, message
     assert not caught, [str(w.message) for w in caught]

@@ -1,0 +1,5 @@
+"""The target tests' helpers (target_helpers.py) importable by name."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
