@@ -90,3 +90,21 @@ def test_the_option_changes_the_scores_and_is_recorded():
     assert np.isfinite(b).all() and not np.allclose(a, b)
     with pytest.raises(HsadError):
         TwoBranchDetector(device="cpu", local_background="yes")
+
+
+def test_the_option_is_what_the_experiment_chose_and_its_help_quotes_it():
+    """LOCAL_BACKGROUND is the option the pre-registered rule chose on all scenes
+    (research/results/local-score-full.json), and the help's figures are that run's."""
+    from hsad.engine.pretrained.detector import LOCAL_BACKGROUND_HELP
+    from support import REPO
+    result = json.loads((REPO / "research" / "results" / "local-score-full.json").read_text())
+    chosen = result["decision"]["shipped_option"]
+    windows, loading, exclude = LOCAL_BACKGROUND["local_windows"], \
+        LOCAL_BACKGROUND["local_loading"], LOCAL_BACKGROUND["local_exclude_above"]
+    assert chosen == f"g{windows[0]}/{windows[1]} l{loading:g} t{exclude:g} " \
+                     f"a{LOCAL_BACKGROUND['local_weight']:g}"
+    assert result["family"]["form"] == LOCAL_BACKGROUND["local_form"]
+    held = result["trained"]["seed_means"][0]
+    for figure in (f"{held['objects@0.001']:.2f}", f"{held['objects@0.01']:.2f}",
+                   f"{held['auc']:.3f}"):
+        assert figure in LOCAL_BACKGROUND_HELP
