@@ -147,10 +147,11 @@ def evaluate_score_raster(score_path: str, truth_path: str,
     scores, info = read_scores(score_path)
     method = score_provenance(score_path)["method"]
     truth = read_truth(truth_path, (info.rows, info.cols), score_path)
+    row = measured(os.path.basename(score_path), method, scores, truth, 0.0, None, truth_path,
+                   score_path)
     if curves is not None:
         curves[(score_path, method)] = roc_curve(scores, truth)
-    return measured(os.path.basename(score_path), method, scores, truth, 0.0, None, truth_path,
-                    score_path)
+    return row
 
 
 def summarise(rows: Sequence[EvaluationRow]) -> dict:
