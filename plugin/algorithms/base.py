@@ -125,8 +125,20 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
         return choices.name_of(parameters.get(name)) or choices.default
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API)
-        """QGIS's checks, on the parameters with each choice given by name or index turned into
-        its label (so ``METHOD=rx`` passes); a choice that names nothing is refused here."""
+        """hsad's rule for what may be opened (engine/scenes/reach.py) first, before QGIS loads a
+        layer: QGIS's own check opens the file and its side-cars, and a FIFO among them would
+        hang QGIS before any hsad code ran. Then QGIS's checks, on the parameters with each
+        choice given by name or index turned into its label (so ``METHOD=rx`` passes); a choice
+        that names nothing is refused here."""
+        from ...engine.scenes.reach import check_reach
+        for definition in self.parameterDefinitions():
+            if definition.type() not in ("raster", "multilayer"):
+                continue
+            for path in _named_paths(parameters.get(definition.name())):
+                try:
+                    check_reach(path)
+                except HsadError as exc:
+                    return False, str(exc)
         given = dict(parameters)
         for name, choices in self.choices.items():
             value = given.get(name)
@@ -152,21 +164,6 @@ class HsadAlgorithm(QgsProcessingAlgorithm):
 
     def define(self) -> None:
         raise NotImplementedError
-
-    def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API)
-        """hsad's rule for what may be opened (engine/scenes/reach.py) runs before QGIS loads
-        a layer: QGIS's own check opens the file and its side-cars, and a FIFO among them would
-        hang QGIS before any hsad code ran."""
-        from ...engine.scenes.reach import check_reach
-        for definition in self.parameterDefinitions():
-            if definition.type() not in ("raster", "multilayer"):
-                continue
-            for path in _named_paths(parameters.get(definition.name())):
-                try:
-                    check_reach(path)
-                except HsadError as exc:
-                    return False, str(exc)
-        return super().checkParameterValues(parameters, context)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         try:

@@ -60,7 +60,7 @@ def test_from_an_objects_layer_of_the_threshold(hsad_plugin, tmp_path, monkeypat
     try:
         assert handleAlgorithmResults(alg, context, feedback)
         (layer,) = project.mapLayers().values()
-        assert layer.name() == "scene target · ace"
+        assert layer.name() == "target · ace · scene"
         assert "Target: mean of the 4 pixels of object 1" in layer.metadata().abstract()
         assert layer.renderer().type() == "singlebandpseudocolor"  # the score style
     finally:
