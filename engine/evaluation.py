@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Optional, Sequence
 
 import numpy as np
 
 from .errors import InputError
-from .metrics import evaluate_scores, roc_curve
+from .metrics import (OPERATING_RATES, PARTIAL_AUC_MAX_RATE, evaluate_scores, operating_points,
+                      partial_auc, roc_curve)
 from .pipeline import DetectParameters
 from .scoring import check_run_memory, score_scene
 from .detectors import detector_class
@@ -33,9 +34,29 @@ class EvaluationRow:
     anomalies: int
     pixels: int
     model_version: Optional[str] = None
+    # what a threshold at each background false-alarm rate of OPERATING_RATES flags
+    # (metrics.operating_points), and the ROC area up to PARTIAL_AUC_MAX_RATE over that rate
+    operating_points: list = field(default_factory=list)
+    partial_auc: float = float("nan")
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def at(self, rate: float) -> dict:
+        """The operating point at one of the reported false-alarm rates."""
+        return next(p for p in self.operating_points if p["false_alarm_rate"] == rate)
+
+
+def measured(scene: str, method: str, scores: np.ndarray, truth: np.ndarray, seconds: float,
+             model_version: Optional[str] = None, truth_path: str = "",
+             scored: str = "") -> EvaluationRow:
+    """Every measure of one score map (NaN = nodata) against its truth (``truth_path`` and
+    ``scored`` name the files in the error when the scored pixels lack a class)."""
+    m = _metrics(scores, truth, truth_path or scene, scored or scene)
+    points = [p.as_dict() for p in operating_points(scores, truth, rates=OPERATING_RATES)]
+    return EvaluationRow(scene, method, m.auc_roc, m.auc_pd_tau, m.auc_pf_tau, m.snpr, seconds,
+                         m.anomalies, m.anomalies + m.background, model_version, points,
+                         partial_auc(scores, truth, max_rate=PARTIAL_AUC_MAX_RATE))
 
 
 def read_truth(path: str, shape: Optional[tuple] = None, scene_path: str = "") -> np.ndarray:
@@ -98,10 +119,8 @@ def evaluate_scene(scene_path: str, methods: Sequence[str], truth_path: Optional
             started = time.perf_counter()
             scores, detector = score_map(scene, params, progress)
             seconds = time.perf_counter() - started
-            m = _metrics(scores, truth, truth_path or scene_path, scene_path)
-            rows.append(EvaluationRow(os.path.basename(scene_path), method, m.auc_roc, m.auc_pd_tau,
-                                      m.auc_pf_tau, m.snpr, seconds, m.anomalies,
-                                      m.anomalies + m.background, detector.model_version))
+            rows.append(measured(os.path.basename(scene_path), method, scores, truth, seconds,
+                                 detector.model_version, truth_path or scene_path, scene_path))
             if curves is not None:
                 curves[(scene_path, method)] = roc_curve(scores, truth)
     return rows
@@ -128,19 +147,35 @@ def evaluate_score_raster(score_path: str, truth_path: str,
     scores, info = read_scores(score_path)
     method = score_provenance(score_path)["method"]
     truth = read_truth(truth_path, (info.rows, info.cols), score_path)
-    m = _metrics(scores, truth, truth_path, score_path)
+    row = measured(os.path.basename(score_path), method, scores, truth, 0.0, None, truth_path,
+                   score_path)
     if curves is not None:
         curves[(score_path, method)] = roc_curve(scores, truth)
-    return EvaluationRow(os.path.basename(score_path), method, m.auc_roc, m.auc_pd_tau, m.auc_pf_tau,
-                         m.snpr, 0.0, m.anomalies, m.anomalies + m.background)
+    return row
 
 
 def summarise(rows: Sequence[EvaluationRow]) -> dict:
-    """The JSON document of an evaluation: every row plus the mean AUC per method."""
+    """The JSON document of an evaluation: every row, the mean AUC per method and the per-scene
+    means of the operating-point measures (each scene weighs the same, whatever its size)."""
     means: dict = {}
+    at_rates: dict = {}
     for method in dict.fromkeys(r.method for r in rows):
-        means[method] = float(np.mean([r.auc_roc for r in rows if r.method == method]))
-    return {"scenes": [r.as_dict() for r in rows], "mean_auc_roc": means}
+        mine = [r for r in rows if r.method == method]
+        means[method] = float(np.mean([r.auc_roc for r in mine]))
+        at_rates[method] = {"partial_auc": float(np.mean([r.partial_auc for r in mine])), **{
+            f"{key}_at_{rate:g}": float(np.mean([r.at(rate)[key] for r in mine]))
+            for rate in OPERATING_RATES for key in ("pixels_found", "object_share")}}
+    return {"scenes": [r.as_dict() for r in rows], "mean_auc_roc": means,
+            "mean_operating_points": at_rates,
+            "operating_point_rule": OPERATING_POINT_RULE}
+
+
+OPERATING_POINT_RULE = (
+    "At a background false-alarm rate a, the threshold is the (k + 1)-th highest background "
+    "score, k = floor(a x background pixels); pixels strictly above it are flagged (ties left "
+    "out). pixels_found: share of anomaly pixels flagged; object_share: share of truth objects "
+    "(8-connected) with a flagged pixel. partial_auc: ROC area over false-alarm rates "
+    f"0-{PARTIAL_AUC_MAX_RATE:g} divided by {PARTIAL_AUC_MAX_RATE:g} (plain, not McClish).")
 
 
 def plot_roc_curves(curves: dict, folder: str, inputs: Sequence[str] = (),

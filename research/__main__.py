@@ -8,10 +8,12 @@ from typing import Optional, Sequence
 
 from ..engine.errors import HsadError
 from ..engine.outputs.staging import write_json
-from . import bands, compare, fusions, score_options, target
+from . import (bands, compare, fusions, local_score, local_score_full, score_options, target,
+               threshold_rates)
 from .scenes import DEFAULT_REAL
 
-EXPERIMENTS = (score_options, fusions, bands, compare, target)
+EXPERIMENTS = (score_options, fusions, bands, compare, target, local_score, local_score_full,
+               threshold_rates)
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 

@@ -110,6 +110,10 @@ def scene_table() -> list:
         for method in ("rx", "twobranch"):
             row[method] = measure([hsad, "detect", str(path), "-o", str(WORK / f"{method}.tif"),
                                    "--method", method, "--overwrite", "-q", "--no-style"])
+        row["twobranch local"] = measure([hsad, "detect", str(path), "-o",
+                                          str(WORK / "twobranch-local.tif"), "--method",
+                                          "twobranch", "--local-background", "on",
+                                          "--overwrite", "-q", "--no-style"])
         if side <= SPECTRAL_LIMIT and _has_spectral():
             row["spectral"] = measure([sys.executable, "-c", "import sys; " + SPECTRAL_RX,
                                        str(path), str(WORK / "spectral.tif")], repeat=1)
@@ -398,6 +402,20 @@ def markdown(rows: list, lrx: list, machine: str, date: str, command: str,
     if areas:
         lines += area_markdown(list(areas))
     return "\n".join(lines)
+
+
+def local_background_markdown(rows: list) -> list:
+    """What `twobranch --local-background on` costs beside the default, per scene size."""
+    lines = ["", "`twobranch --local-background on` (off by default; docs/model.md), measured in "
+             "the same run:", "",
+             "| scene | twobranch | with local background | ratio | peak twobranch | "
+             "peak with local background |", "|---|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        if "twobranch local" in row:
+            (tb, tb_mib), (lb, lb_mib) = row["twobranch"], row["twobranch local"]
+            lines.append(f"| {row['name']} | {tb:.2f} s | {lb:.2f} s | {lb / tb:.1f}x | "
+                         f"{tb_mib:.0f} MiB | {lb_mib:.0f} MiB |")
+    return lines
 
 
 def qgis_markdown(table: dict) -> list:

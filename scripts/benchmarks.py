@@ -78,6 +78,7 @@ def available_methods() -> list:
 
 
 def quality(args) -> None:
+    from dataclasses import replace
     from hsad.engine.evaluation import evaluate_scene
     from hsad.engine.pipeline import DetectParameters
     if not (REAL / "manifest.json").exists():
@@ -85,11 +86,23 @@ def quality(args) -> None:
         return
     manifest = json.loads((REAL / "manifest.json").read_text())
     methods = args.methods or available_methods()
+    ferd = ferd_options()
     rows = []
     for entry in manifest["scenes"]:
         found = evaluate_scene(str(REAL / entry["file"]), methods, base=DetectParameters())
+        if "twobranch" in methods:  # the option, as a column of its own
+            found += [replace(r, method="twobranch+local") for r in evaluate_scene(
+                str(REAL / entry["file"]), ["twobranch"], base=DetectParameters(
+                    options={"local_background": "on"}))]
+        if ferd is not None and (not args.methods or "ferd" in args.methods):
+            found += evaluate_scene(str(REAL / entry["file"]), ["ferd"], base=DetectParameters(
+                options=ferd(entry["file"])))
         rows += found
         print(" ".join(f"{r.scene} {r.method} {r.auc_roc:.4f} ({r.seconds:.1f} s)" for r in found))
+    methods = list(dict.fromkeys(r.method for r in rows))
+    if "twobranch+local" in methods:  # beside the default it is an option of
+        methods.remove("twobranch+local")
+        methods.insert(methods.index("twobranch") + 1, "twobranch+local")
     by = {(r.scene, r.method): r for r in rows}
     scenes = [e["file"] for e in manifest["scenes"]]
     lines = ["## Detection quality on the 11 real scenes", "",
@@ -97,8 +110,12 @@ def quality(args) -> None:
              f"{datetime.date.today()}, {machine()}.", "",
              "ROC AUC per scene (valid pixels; ties count one half), every method with its "
              "defaults: `twobranch` the shipped weights (docs/model.md; its cross-validated "
-             "numbers are there), `lrx` guard window 5, outer window 21, loading 1. Times are "
-             "seconds per scene through the engine pipeline on this machine's CPU.", "",
+             "numbers are there), `twobranch+local` the same with `--local-background on`, "
+             "`lrx` guard window 5, outer window 21, loading 1"
+             + (", `ferd` the paper authors' released FEN with global RX (HAD100 weights from "
+                "../shared/models/ferd-released, never shipped: measured only)" if ferd else "")
+             + ". Times are seconds per scene through the engine pipeline on this machine's "
+             "CPU.", "",
              "| scene | " + " | ".join(f"{m} AUC" for m in methods) + " | " +
              " | ".join(f"{m} s" for m in methods) + " |",
              "|---|" + "---:|" * (2 * len(methods))]
@@ -111,16 +128,62 @@ def quality(args) -> None:
     rx_ref = {e["file"]: e["global_rx_auc"] for e in manifest["scenes"]}
     same = all(round(by[(s, "rx")].auc_roc, 4) == rx_ref[s] for s in scenes) if "rx" in methods else False
     lines += ["", f"Global RX reproduces the manifest's reference `global_rx_auc` on every scene "
-              f"to 4 decimals: **{'yes' if same else 'NO'}**."]
+              f"to 4 decimals: **{'yes' if same else 'NO'}**.", ""]
+    lines += operating_point_table(by, scenes, methods)
     replace_section("quality", "\n".join(lines))
     print(f"wrote {DOC}")
     write_figures("quality", {
         "scenes": len(scenes),
         "methods": {m: {"mean_auc": float(np.mean([by[(s, m)].auc_roc for s in scenes])),
-                        "median_seconds": float(np.median([by[(s, m)].seconds for s in scenes]))}
+                        "median_seconds": float(np.median([by[(s, m)].seconds for s in scenes])),
+                        **{f"objects_{rate:g}": float(np.mean([
+                            by[(s, m)].at(rate)["object_share"] for s in scenes]))
+                           for rate in (1e-3, 1e-2)}}
                     for m in methods},
         "twobranch_minus_rx": {s: by[(s, "twobranch")].auc_roc - by[(s, "rx")].auc_roc
                                for s in scenes} if {"rx", "twobranch"} <= set(methods) else {}})
+
+
+def operating_point_table(by: dict, scenes: list, methods: list) -> list:
+    """What a threshold at 0.1 % and 1 % false alarms finds, per scene and method."""
+    from hsad.engine.evaluation import OPERATING_POINT_RULE
+    low, high = 1e-3, 1e-2
+
+    def cell(r):
+        a, b = r.at(low), r.at(high)
+        return f"{a['objects_found']}/{a['objects']} · {b['objects_found']}/{b['objects']}"
+
+    def mean(m, value):
+        return np.mean([value(by[(s, m)]) for s in scenes])
+
+    lines = ["### What a threshold finds", "",
+             "Truth objects found in each scene at background false-alarm rates 0.1 % · 1 % "
+             "(found / objects), then per-scene means: the share of objects found at each rate, "
+             "the share of target pixels found at 0.1 %, and the partial AUC up to 1 % "
+             "(`hsad evaluate` reports the same). " + OPERATING_POINT_RULE, "",
+             "| method | " + " | ".join(os.path.splitext(s)[0] for s in scenes) +
+             " | objects 0.1 % | objects 1 % | pixels 0.1 % | pAUC 1 % |",
+             "|---|" + "---:|" * (len(scenes) + 4)]
+    for m in methods:
+        lines.append(f"| {m} | " + " | ".join(cell(by[(s, m)]) for s in scenes) + " | " + " | ".join(
+            f"**{v:.3f}**" for v in (mean(m, lambda r: r.at(low)["object_share"]),
+                                     mean(m, lambda r: r.at(high)["object_share"]),
+                                     mean(m, lambda r: r.at(low)["pixels_found"]),
+                                     mean(m, lambda r: r.partial_auc))) + " |")
+    return lines
+
+
+def ferd_options():
+    """scene file -> the ``ferd`` options for it, when the authors' weights are here (else None)."""
+    from hsad.research.compare import FERD_DEFAULT, ferd_weights_for
+    from hsad.engine.scenes.matfile import load_matlab_scene
+    if not os.path.isdir(FERD_DEFAULT):
+        return None
+
+    def options(scene_file: str) -> dict:
+        bands = load_matlab_scene(str(REAL / scene_file)).cube.shape[2]
+        return {"fen_weights": ferd_weights_for(FERD_DEFAULT, bands), "ferd_rx": "global"}
+    return options
 
 
 def speed(args) -> None:
@@ -139,6 +202,7 @@ def speed(args) -> None:
     body = bench_speed.markdown(rows, lrx, machine(), str(datetime.date.today()),
                                 "`make bench-speed` (the same as `make bench-memory`)", qgis,
                                 areas)
+    body += "\n" + "\n".join(bench_speed.local_background_markdown(rows))
     replace_section("speed", "## Speed and memory\n\n" + body)
     print(f"wrote {DOC}")
     write_figures("speed", {"cores": os.cpu_count(), "rows": rows,

@@ -61,16 +61,18 @@ def request_of(params) -> dict:
 
 def _recorded_request(provenance: Provenance) -> dict:
     """The request a file records, in today's form (files of hsad 0.1 kept the local RX
-    windows as top-level 'inner'/'outer')."""
+    windows as top-level 'inner'/'outer'; options a method gained later, such as twobranch's
+    local_background, take the default that reproduces what the file was made with)."""
     recorded = dict(provenance.request)
     recorded.setdefault("method", provenance.method)
-    if "options" not in recorded:
+    options = recorded.get("options")
+    if options is None:
         options = {k: recorded.get(k) for k in ("inner", "outer") if recorded.get(k) is not None}
-        try:
-            from ..detectors import method_options
-            recorded["options"] = method_options(recorded["method"], options)
-        except HsadError:
-            recorded["options"] = options
+    try:  # options added since the file was written read as their defaults (what it used)
+        from ..detectors import method_options
+        recorded["options"] = method_options(recorded["method"], options)
+    except HsadError:
+        recorded["options"] = options
     return json.loads(json.dumps({k: recorded.get(k) for k in RESULT_SETTINGS}))
 
 

@@ -1,8 +1,9 @@
-"""``hsad evaluate``: ROC AUC and 3-D ROC measures of detectors on labelled scenes."""
+"""``hsad evaluate``: ROC AUC, 3-D ROC measures and what a threshold finds, on labelled scenes."""
 from __future__ import annotations
 
 import argparse
 
+from ..metrics import OPERATING_RATES
 from .common import (Messages, add_method_options, add_nodata_option, check_json,
                      json_to_stdout, method_option_values, parse_band_list, write_json)
 
@@ -16,7 +17,12 @@ EXAMPLES = """examples:
 def add_parser(sub, common) -> None:
     p = sub.add_parser("evaluate", parents=[common], help="measure detectors against ground truth",
                        description="Score labelled scenes with one or more methods and report ROC "
-                       "AUC, AUC(Pd,tau), AUC(Pf,tau) and SNPR on valid pixels.",
+                       "AUC, AUC(Pd,tau), AUC(Pf,tau) and SNPR on valid pixels, and what an analyst "
+                       "sees after the threshold: at background false-alarm rates 0.1 %% and 1 %% "
+                       "(threshold set on the background's own scores, ties left out), the share "
+                       "of anomaly pixels flagged and the truth objects (8-connected) with a "
+                       "flagged pixel, and the partial ROC AUC over false-alarm rates 0-1 %% "
+                       "divided by 0.01 (1 = perfect, 0.005 = chance).",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenes", nargs="+", metavar="SCENE",
                    help="a .mat scene with its own ground truth, or a raster with --truth")
@@ -57,14 +63,29 @@ def run(args) -> int:
     if args.json:
         write_json(document, args.json, inputs, args.overwrite)
     if not json_to_stdout(args.json):
-        print(f"{'scene':28s} {'method':10s} {'AUC':>7s} {'AUC(Pd,t)':>9s} {'AUC(Pf,t)':>9s} "
-              f"{'SNPR':>7s} {'seconds':>8s}")
-        for r in rows:
-            print(f"{r.scene[:28]:28s} {r.method:10s} {r.auc_roc:7.4f} {r.auc_pd_tau:9.4f} "
-                  f"{r.auc_pf_tau:9.4f} {r.snpr:7.2f} {r.seconds:8.2f}")
-        for method, mean in document["mean_auc_roc"].items():
-            print(f"mean AUC {method}: {mean:.4f} over {sum(r.method == method for r in rows)} scenes")
+        print_table(rows, document)
     if args.plot:
         for path in plot_roc_curves(curves, args.plot, inputs, args.overwrite):
             messages.debug(f"wrote {path}")
     return 0
+
+
+def print_table(rows, document) -> None:
+    """The terminal table: one line per scene and method, then the per-scene means."""
+    low, high = OPERATING_RATES
+    print(f"{'scene':24s} {'method':10s} {'AUC':>7s} {'AUC(Pd,t)':>9s} {'AUC(Pf,t)':>9s} "
+          f"{'SNPR':>7s} {'pAUC1%':>7s} {'px@0.1%':>7s} {'obj@0.1%':>8s} {'px@1%':>7s} "
+          f"{'obj@1%':>7s} {'seconds':>8s}")
+    for r in rows:
+        a, b = r.at(low), r.at(high)
+        print(f"{r.scene[:24]:24s} {r.method:10s} {r.auc_roc:7.4f} {r.auc_pd_tau:9.4f} "
+              f"{r.auc_pf_tau:9.4f} {r.snpr:7.2f} {r.partial_auc:7.4f} {a['pixels_found']:7.3f} "
+              f"{a['objects_found']:>4d}/{a['objects']:<3d} {b['pixels_found']:7.3f} "
+              f"{b['objects_found']:>3d}/{b['objects']:<3d} {r.seconds:8.2f}")
+    for method, mean in document["mean_auc_roc"].items():
+        at = document["mean_operating_points"][method]
+        print(f"mean AUC {method}: {mean:.4f} over {sum(r.method == method for r in rows)} scenes; "
+              f"per-scene means: objects found {at[f'object_share_at_{low:g}']:.3f} at "
+              f"{100 * low:g} % and {at[f'object_share_at_{high:g}']:.3f} at {100 * high:g} %, "
+              f"pixels {at[f'pixels_found_at_{low:g}']:.3f} / {at[f'pixels_found_at_{high:g}']:.3f}, "
+              f"partial AUC {at['partial_auc']:.4f}")

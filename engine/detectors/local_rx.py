@@ -103,23 +103,30 @@ def window_ranges(n: int, size: int, shift: bool) -> tuple:
 
 
 def local_rx(cube: np.ndarray, valid: np.ndarray, inner: int, outer: int,
-             loading: float = DEFAULT_LOADING, core: tuple = None, threads: int = 1) -> np.ndarray:
-    """float32 local RX scores of ``cube[core]`` (NaN where no background exists)."""
+             loading: float = DEFAULT_LOADING, core: tuple = None, threads: int = 1,
+             background: np.ndarray = None) -> np.ndarray:
+    """float32 local RX scores of ``cube[core]`` (NaN where no background exists).
+
+    ``background``: the pixels that may form a ring's background (default: the valid ones);
+    every valid pixel is still scored against its ring.
+    """
     rows, cols, k = cube.shape
     core = core or (slice(0, rows), slice(0, cols))
     out_rows = range(*core[0].indices(rows))
     out_cols = np.arange(*core[1].indices(cols))
-    x = np.where(valid[..., None], cube, 0.0).astype(np.float64)
+    background = valid if background is None else background & valid
+    own = np.where(valid[..., None], cube, 0.0).astype(np.float64)
     if valid.any():
-        x -= np.where(valid[..., None], x[valid].mean(axis=0), 0.0)
-    w = valid.astype(np.float64)
+        own -= np.where(valid[..., None], own[valid].mean(axis=0), 0.0)
+    x = own if background is valid else np.where(background[..., None], own, 0.0)
+    w = background.astype(np.float64)
     ranges = (window_ranges(rows, outer, True), window_ranges(cols, outer, True),
               window_ranges(rows, inner, False), window_ranges(cols, inner, False))
     scores = np.full((len(out_rows), len(out_cols)), np.nan, dtype=np.float32)
     chunks = np.array_split(np.arange(len(out_rows)), max(1, min(threads, len(out_rows))))
 
     def run(chunk):
-        sweep = _RowSweep(x, w, ranges, out_cols, loading)
+        sweep = _RowSweep(x, w, ranges, out_cols, loading, own)
         for i in chunk:
             scores[i] = sweep.score_row(out_rows[i])
 
@@ -145,8 +152,9 @@ def _single_threaded_blas():
 class _RowSweep:
     """Per-column window sums kept up to date as the sweep moves down the rows."""
 
-    def __init__(self, x, w, ranges, out_cols, loading):
+    def __init__(self, x, w, ranges, out_cols, loading, own=None):
         self.x, self.w, self.loading = x, w, loading
+        self.own = x if own is None else own  # the scored pixels (x: the background's)
         (self.o_r0, self.o_r1), (o_c0, o_c1), (self.i_r0, self.i_r1), (i_c0, i_c1) = ranges
         self.cols = out_cols
         self.o_c = (o_c0[out_cols], o_c1[out_cols])
@@ -181,7 +189,7 @@ class _RowSweep:
         diagonal = cov.reshape(len(n), -1)[:, :: k + 1]
         diagonal += (self.loading * np.maximum(diagonal.mean(axis=1), 1e-300))[:, None]
         cov[~ok] = np.eye(k)
-        d = x[r, self.cols] - mean
+        d = self.own[r, self.cols] - mean
         try:
             y = np.linalg.solve(cov, d[:, :, None])[:, :, 0]
         except np.linalg.LinAlgError:
@@ -199,7 +207,7 @@ class _RowSweep:
         for j in np.flatnonzero(ok):
             cov = (sums[j] - n[j] * np.outer(mean[j], mean[j])) / (n[j] - 1)
             cov.flat[:: k + 1] += self.loading * max(np.trace(cov) / k, 1e-300)
-            d = x[r, self.cols[j]] - mean[j]
+            d = self.own[r, self.cols[j]] - mean[j]
             result[j] = d @ np.linalg.pinv(cov, hermitian=True) @ d
         return result
 

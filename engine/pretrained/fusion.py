@@ -76,6 +76,16 @@ class FusionScorer:
         a = self._parts[0][0]
         return matmul(features.reshape(-1, k).astype(np.float64), a.T).reshape(rows, cols, -1)
 
+    def whitened(self, features: np.ndarray) -> np.ndarray:
+        """(rows, cols, d) float64 whitened fused vectors of a one-matrix fusion: their squared
+        norm is its RX score."""
+        if len(self._parts) != 1:
+            raise ValueError(f"the '{self.fusion}' fusion is not one vector per pixel")
+        rows, cols, k = features.shape
+        a, mean, whiten = self._parts[0]
+        flat = features.reshape(-1, k).astype(np.float64)
+        return ((flat @ a.T - mean) @ whiten).reshape(rows, cols, -1)
+
     def score(self, features: np.ndarray) -> np.ndarray:
         """float64 (rows, cols) scores of (rows, cols, 3 x bands) features."""
         rows, cols, k = features.shape

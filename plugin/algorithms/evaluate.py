@@ -18,7 +18,10 @@ from .base import HsadAlgorithm
 # (field name, field type) of the AUC table - one row per score raster
 COLUMNS = (("score_file", FIELD_STRING), ("method", FIELD_STRING), ("model_version", FIELD_STRING),
            ("auc_roc", FIELD_DOUBLE), ("auc_pd_tau", FIELD_DOUBLE), ("auc_pf_tau", FIELD_DOUBLE),
-           ("snpr", FIELD_DOUBLE), ("anomaly_pixels", FIELD_INT), ("valid_pixels", FIELD_INT))
+           ("snpr", FIELD_DOUBLE), ("anomaly_pixels", FIELD_INT), ("valid_pixels", FIELD_INT),
+           ("partial_auc_1pct", FIELD_DOUBLE), ("pixels_found_0_1pct", FIELD_DOUBLE),
+           ("objects_found_0_1pct", FIELD_INT), ("pixels_found_1pct", FIELD_DOUBLE),
+           ("objects_found_1pct", FIELD_INT), ("truth_objects", FIELD_INT))
 
 
 class EvaluateAlgorithm(HsadAlgorithm):
@@ -36,7 +39,13 @@ class EvaluateAlgorithm(HsadAlgorithm):
          "from the raster's hsad metadata), auc_roc (probability that an anomaly pixel outscores "
          "a background pixel; 0.5 is chance, 1 is perfect), auc_pd_tau and auc_pf_tau (mean "
          "normalised score of anomaly and of background pixels), snpr (their ratio), "
-         "anomaly_pixels and valid_pixels."),
+         "anomaly_pixels and valid_pixels; then what a threshold finds: at background "
+         "false-alarm rates 0.1 % and 1 % (the threshold set on the background's own scores so "
+         "that at most that share of it is flagged), the share of anomaly pixels flagged "
+         "(pixels_found_...) and the truth objects (8-connected groups of anomaly pixels) with "
+         "at least one flagged pixel (objects_found_..., out of truth_objects); "
+         "partial_auc_1pct is the ROC area over false-alarm rates 0-1 % divided by 0.01 "
+         "(1 is perfect, 0.005 chance)."),
         ("ROC curve", "Optional PNG: detection rate against false-alarm rate (log scale) for "
          "every score raster."),
     )
@@ -77,9 +86,12 @@ class EvaluateAlgorithm(HsadAlgorithm):
             if len(scores) > 1 and row.method:
                 label = f"{row.method} ({os.path.basename(path)})"
             curves[(truth, label)] = next(iter(found.values()))
+            low, high = row.at(1e-3), row.at(1e-2)
             feedback.pushInfo(f"{row.scene}: ROC AUC {row.auc_roc:.4f}, AUC(Pd,tau) "
                               f"{row.auc_pd_tau:.4f}, AUC(Pf,tau) {row.auc_pf_tau:.4f}, SNPR "
-                              f"{row.snpr:.3g} ({row.anomalies} anomaly of {row.pixels} pixels)")
+                              f"{row.snpr:.3g} ({row.anomalies} anomaly of {row.pixels} pixels); "
+                              f"objects found {low['objects_found']} of {low['objects']} at "
+                              f"0.1 % false alarms, {high['objects_found']} at 1 %")
             rows.append(row)
         if feedback.isCanceled():
             raise QgsProcessingException("Cancelled; no output was written.")
@@ -88,9 +100,13 @@ class EvaluateAlgorithm(HsadAlgorithm):
         try:
             for row in rows:
                 feature = QgsFeature(sink_fields())
+                low, high = row.at(1e-3), row.at(1e-2)
                 feature.setAttributes([row.scene, row.method, row.model_version or "",
                                        row.auc_roc, row.auc_pd_tau, row.auc_pf_tau, row.snpr,
-                                       row.anomalies, row.pixels])
+                                       row.anomalies, row.pixels, row.partial_auc,
+                                       low["pixels_found"], low["objects_found"],
+                                       high["pixels_found"], high["objects_found"],
+                                       low["objects"]])
                 table.sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
             if plot:
                 write_roc_picture(curves, plot, inputs, overwrite=True)

@@ -11,8 +11,11 @@ from hsad.engine.errors import HsadError
 from hsad.engine.scoring import score_cube
 
 
-def reference_local_rx(cube, valid, inner, outer, loading=DEFAULT_LOADING):
-    """The definition, pixel by pixel: shifted outer window, clipped guard window."""
+def reference_local_rx(cube, valid, inner, outer, loading=DEFAULT_LOADING, background=None):
+    """The definition, pixel by pixel: shifted outer window, clipped guard window; the ring's
+    background pixels are the valid ones (and, if given, those of ``background``)."""
+    if background is not None:
+        valid = valid & background
     rows, cols, k = cube.shape
     out = np.full((rows, cols), np.nan)
     r0, r1 = window_ranges(rows, outer, True)
@@ -33,6 +36,18 @@ def reference_local_rx(cube, valid, inner, outer, loading=DEFAULT_LOADING):
             d = cube[r, c] - mean
             out[r, c] = d @ np.linalg.solve(cov, d)
     return out
+
+
+def test_a_background_mask_leaves_pixels_out_of_the_rings_not_out_of_the_scores():
+    rng = np.random.default_rng(11)
+    cube = (100 + rng.normal(size=(17, 21, 5)) * np.arange(1, 6)).astype(np.float32)
+    valid = rng.random((17, 21)) > 0.1
+    background = rng.random((17, 21)) > 0.3
+    fast = local_rx(cube, valid, 3, 9, loading=0.5, threads=2, background=background)
+    ref = reference_local_rx(cube, valid, 3, 9, 0.5, background)
+    assert np.isfinite(fast[valid & ~background]).all()
+    np.testing.assert_allclose(fast[valid], ref[valid], rtol=1e-6)
+    assert not np.allclose(fast[valid], local_rx(cube, valid, 3, 9, loading=0.5)[valid])
 
 
 @pytest.mark.parametrize("inner, outer", [(1, 3), (3, 9), (5, 11)])

@@ -30,6 +30,12 @@ def labelled(tmp_path):
     valid[0, :] = False
     expected = {"good": roc_auc_score(truth[valid], good[valid]),
                 "poor": roc_auc_score(truth.ravel(), poor.ravel())}
+    # what a threshold finds in the good map, counted directly: 1160 valid background pixels,
+    # so 1 may be flagged at 0.1 % and 11 at 1 %; each of the two truth objects is found when
+    # one of its pixels scores above the 2nd / 12th highest background score
+    background = np.sort(good[valid & (truth == 0)])[::-1]
+    expected["good objects"] = [int(good[5:8, 5:8].max() > background[k]) +
+                                int(good[30, 20] > background[k]) for k in (1, 11)]
     return paths, expected
 
 
@@ -49,6 +55,10 @@ def test_table_has_one_row_per_score_raster_with_independent_auc(hsad_plugin, tm
     assert float(rows[1]["auc_roc"]) == pytest.approx(expected["poor"])
     assert int(rows[0]["anomaly_pixels"]) == 10 and int(rows[0]["valid_pixels"]) == 39 * 30
     assert int(rows[1]["valid_pixels"]) == 40 * 30
+    assert int(rows[0]["truth_objects"]) == 2
+    assert [int(rows[0]["objects_found_0_1pct"]), int(rows[0]["objects_found_1pct"])] == \
+        expected["good objects"]
+    assert float(rows[0]["partial_auc_1pct"]) > float(rows[1]["partial_auc_1pct"])
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".hsad-roc")]
 

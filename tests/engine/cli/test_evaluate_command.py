@@ -32,6 +32,19 @@ def test_mat_scene_json_to_stdout(tmp_path, cube_and_truth):
     for key in ("scene", "auc_roc", "auc_pf_tau", "auc_pd_tau", "snpr", "seconds"):
         assert key in rows["lrx"]
     assert report["mean_auc_roc"]["rx"] == rows["rx"]["auc_roc"]
+    from hsad.engine.metrics import operating_points
+    from hsad.engine.scoring import score_cube
+    from hsad.engine.detectors import create_detector
+    scores = score_cube(cube.astype(np.float32), create_detector("rx"))
+    expected = [p.as_dict() for p in operating_points(scores, truth.astype(bool))]
+    found = rows["rx"]["operating_points"]
+    assert [p["false_alarm_rate"] for p in found] == [0.001, 0.01]
+    for got, want in zip(found, expected):
+        assert (got["objects_found"], got["objects"]) == (want["objects_found"], want["objects"])
+        assert got["pixels_found"] == pytest.approx(want["pixels_found"])
+    assert 0 < rows["rx"]["partial_auc"] <= 1
+    assert report["mean_operating_points"]["rx"]["object_share_at_0.001"] == \
+        pytest.approx(found[0]["objects_found"] / found[0]["objects"])
 
 
 @pytest.mark.parametrize("driver, name", [("GTiff", "scene.tif"), ("ENVI", "scene.bsq")])
