@@ -19,11 +19,12 @@ from typing import Iterator, Union
 # Drivers that read a local file (and, for some, side-cars named after it, or the data file an
 # ERS header names, which engine/scenes/reach.py checks): the formats users keep hyperspectral
 # cubes in. Drivers that reach servers (WMS, WCS, HTTP, EEDA, STAC...) or open files their
-# labels name anywhere unchecked (PDS, ISIS, MRF, PAux, PCIDSK, tile indexes...) are left out;
-# a scene in such a format is converted first (gdal_translate).
+# labels name anywhere unchecked (PDS, ISIS, MRF, PAux, PCIDSK linked channels, HDF4 external
+# elements, tile indexes...) are left out; a scene in such a format (a Hyperion L1R .hdf, say) is
+# converted first (gdal_translate).
 LOCAL_RASTER_DRIVERS = (
     "GTiff", "COG", "ENVI", "EHdr", "GenBin", "BT", "ISCE", "ROI_PAC", "HFA", "LAN", "ERS",
-    "netCDF", "HDF5", "HDF5Image", "KEA", "JP2OpenJPEG", "PCIDSK", "NITF", "RST", "SAGA", "FITS",
+    "netCDF", "HDF5", "HDF5Image", "KEA", "JP2OpenJPEG", "NITF", "RST", "SAGA", "FITS",
     "PNG", "JPEG", "GIF", "BMP", "PNM", "VRT")
 # What GDAL may not do while hsad reads: fetch a URL (no file name is this one), run Python
 # code a VRT carries, or list folders over the network.
