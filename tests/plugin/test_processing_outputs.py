@@ -101,9 +101,11 @@ def test_evaluate_writes_its_table_by_the_staging_rule(hsad_plugin, tmp_path, la
     assert "holding other layers (roads)" in message and project.read_bytes() == before
 
 
-def test_a_staged_table_loads_from_its_final_name(hsad_plugin, tmp_path, labelled):
+def test_a_staged_table_loads_from_its_final_name(hsad_plugin, monkeypatch, tmp_path, labelled):
     import processing
     from qgis.core import QgsProject
+    # pytest-qgis's iface is a mock; QGIS 3.44 hands its layerTreeView() to C++
+    monkeypatch.setattr("processing.gui.Postprocessing.iface", None, raising=False)
     score, truth = labelled
     table = str(tmp_path / "auc.gpkg")
     try:
