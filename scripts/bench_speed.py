@@ -264,9 +264,11 @@ def timed(f):
     for _ in range(times):
         f()
     return time.perf_counter() - start
-print("HSAD-BLAS " + json.dumps({{"numpy": timed(lambda: a @ b),
-    "hsad": timed(lambda: linalg.matmul(a, b)), "path": linalg.products_path(),
-    "library": linalg.numpy_cblas_library()}}), flush=True)
+# into a file: QGIS 3.40 and later do not pass a plugin's stdout through qgis_process
+with open(os.environ["HSAD_BLAS_PROBE"], "w") as out:
+    out.write(json.dumps({{"numpy": timed(lambda: a @ b),
+        "hsad": timed(lambda: linalg.matmul(a, b)), "path": linalg.products_path(),
+        "library": linalg.numpy_cblas_library()}}))
 """
 
 
@@ -336,17 +338,21 @@ def _blas_inside_qgis(binary: str, env: dict) -> dict:
         "        def initProcessing(self): pass\n        def unload(self): pass\n"
         "    return Probe()\n")
     subprocess.run([binary, "plugins", "enable", "hsadblasprobe"], env=env, capture_output=True)
-    done = subprocess.run([binary, "list"], env=dict(env, HSAD_BLAS_PROBE="1"),
+    report = probe / "report.json"
+    done = subprocess.run([binary, "list"], env=dict(env, HSAD_BLAS_PROBE=str(report)),
                           capture_output=True, text=True)
     subprocess.run([binary, "plugins", "disable", "hsadblasprobe"], env=env, capture_output=True)
-    line = next(l for l in (done.stdout + done.stderr).splitlines() if l.startswith("HSAD-BLAS "))
-    return json.loads(line.split(" ", 1)[1])
+    if not report.exists():
+        raise RuntimeError("the BLAS probe did not run inside qgis_process: "
+                           + (done.stdout + done.stderr)[-1000:])
+    return json.loads(report.read_text())
 
 
 def _blas_here() -> dict:
-    done = subprocess.run([sys.executable, "-c", BLAS_PROBE.format(shape=BLAS_PRODUCT)],
-                          capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.split(" ", 1)[1])
+    report = WORK / "blas-here.json"
+    subprocess.run([sys.executable, "-c", BLAS_PROBE.format(shape=BLAS_PRODUCT)],
+                   env=dict(os.environ, HSAD_BLAS_PROBE=str(report)), check=True)
+    return json.loads(report.read_text())
 
 
 def qgis_figures(table: dict) -> dict:

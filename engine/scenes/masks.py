@@ -23,6 +23,8 @@ from ..gdal_env import gdal
 
 # Geotransforms closer than this fraction of a pixel are the same grid.
 GRID_TOLERANCE = 1e-6
+# What a mask warped onto the scene grid holds where the mask has no pixel: such pixels are kept.
+UNCOVERED = float("nan")
 VECTOR_EXTENSIONS = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".kml", ".gml", ".sqlite",
                      ".tab", ".mif", ".csv", ".gpx")
 
@@ -91,7 +93,8 @@ class RasterMask(PixelMask):
         self._warped = f"/vsimem/hsad-mask-{uuid.uuid4().hex}.vrt"
         options = g.WarpOptions(format="VRT", outputBounds=(min(xs), min(ys), max(xs), max(ys)),
                                 width=info.cols, height=info.rows, resampleAlg="near",
-                                dstSRS=info.crs_wkt or None, dstNodata=0,
+                                dstSRS=info.crs_wkt or None, outputType=g.GDT_Float64,
+                                dstNodata=UNCOVERED,
                                 srcNodata=self._nodata[0] if self._nodata[0] is not None
                                 else None)
         try:
@@ -99,7 +102,9 @@ class RasterMask(PixelMask):
         except RuntimeError as exc:
             raise InputError(f"{path}: cannot be resampled onto the scene's grid ({self.label}: "
                              f"{' '.join(str(exc).split())[:160]})") from None
-        self._nodata = [None] * len(self._bands)  # the warper writes 0 (keep) there
+        # Where the mask has no pixel (or its nodata), the warper writes UNCOVERED: kept. Not 0
+        # in the mask's own type: GDAL 3.11+ then turns the mask's own zeros into ones.
+        self._nodata = [UNCOVERED] * len(self._bands)
         return warped
 
     def excluded(self, row: int, col: int, rows: int, cols: int) -> np.ndarray:
@@ -112,7 +117,7 @@ class RasterMask(PixelMask):
                                  f"({' '.join(str(exc).split())[:160]})") from None
             hit = np.asarray(self._test(values), dtype=bool)
             if nodata is not None:
-                hit &= values != nodata
+                hit &= ~np.isnan(values) if np.isnan(nodata) else values != nodata
             out |= hit
         return out
 
