@@ -34,6 +34,7 @@ from ...statistics import (Buffer, GaussianAccumulator, MahalanobisScorer, in_ch
                            inverse_covariance, valid_pixels)
 from .sources import SpectrumSource
 from .spectrum import TargetSpectrum, scale_problem
+from .whitening import Whitening
 
 Target = Union[SpectrumSource, TargetSpectrum]
 
@@ -46,6 +47,9 @@ class TargetDetector(Detector):
     fits_band_covariance = True
     parallel_tiles = True
     centres_target = True  # the target is compared after subtracting the scene mean
+    # Pixels per step of the per-pixel arithmetic: their float64 copy (a few MB) stays in
+    # cache and is reused.
+    chunk_pixels = 4096
 
     def __init__(self, target: Target, nodata: Optional[float] = None):
         if isinstance(target, TargetSpectrum):
@@ -105,7 +109,7 @@ class TargetDetector(Detector):
     def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:
         block = features[core]
         rows, cols, k = block.shape
-        scores = in_chunks(self.score_pixels, block.reshape(-1, k))
+        scores = in_chunks(self.score_pixels, block.reshape(-1, k), self.chunk_pixels)
         return scores.reshape(rows, cols).astype(np.float32)
 
     def score_pixels(self, pixels: np.ndarray) -> np.ndarray:
@@ -120,12 +124,16 @@ class TargetDetector(Detector):
         _check_distinct(energy, len(target))
         return weights, energy
 
-    def centred(self, pixels: np.ndarray) -> np.ndarray:
-        """float32 x - mu (the difference computed in float64: exact to float32's precision
-        whatever the data's offset), in this thread's work array."""
-        out = self._buffer.take(pixels.shape, np.float32)
-        np.subtract(pixels, self.mean, out=out, casting="unsafe")
-        return out
+    def linear(self, pixels: np.ndarray, weights: np.ndarray, offset: float = 0.0) -> np.ndarray:
+        """w'x + offset of each pixel, in float64 (the pixels copied into this thread's work
+        array: a plain cast, then one BLAS product): the large terms of radiances against
+        whitened weights cancel far below the scores' precision, so no centring is needed."""
+        work = self._buffer.take(pixels.shape, np.float64)
+        work[...] = pixels
+        scores = work @ weights
+        if offset:
+            scores += offset
+        return scores
 
     @property
     def parameters(self) -> dict:
@@ -144,13 +152,14 @@ class ACE(TargetDetector):
                "background, 0 to 1 (the Spectral Python package's ace)")
 
     def setup(self, target: np.ndarray) -> None:
-        self._rx = MahalanobisScorer(self.mean, self.covariance)
-        weights, self._energy = self.whitened_direction(target)
-        self._weights = weights.astype(np.float32)
+        # pixel and target whitened alike (:mod:`.whitening`): one product per block
+        self._whitening = Whitening(self.mean, self.covariance)
+        self._direction = self._whitening.vector(target - self.mean)
+        self._energy = float(self._direction @ self._direction)
+        _check_distinct(self._energy, len(target))
 
     def score_pixels(self, pixels: np.ndarray) -> np.ndarray:
-        along = (self.centred(pixels) @ self._weights).astype(np.float64)
-        distance = self._rx(pixels)
+        along, distance = self._whitening.project(pixels, self._direction)
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = along * along / (self._energy * distance)
         return np.clip(np.nan_to_num(scores, nan=0.0, posinf=0.0), 0.0, 1.0)
@@ -164,10 +173,11 @@ class MatchedFilter(TargetDetector):
 
     def setup(self, target: np.ndarray) -> None:
         weights, energy = self.whitened_direction(target)
-        self._weights = (weights / energy).astype(np.float32)
+        self._weights = weights / energy
+        self._offset = -float(self._weights @ self.mean)  # scores of x = w'x - w'mu
 
     def score_pixels(self, pixels: np.ndarray) -> np.ndarray:
-        return (self.centred(pixels) @ self._weights).astype(np.float64)
+        return self.linear(pixels, self._weights, self._offset)
 
 
 class CEM(TargetDetector):
@@ -189,12 +199,10 @@ class CEM(TargetDetector):
         if not energy > 0:
             raise InputError("the target spectrum has no energy the scene's autocorrelation "
                              "can pass")
-        weights = weights / energy
-        self._weights = weights.astype(np.float32)
-        self._offset = float(weights @ self.mean)  # scores of x = w'(x - mu) + w'mu
+        self._weights = weights / energy
 
     def score_pixels(self, pixels: np.ndarray) -> np.ndarray:
-        return (self.centred(pixels) @ self._weights).astype(np.float64) + self._offset
+        return self.linear(pixels, self._weights)
 
 
 class SpectralAngle(TargetDetector):
