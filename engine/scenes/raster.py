@@ -108,6 +108,7 @@ class GdalScene(Scene):
         self._divisor = reflectance_scale_factor(ds) or 1.0
         self._masks = _mask_bands(bands)
         self._magnitude_checked = False
+        self._read_options = direct_read_options(ds)
         check_scaling(path, self._scale, self._divisor)
         self._scale_source = ""
         spectral = self._with_product_metadata(spectral_info(ds, path), path, ds.RasterCount)
@@ -194,7 +195,14 @@ class GdalScene(Scene):
     def _read_rows(self, row: int, rows: int, options: dict) -> np.ndarray:
         """One GDAL read of ``rows`` rows from ``row``, with its checks."""
         try:
-            with confined():
+            with confined(**self._read_options):
+                if self._read_options and self.info.interleave == "LINE" and rows > 1:
+                    # a line at a time: GDAL 3.6 reads the later lines of a multi-line window
+                    # of a line-interleaved file wrong when it reads without its cache
+                    lines = [self._ds.ReadAsArray(yoff=row + k, ysize=1, **options)
+                             for k in range(rows)]
+                    return np.concatenate([line.reshape(-1, 1, line.shape[-1])
+                                           for line in lines], axis=1)
                 data = self._ds.ReadAsArray(yoff=row, ysize=rows, **options)
         except RuntimeError as exc:
             self._watch.check()  # a file cut while read fails in GDAL too: say that
@@ -400,6 +408,18 @@ def _empty_bands(scene: Scene) -> list:
         if seen.all():
             return []
     return [b for b, s in zip(info.band_indices, seen) if not s]
+
+
+def direct_read_options(ds) -> dict:
+    """GDAL options for reading a raw file by band or by line: straight from the file, not
+    through GDAL's block cache, which for such files holds one line of one band per block (a
+    512 x 512 x 200 BIL read 3 to 4 times faster, 0.1 s instead of 0.35-0.45 s of CPU, without
+    filling the cache's 128 MB). Not for files stored pixel by pixel: each band would read
+    whole lines."""
+    interleave = (ds.GetMetadataItem("INTERLEAVE", "IMAGE_STRUCTURE") or "").upper()
+    if ds.GetDriver().ShortName in RAW_DRIVERS and interleave in ("BAND", "LINE"):
+        return {"GDAL_ONE_BIG_READ": "YES"}
+    return {}
 
 
 def to_pixel_order(stored: np.ndarray, out: np.ndarray) -> None:
