@@ -149,6 +149,25 @@ class GaussianAccumulator:
         else:
             self._outer += gram(x)
 
+    def merge(self, other: "GaussianAccumulator") -> None:
+        """Add what ``other`` accumulated (another part of the same stream, on another thread),
+        its sums moved from its shift to this one's."""
+        if other.count == 0:
+            return
+        if self.count == 0:
+            self._shift, self._sum, self.count = other._shift, other._sum.copy(), other.count
+            self._squares = other._squares.copy()
+            self._outer = None if other._outer is None else other._outer.copy()
+            return
+        delta = other._shift - self._shift  # other's pixels x - s' = (x - s) - delta
+        moved = other._sum + other.count * delta
+        if self._outer is not None:
+            self._outer += other._outer + np.outer(other._sum, delta) + \
+                np.outer(delta, other._sum) + other.count * np.outer(delta, delta)
+        self._squares += other._squares + 2.0 * other._sum * delta + other.count * delta ** 2
+        self._sum += moved
+        self.count += other.count
+
     @property
     def mean(self) -> np.ndarray:
         if self.count == 0:

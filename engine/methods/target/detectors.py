@@ -30,8 +30,9 @@ import numpy as np
 
 from ...detectors.base import Detector
 from ...errors import InputError
-from ...statistics import (Buffer, GaussianAccumulator, MahalanobisScorer, in_chunks,
-                           inverse_covariance, valid_pixels)
+from ...statistics import (Buffer, MahalanobisScorer, in_chunks, inverse_covariance,
+                           valid_pixels)
+from .background import Background
 from .sources import SpectrumSource
 from .spectrum import TargetSpectrum, scale_problem
 from .whitening import Whitening
@@ -57,7 +58,7 @@ class TargetDetector(Detector):
         else:
             self._source, self.target = target, None
         self._nodata = nodata
-        self._acc: Optional[GaussianAccumulator] = None
+        self._background: Optional[Background] = None
         self._bands: Optional[np.ndarray] = None
         self._file_bands: Optional[list] = None  # 1-based file bands of a band subset
         self._buffer = Buffer()
@@ -68,15 +69,16 @@ class TargetDetector(Detector):
         return super().memory_bytes(info, tile_size) + 6 * info.bands ** 2 * 8
 
     def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
-        if self._acc is None:
-            self._acc = GaussianAccumulator(features.shape[-1])
-        self._acc.add(valid_pixels(features, valid))
+        if self._background is None:
+            self._background = Background(features.shape[-1])
+        self._background.add(valid_pixels(features, valid))
 
     def prepare(self, info, stats) -> None:
         """The background from the statistics pass, then the target on the scene's bands."""
-        if self._acc is not None:
+        if self._background is not None:
+            fitted = self._background.result()
             self.mean, self.covariance, self.count = \
-                self._acc.mean, self._acc.covariance, self._acc.count
+                fitted.mean, fitted.covariance, fitted.count
         if self._source is not None:
             distances = MahalanobisScorer(self.mean, self.covariance) \
                 if self._source.needs_background else None
