@@ -24,7 +24,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .detectors.base import Detector
+from .methods.base import Detector
 from .errors import InputError
 from .scenes.scene import ArrayScene, Scene
 from .statistics import BandStatistics, BandStatisticsAccumulator, valid_pixels

@@ -17,7 +17,7 @@ from typing import Dict, List
 import numpy as np
 from scipy import ndimage
 
-from ..engine.detectors import create_detector
+from ..engine.methods import create_detector
 from ..engine.methods.target import create_target_detector, target_method_names
 from ..engine.methods.target.spectrum import TargetSpectrum
 from ..engine.metrics import auc_roc

@@ -1,6 +1,6 @@
 """Target detection: "find more like this" from an anomaly object, a map pixel or a library.
 
-The family's detectors (:mod:`.detectors`) are ordinary :class:`~hsad.engine.detectors.base.
+The family's detectors (:mod:`.detectors`) are ordinary :class:`~hsad.engine.methods.base.
 Detector` subclasses; what they add, the target spectrum, enters through their constructor as a
 source (:mod:`.sources`) that resolves against the open scene, so the Detector interface has no
 hook for it. :class:`.parameters.TargetParameters` carries a source through

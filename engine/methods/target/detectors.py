@@ -28,7 +28,7 @@ from typing import Optional, Union
 
 import numpy as np
 
-from ...detectors.base import Detector
+from ..base import Detector
 from ...errors import InputError
 from ...statistics import (Buffer, GaussianAccumulator, MahalanobisScorer, in_chunks,
                            inverse_covariance, valid_pixels)
