@@ -1,17 +1,22 @@
-"""The detector interface every method implements, whatever it computes.
+"""The one interface every method implements, anomaly or target, whatever it computes.
 
-The pipeline drives a detector in up to three passes over a scene's tiles:
+The pipeline (:mod:`hsad.engine.scoring`) drives a method through a scene in passes:
 
-1. band statistics (always): the pipeline hands them to :meth:`Detector.prepare`;
-2. fit (when ``needs_fit``): :meth:`features` of each tile, then :meth:`fit` on the tile core;
-3. score: :meth:`features` again (or cached ones), then :meth:`score` on the tile core.
+1. statistics: one read of the scene for the band statistics; :meth:`Detector.observe` sees the
+   valid pixels of each strip (a method whose background needs only those fits here);
+2. :meth:`Detector.prepare` with the scene and its band statistics;
+3. ``plan.fit_passes`` fit passes (often none): :meth:`Detector.fit` on each tile's
+   :class:`Window` (its :meth:`Detector.features` computed); then :meth:`Detector.finish_fit`;
+4. the score pass: :meth:`Detector.score` of each tile's core.
 
-Higher scores mean more anomalous. ``halo`` is the context (pixels on each side) a tile needs so
-that tiled and untiled runs agree.
+How the scene is cut into tiles, and what the pipeline may keep or spread over threads, is the
+method's :class:`TilePlan`, declared once. Higher scores mean more anomalous (or more like the
+target).
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import ClassVar, Optional
 
 import numpy as np
@@ -20,8 +25,42 @@ from ..scenes.scene import SceneInfo
 from ..statistics import BandStatistics
 
 
+@dataclass(frozen=True)
+class TilePlan:
+    """How the pipeline walks a scene for a method."""
+
+    halo: int = 0  # context pixels each tile is read with, on every side
+    edge_mode: str = ""  # "reflect": windows are also extended past the scene edge by reflection
+    multiple: int = 1  # tile sides are rounded down to a multiple of this (block methods)
+    strips: bool = True  # tiles may be full-width strips (False: its memory grows with width)
+    score_margin: int = 0  # pixels around the core whose features the core's score needs
+    fit_passes: int = 0  # fit passes over the scene's tiles, after prepare()
+    # With a single fit pass: the features are kept (in memory or on disk) for the score pass
+    # instead of computed again; with score_reads_pixels False the score then needs no read.
+    keep_features: bool = False
+    score_reads_pixels: bool = True
+    # features() and score() may run for several tiles at once on other threads while fit()
+    # runs on this one (they read only what prepare() and finish_fit() set).
+    parallel: bool = False
+
+
+@dataclass
+class Window:
+    """One tile as a step sees it: the pixels read (halo included, invalid pixels filled with
+    the band means), their validity, the tile core's slices within them, and the features.
+
+    In a score pass after kept features, ``cube`` is the core and its score margin only, or
+    None when the plan says the score reads no pixels."""
+
+    cube: Optional[np.ndarray]
+    valid: np.ndarray
+    core: tuple
+    features: Optional[np.ndarray] = None
+    fit_pass: int = 0  # which fit pass this window is seen in (0, 1, ...)
+
+
 class Detector(ABC):
-    """An anomaly detector: features per pixel, optional scene-wide fit, a score per pixel.
+    """A detection method: optional statistics, features per pixel, a score per pixel.
 
     The class attributes are the one definition of a method: its name (CLI ``--method``,
     Processing's METHOD value), label, one-line summary, options (:mod:`.options`), whether it
@@ -33,30 +72,11 @@ class Detector(ABC):
     summary: ClassVar[str] = ""  # one sentence for help texts
     options: ClassVar[tuple] = ()  # Option, ...
     uses_device: ClassVar[bool] = False  # takes --device (cpu, cuda, auto)
-    min_bands: ClassVar[int] = 2
-    needs_fit: ClassVar[bool] = False
-    expensive_features: ClassVar[bool] = False  # worth caching between the fit and score passes
-    fit_passes: int = 1  # fit passes over the scene (when needs_fit)
-    # The fit needs only raw valid pixels (no features, no band statistics): it then happens
-    # during the statistics pass, one read of the scene fewer.
-    fits_during_statistics: ClassVar[bool] = False
-    # Part of its fit needs only raw valid pixels (:meth:`fit_raw`, before :meth:`prepare`);
-    # its fit passes follow as usual.
-    fits_raw_pixels: bool = False
-    # Its score pass needs the tile's pixels, not only the features kept from the fit pass
-    # (False: a scene not kept in memory is not read a third time).
-    score_reads_pixels: bool = True
-    # features() and score_window() may run for several tiles at once on other threads while
-    # fit_window() runs on this one (they read only what prepare() and finish_fit() set).
-    parallel_tiles: bool = False
+    min_bands: int = 2
     # It fits one covariance over the scene's own bands, which needs more valid pixels than
     # bands (with fewer, every pixel scores the same): such scenes are refused up front.
     fits_band_covariance: ClassVar[bool] = False
-    halo: int = 0  # context pixels each tile is read with, on every side
-    edge_mode: str = ""  # "reflect": tiles are also extended past the scene edge by reflection
-    tile_multiple: int = 1  # tile sides are rounded down to a multiple of this (block methods)
-    strips: bool = True  # tiles may be full-width strips (False: its memory grows with width)
-    score_margin: int = 0  # pixels around the core whose features the score of the core needs
+    plan: TilePlan = TilePlan()
 
     @classmethod
     def problem(cls) -> str:
@@ -82,48 +102,34 @@ class Detector(ABC):
         """An upper estimate of the bytes this detector needs on a scene, before any pixel is
         read: one tile window on its way through reading and scoring (raw values, the float32
         cube, masks, features, float64 working copies: about 48 bytes per pixel and band)."""
-        return tile_window_pixels(info, tile_size, self.halo, self.tile_multiple,
-                                  self.strips) * info.bands * 48
+        plan = self.plan
+        return tile_window_pixels(info, tile_size, plan.halo, plan.multiple,
+                                  plan.strips) * info.bands * 48
 
-    def prepare(self, info: SceneInfo, stats: BandStatistics) -> None:
-        """Learn what the scene looks like before any tile is seen (default: nothing)."""
+    def observe(self, pixels: np.ndarray) -> None:
+        """During the statistics pass, before :meth:`prepare`: a (n, bands) block of the
+        scene's valid pixels, as read (default: nothing)."""
 
-    def input_note(self) -> str:
-        """After :meth:`prepare`: how the detector sees the scene, for the log ('' = nothing)."""
+    def prepare(self, info: SceneInfo, stats: BandStatistics) -> str:
+        """Learn what the scene looks like before any tile is seen; return how the method sees
+        the scene, for the log ('' = nothing to say)."""
         return ""
 
-    def features(self, cube: np.ndarray, valid: np.ndarray) -> np.ndarray:
-        """(rows, cols, k) float32 per-pixel features of a tile; invalid pixels come pre-filled."""
-        return cube
+    def features(self, window: Window) -> np.ndarray:
+        """(rows, cols, k) float32 per-pixel features of a window (default: its pixels)."""
+        return window.cube
 
-    def fit_raw(self, cube: np.ndarray, valid: np.ndarray) -> None:
-        """With ``fits_raw_pixels``: accumulate from a strip of the scene's own pixels during
-        the statistics pass, before :meth:`prepare`."""
-
-    def begin_pass(self, number: int) -> None:
-        """Called before each fit pass (0, 1, ...; most detectors have one)."""
-
-    def fit_window(self, cube: np.ndarray, features: np.ndarray, valid: np.ndarray,
-                   core: tuple) -> None:
-        """A fit pass's look at one tile: the window read (halo included), its features and the
-        slices of its core. By default :meth:`fit` on the core's features; detectors that also
-        need the pixels themselves, or the neighbourhood (block methods), override it."""
-        self.fit(features[core], valid[core])
-
-    def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
-        """Accumulate scene-wide statistics from a tile core's features (valid pixels only)."""
+    def fit(self, window: Window) -> None:
+        """A fit pass's look at one tile (``window.features`` set); most methods use only the
+        core, ``window.features[window.core]`` where ``window.valid[window.core]``."""
 
     def finish_fit(self) -> None:
-        """Called once after the fit pass."""
-
-    def score_window(self, cube: np.ndarray, features: np.ndarray, valid: np.ndarray,
-                     core: tuple) -> np.ndarray:
-        """Scores of a tile's core from its window (by default :meth:`score` on the features)."""
-        return self.score(features, valid, core)
+        """Once, after the statistics pass and the fit passes (if any), before any score."""
 
     @abstractmethod
-    def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:
-        """float32 (core rows, core cols) scores of the tile core ``features[core]``."""
+    def score(self, window: Window) -> np.ndarray:
+        """float32 (core rows, core cols) scores of the window's core (``window.features``
+        set)."""
 
     @property
     def parameters(self) -> dict:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ...errors import HsadError, InputError
 from ...statistics import GaussianAccumulator, inverse_covariance, mahalanobis_squared
-from ..base import Detector
+from ..base import Detector, TilePlan, Window
 from ..options import Option
 
 PAD = 4  # the authors' reflect padding (pixels per side); covers the FEN's 3 x 3 layers
@@ -52,7 +52,6 @@ class FerdDetector(Detector):
                choices=("global", "local"), parameter="FERD_RX"),
     )
     uses_device = True
-    needs_fit = True
 
     @classmethod
     def problem(cls) -> str:
@@ -87,17 +86,18 @@ class FerdDetector(Detector):
         self.local = ferd_rx == "local"
         self.bands = self._fen.bands
         self.min_bands = self.bands
-        self.edge_mode = "reflect"
         self.block = self.bands // SLRX_BLOCKS
         if self.local and self.block < 1:
             raise HsadError(f"{fen_weights}: SLRX blocks are bands // {SLRX_BLOCKS} pixels, 0 "
                             f"for these {self.bands}-band weights; use --ferd-rx global")
-        self.halo = PAD + (self.block if self.local else 0)
-        self.tile_multiple = self.block if self.local else 1
-        self.fit_passes = 2 if self.local else 1
-        self.expensive_features = not self.local
-        self._pass = 0
+        # tiles reflected past the scene edge as the authors pad the scene; SLRX works in blocks
+        # on the scene grid, and needs the statistics of the whole scene before its maps'
+        # ranges (two fit passes); the global RX keeps the network's features for the score
+        self.plan = TilePlan(halo=PAD + (self.block if self.local else 0), edge_mode="reflect",
+                             multiple=self.block if self.local else 1,
+                             fit_passes=2 if self.local else 1, keep_features=not self.local)
         self._range = None
+        self._global = None
         self._acc = GaussianAccumulator(self.bands)
         self._low = np.inf
         self._high = -np.inf
@@ -114,7 +114,7 @@ class FerdDetector(Detector):
                 "background": "slrx" if self.local else "global",
                 **({"block": self.block} if self.local else {})}
 
-    def prepare(self, info, stats) -> None:
+    def prepare(self, info, stats) -> str:
         if info.bands < self.bands:
             raise InputError(f"{info.path}: these FERD weights take the first {self.bands} "
                              f"bands; the scene gives {info.bands}")
@@ -123,27 +123,22 @@ class FerdDetector(Detector):
         if not high > low:
             raise InputError(f"{info.path}: the first {self.bands} bands are constant")
         self._range = (low, high)
-
-    def input_note(self) -> str:
         return (f"FERD network on the first {self.bands} bands ("
                 + ("the authors' SLRX" if self.local else "global RX") + ")")
 
-    def features(self, cube: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    def features(self, window: Window) -> np.ndarray:
         """The enhanced cube f2 + X, shaped like the window (its outer PAD ring is zero)."""
         low, high = self._range
-        x = (((cube[:, :, :self.bands].astype(np.float64) - low) / (high - low)) * 2.0 - 1.0)
+        x = (((window.cube[:, :, :self.bands].astype(np.float64) - low) / (high - low)) * 2.0 - 1.0)
         x = (x * INPUT_SCALE).astype(np.float32)
         enhanced = self._fen(x) + x[PAD:-PAD, PAD:-PAD]
         return np.pad(enhanced, ((PAD, PAD), (PAD, PAD), (0, 0)))
 
-    def begin_pass(self, number: int) -> None:
-        self._pass = number
-        if number == 1:  # the whole scene's statistics are known: the global SLRX term
-            self._finish_scene_statistics()
-
-    def fit_window(self, cube: np.ndarray, features: np.ndarray, valid: np.ndarray,
-                   core: tuple) -> None:
-        if self._pass == 1:
+    def fit(self, window: Window) -> None:
+        features, valid, core = window.features, window.valid, window.core
+        if window.fit_pass == 1:
+            if self._global is None:  # the whole scene's statistics are known: the global term
+                self._finish_scene_statistics()
             self._fit_maps(features, valid, core)
             return
         pixels = features[core][valid[core]]
@@ -157,7 +152,8 @@ class FerdDetector(Detector):
             self._precision = inverse_covariance(self._acc.covariance)
             self._mean = self._acc.mean
 
-    def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:
+    def score(self, window: Window) -> np.ndarray:
+        features, valid, core = window.features, window.valid, window.core
         if not self.local:
             feats = features[core]
             rows, cols, k = feats.shape

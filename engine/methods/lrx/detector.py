@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from ..base import Detector
+from ..base import Detector, TilePlan, Window
 from ..dual_window import DEFAULT_LOADING, local_rx
 from ..options import Option
 
@@ -33,12 +33,10 @@ class LocalRX(Detector):
                minimum=3, maximum=201, odd=True, parameter="OUTER_WINDOW"),
     )
 
-    strips = False  # its running sums are per column of the tile window
-
     def memory_bytes(self, info, tile_size: int) -> int:
         """Each thread keeps running sums of bands x bands matrices for every column of a tile
         window (outer and guard windows), whatever the tile's height."""
-        width = min(tile_size, info.cols) + 2 * self.halo
+        width = min(tile_size, info.cols) + 2 * self.plan.halo
         return super().memory_bytes(info, tile_size) + \
             self.threads * 4 * width * info.bands ** 2 * 8
 
@@ -51,15 +49,17 @@ class LocalRX(Detector):
         check_windows(inner, outer)
         self.inner, self.outer, self.loading = int(inner), int(outer), float(loading)
         self.threads = threads or min(4, os.cpu_count() or 1)
-        # near the scene edge the outer window shifts inwards, reaching up to outer - 1 pixels
-        self.halo = self.outer - 1
+        # near the scene edge the outer window shifts inwards, reaching up to outer - 1 pixels;
+        # its running sums are per column of the tile window: squares, not strips
+        self.plan = TilePlan(halo=self.outer - 1, strips=False)
 
     @property
     def parameters(self) -> dict:
         return {"inner_window": self.inner, "outer_window": self.outer, "loading": self.loading}
 
-    def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:
-        return local_rx(features, valid, self.inner, self.outer, self.loading, core, self.threads)
+    def score(self, window: Window) -> np.ndarray:
+        return local_rx(window.features, window.valid, self.inner, self.outer, self.loading,
+                        window.core, self.threads)
 
 
 def check_windows(inner: int, outer: int) -> None:

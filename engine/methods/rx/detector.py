@@ -1,7 +1,7 @@
 """Global RX (Reed-Xiaoli): squared Mahalanobis distance to the scene's mean and covariance.
 
-Streaming: the fit pass accumulates mean and covariance in float64 tile by tile, the score pass
-scores tile by tile, so a scene larger than memory works. A singular covariance (more bands than
+Streaming: the statistics pass accumulates mean and covariance in float64 strip by strip, the
+score pass scores tile by tile, so a scene larger than memory works. A singular covariance (more bands than
 independent pixels, duplicated bands) is inverted by pseudo-inverse: eigenvalues below
 ``PINV_RCOND`` of the largest are dropped, so directions without variance score zero.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...statistics import GaussianScorer, valid_pixels
-from ..base import Detector
+from ...statistics import GaussianScorer
+from ..base import Detector, TilePlan, Window
 
 
 class GlobalRX(Detector):
@@ -19,10 +19,8 @@ class GlobalRX(Detector):
     name = "rx"
     label = "Global RX"
     summary = "Squared Mahalanobis distance to the scene mean and covariance (Reed-Xiaoli)"
-    needs_fit = True
-    fits_during_statistics = True
     fits_band_covariance = True
-    parallel_tiles = True  # the scorer's work arrays are per thread
+    plan = TilePlan(parallel=True)  # the scorer's work arrays are per thread
 
     def __init__(self):
         self._scorer = GaussianScorer()
@@ -31,11 +29,12 @@ class GlobalRX(Detector):
         """The tile, a float64 copy of it, and a few bands x bands matrices."""
         return super().memory_bytes(info, tile_size) + 5 * info.bands ** 2 * 8
 
-    def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
-        self._scorer.add(valid_pixels(features, valid))
+    def observe(self, pixels: np.ndarray) -> None:
+        """The background is fitted during the statistics pass, from the valid pixels."""
+        self._scorer.add(pixels)
 
     def finish_fit(self) -> None:
         self._scorer.finish()
 
-    def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:
-        return self._scorer.score(features[core])
+    def score(self, window: Window) -> np.ndarray:
+        return self._scorer.score(window.features[window.core])

@@ -1,10 +1,10 @@
 """The ``twobranch`` method: the shipped two-branch model as an engine detector, in numpy.
 
-Per scene: the statistics pass also fits plain RX on the scene's own bands (``fit_raw``);
+Per scene: the statistics pass also fits plain RX on the scene's own bands (``observe``);
 ``prepare`` builds the band-grid matrix (by wavelength, or by relative position when the scene
 has none) and the scene scaling from the engine's exact band statistics; ``features`` runs both
 branches on a tile (with a halo covering the spatial branch's live rings); the fit pass
-accumulates the Gaussian the fused RX needs; ``finish_fit`` builds that RX; ``score_window``
+accumulates the Gaussian the fused RX needs; ``finish_fit`` builds that RX; ``score``
 adds the native term, the local term when configured (``local_background``, local_score.py)
 and the 3 x 3 score filter. No per-scene training.
 
@@ -29,7 +29,7 @@ import numpy as np
 
 from ...errors import HsadError, InputError
 from ...statistics import GaussianAccumulator, GaussianScorer, valid_pixels
-from ..base import Detector
+from ..base import Detector, TilePlan, Window
 from ..options import Option
 from .config import LOCAL_BACKGROUND, ModelConfig
 from .fusion import FUSIONS, FusionScorer
@@ -66,8 +66,6 @@ class TwoBranchDetector(Detector):
                "choice", "off", LOCAL_BACKGROUND_HELP, choices=("off", "on")),
     )
     min_bands = 3
-    needs_fit = True
-    expensive_features = True
 
     def __init__(self, device: str = "auto", weights: Optional[str] = None,
                  fusion: str = "additive", native_weight: Optional[float] = None,
@@ -106,17 +104,19 @@ class TwoBranchDetector(Detector):
         self.network, self._device = _backend(arrays, self.config, device)
         # fused vectors as features: the gates are the same for every scene (see the docstring)
         self.direct = fusion == "additive" and not np.any(arrays["spatial.se.fc2.weight"])
-        self.score_reads_pixels = not self.direct
-        self.parallel_tiles = True
-        # the full local term keeps running sums per column of a tile: squares, not strips
-        self.strips = not (self.config.local_weight and self.config.local_form == "full")
-        self.fits_raw_pixels = self.native_weight > 0
         # the context the score reads (the live rings, the filter's pixel), rounded up to 8
         context = ContextBranch(arrays, self.config.rings).radius + self.config.score_margin
-        self.halo = int(np.ceil(context / 8.0) * 8)
-        self.score_margin = self.config.score_margin
+        # one fit pass, whose features are kept for the score pass; direct features hold the
+        # native score too, so the score reads no pixels; the full local term keeps running
+        # sums per column of a tile: squares, not strips
+        self.plan = TilePlan(halo=int(np.ceil(context / 8.0) * 8),
+                             strips=not (self.config.local_weight
+                                         and self.config.local_form == "full"),
+                             score_margin=self.config.score_margin, fit_passes=1,
+                             keep_features=True, score_reads_pixels=not self.direct,
+                             parallel=True)
         self._matrix = self._scaling = self._acc = self._wavelengths = None
-        self._native = GaussianScorer() if self.fits_raw_pixels else None
+        self._native = GaussianScorer() if self.native_weight > 0 else None
         self._gates = self.network.gates(np.zeros(self.config.bands)) if self.direct else None
         self.scorer: Optional[FusionScorer] = None
 
@@ -129,7 +129,7 @@ class TwoBranchDetector(Detector):
         for each tile scored at once)."""
         extra = 0
         if self.config.local_weight and self.config.local_form == "full":
-            width = min(tile_size, info.cols) + 2 * self.halo
+            width = min(tile_size, info.cols) + 2 * self.plan.halo
             in_flight = 3  # the pipeline's two tile threads and the one fitting or writing
             extra = in_flight * 3 * width * self.config.bands ** 2 * 8
         return super().memory_bytes(info, tile_size) + extra
@@ -162,7 +162,7 @@ class TwoBranchDetector(Detector):
                 "grid_bands": self.config.bands,
                 "scaling": self.config.scaling, "model_version": self.model_version}
 
-    def prepare(self, info, stats) -> None:
+    def prepare(self, info, stats) -> str:
         spectral = info.spectral
         self._wavelengths = spectral.wavelengths_nm
         self._check_coverage(info)
@@ -173,6 +173,7 @@ class TwoBranchDetector(Detector):
         self._acc = GaussianAccumulator((1 if self.direct else 3) * self.config.bands)
         if self._native is not None:
             self._native.finish()
+        return self._input_note()
 
     def _check_coverage(self, info) -> None:
         """Refuse a scene whose wavelengths fill fewer than MIN_GRID_BANDS of the model's grid:
@@ -188,7 +189,7 @@ class TwoBranchDetector(Detector):
                              f"model's {grid.bands} grid bands ({grid.start_nm:.0f}-"
                              f"{grid.end_nm:.0f} nm); use --method rx or lrx for this scene")
 
-    def input_note(self) -> str:
+    def _input_note(self) -> str:
         grid = self.config.grid
         target = f"the model's {grid.bands}-band grid ({grid.start_nm:.0f}-{grid.end_nm:.0f} nm)"
         if self._wavelengths is None:
@@ -202,9 +203,10 @@ class TwoBranchDetector(Detector):
         rows, cols, bands = cube.shape
         return self._scaling.grid(cube.reshape(-1, bands), self._matrix).reshape(rows, cols, -1)
 
-    def features(self, cube: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    def features(self, window: Window) -> np.ndarray:
         """Per pixel of a tile: the fused vector and the native RX score per degree of freedom
         (direct), or [X, F_spe, F_spa ungated] (rows, cols, 3 x grid bands)."""
+        cube = window.cube
         x = self.grid_cube(cube)
         f_spe, f_spa = self.network(x)
         if not self.direct:
@@ -215,16 +217,15 @@ class TwoBranchDetector(Detector):
             parts.append(native[:, :, None])
         return np.concatenate(parts, axis=2)
 
-    def fit_raw(self, cube: np.ndarray, valid: np.ndarray) -> None:
+    def observe(self, pixels: np.ndarray) -> None:
         """Plain RX on the scene's own bands is fitted during the statistics pass."""
-        self._native.add(valid_pixels(cube, valid))
+        if self._native is not None:
+            self._native.add(pixels)
 
-    def fit_window(self, cube: np.ndarray, features: np.ndarray, valid: np.ndarray,
-                   core: tuple) -> None:
-        self.fit(features[core], valid[core])
-
-    def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
-        self._acc.add(valid_pixels(features[:, :, :self._acc.dims], valid))
+    def fit(self, window: Window) -> None:
+        core = window.core
+        self._acc.add(valid_pixels(window.features[core][:, :, :self._acc.dims],
+                                   window.valid[core]))
 
     def finish_fit(self) -> None:
         bands = self.config.bands
@@ -236,14 +237,14 @@ class TwoBranchDetector(Detector):
             self.scorer = FusionScorer(self.fusion, mean, cov, self.network.gates(
                 mean[2 * bands:]), self.config.fused_loading)
 
-    def score_window(self, cube: np.ndarray, features: np.ndarray, valid: np.ndarray,
-                     core: tuple) -> np.ndarray:
+    def score(self, window: Window) -> np.ndarray:
         """The fused RX plus ``native_weight`` x RX on the scene's own bands, both per degree of
         freedom (the mean score of the fitted pixels), so maps of 32-odd and of several hundred
         dimensions are on one scale before they are added; with a local term, blended with it
         (local_score.py); then, with ``score_filter``, the 3 x 3 score filter of that strength
         and the configured form (score_filter.py)."""
-        margin = self.score_margin
+        cube, features, valid, core = window.cube, window.features, window.valid, window.core
+        margin = self.plan.score_margin
         rows, cols = valid.shape
         region = (slice(max(core[0].start - margin, 0), min(core[0].stop + margin, rows)),
                   slice(max(core[1].start - margin, 0), min(core[1].stop + margin, cols)))
@@ -277,9 +278,6 @@ class TwoBranchDetector(Detector):
         else:
             local = local_score(whitened, background, *c.local_windows, c.local_loading)
         return blended(scores, local, c.local_weight)
-
-    def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:
-        raise NotImplementedError("the two-branch score needs the tile's pixels: score_window")
 
 
 def _backend(arrays: dict, config: ModelConfig, device: str) -> tuple:

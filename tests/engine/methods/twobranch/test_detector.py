@@ -79,9 +79,9 @@ def test_halo_covers_the_receptive_field(tiny_weights):
     plus the score filter's pixel."""
     d = detector(tiny_weights)
     widest = max(outer for _, outer in d.config.rings) // 2
-    assert d.halo >= widest + d.config.score_margin and d.halo % 8 == 0
+    assert d.plan.halo >= widest + d.config.score_margin and d.plan.halo % 8 == 0
     shipped = detector()
-    assert shipped.network.context.radius == 4 and shipped.halo == 8
+    assert shipped.network.context.radius == 4 and shipped.plan.halo == 8
 
 
 def test_invalid_pixels_score_nodata(tiny_weights):

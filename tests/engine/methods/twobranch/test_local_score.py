@@ -84,8 +84,8 @@ def test_the_option_changes_the_scores_and_is_recorded():
     off = TwoBranchDetector(device="cpu")
     on = TwoBranchDetector(device="cpu", local_background="on")
     assert on.parameters["local_background"] == "on" and on.parameters["local_form"] == "full"
-    assert "local_form" not in off.parameters and not on.strips and off.strips
-    assert on.halo == 32 and off.halo == 8
+    assert "local_form" not in off.parameters and not on.plan.strips and off.plan.strips
+    assert on.plan.halo == 32 and off.plan.halo == 8
     a, b = score_cube(cube, off, 16), score_cube(cube, on, 16)
     assert np.isfinite(b).all() and not np.allclose(a, b)
     with pytest.raises(HsadError):
