@@ -294,7 +294,7 @@ def target(args) -> None:
                                    "`make bench-target` (`python scripts/benchmarks.py target`)",
                                    args.repeat)
     if (REAL / "manifest.json").exists():
-        methods = experiment.target_method_names()
+        methods = experiment.method_names(experiment.TARGET)
         table = experiment.scene_table(labelled_scenes(str(REAL)), methods)
         lines += ["", "### Finding the other truth objects of the 11 real scenes", "",
                   f"Command: `make bench-target` (the same table: `python -m hsad.research "

@@ -1,11 +1,14 @@
-"""The registry of detection methods: the one list that Processing, the command line, batch and
-benchmarks all show.
+"""Detection methods, one folder each, and the one registry of them that Processing, the
+command line, batch and benchmarks all show.
 
 Each entry names a :class:`~.base.Detector` class, which is the single definition of its method
-(name, label, options, needs). Adding a method is one module with one class plus one line in
-``_ENTRIES``; the order is the order users see, and Processing stores the name, not the
-position, so reordering changes nothing saved. Classes are imported when first asked for; the
-ones that need PyTorch import it only when a detector is built.
+(name, label, options, needs), and its family: ``anomaly`` methods (``hsad detect``,
+``hsad:detect``) score how unusual a pixel is; ``target`` methods (``hsad target``,
+``hsad:target``) score how like a given spectrum it is, and are built with that target. Adding
+a method is one folder with one class plus one line in ``_ENTRIES`` (docs/architecture.md); the
+order is the order users see, and Processing stores the name, not the position, so reordering
+changes nothing saved. Classes are imported when first asked for; the ones that need PyTorch
+import it only when a detector is built.
 """
 from __future__ import annotations
 
@@ -15,35 +18,44 @@ from typing import List, Optional, Type
 from ..errors import HsadError
 from .base import Detector
 
-# (method name, "module:Class" relative to this package), in the order users see them.
+ANOMALY = "anomaly"
+TARGET = "target"
+
+# (method name, family, "module:Class" relative to this package), in the order users see them.
 _ENTRIES = (
-    ("twobranch", "twobranch.detector:TwoBranchDetector"),
-    ("rx", "rx.detector:GlobalRX"),
-    ("lrx", "lrx.detector:LocalRX"),
-    ("ferd", "ferd.detector:FerdDetector"),
+    ("twobranch", ANOMALY, "twobranch.detector:TwoBranchDetector"),
+    ("rx", ANOMALY, "rx.detector:GlobalRX"),
+    ("lrx", ANOMALY, "lrx.detector:LocalRX"),
+    ("ferd", ANOMALY, "ferd.detector:FerdDetector"),
+    ("ace", TARGET, "target.detectors:ACE"),
+    ("mf", TARGET, "target.detectors:MatchedFilter"),
+    ("cem", TARGET, "target.detectors:CEM"),
+    ("sam", TARGET, "target.detectors:SpectralAngle"),
 )
 DEFAULT_METHOD = "twobranch"
+DEFAULT_TARGET_METHOD = "ace"
 
 
-def method_names() -> List[str]:
-    return [name for name, _ in _ENTRIES]
+def method_names(family: str = ANOMALY) -> List[str]:
+    return [name for name, kind, _ in _ENTRIES if kind == family]
 
 
-def detector_class(name: str) -> Type[Detector]:
-    """The class of a method, or a one-line HsadError listing the methods."""
-    for entry, where in _ENTRIES:
-        if entry == name:
+def detector_class(name: str, family: str = ANOMALY) -> Type[Detector]:
+    """The class of a method of ``family``, or a one-line HsadError listing that family's."""
+    for entry, kind, where in _ENTRIES:
+        if entry == name and kind == family:
             module, cls = where.split(":")
             return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
-    raise HsadError(f"unknown method '{name}' (choose from {', '.join(method_names())})")
+    which = "target method" if family == TARGET else "method"
+    raise HsadError(f"unknown {which} '{name}' (choose from {', '.join(method_names(family))})")
 
 
-def detector_classes() -> List[Type[Detector]]:
-    return [detector_class(name) for name in method_names()]
+def detector_classes(family: str = ANOMALY) -> List[Type[Detector]]:
+    return [detector_class(name, family) for name in method_names(family)]
 
 
 def all_options() -> list:
-    """Every method's options, each once, in registry order (for Processing's dialog)."""
+    """Every anomaly method's options, each once, in registry order (for Processing's dialog)."""
     seen, out = set(), []
     for cls in detector_classes():
         for option in cls.options:
@@ -62,12 +74,18 @@ def method_options(name: str, given: Optional[dict] = None) -> dict:
 
 
 def create_detector(name: str, options: Optional[dict] = None, device: str = "auto") -> Detector:
-    """A fresh detector for one scene (detectors keep per-scene state)."""
+    """A fresh anomaly detector for one scene (detectors keep per-scene state)."""
     cls = detector_class(name)
     kwargs = method_options(name, options)
     if cls.uses_device:
         kwargs["device"] = device
     return cls(**kwargs)
+
+
+def create_target_detector(name: str, target, nodata: Optional[float] = None) -> Detector:
+    """A fresh target detector of ``name`` looking for ``target`` (a source or a
+    TargetSpectrum)."""
+    return detector_class(name, TARGET)(target, nodata)
 
 
 def method_problem(name: str) -> str:
