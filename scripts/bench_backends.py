@@ -5,7 +5,8 @@
 Scores the generated 512 x 512 x 200 float32 ENVI cube of the speed benchmark through the
 engine (read, both passes, no write) with the shipped detector twice: its numpy networks (what
 every QGIS runs) and the same weights in PyTorch on the CPU
-(``models/twobranch/torch_forward.py``, what ``--device cuda`` runs on a GPU). Each is the best of two runs; the scores of both are compared.
+(``models/twobranch/torch_forward.py``, what ``--device cuda`` runs on a GPU). Each is the best
+of two runs; the scores of both are compared.
 """
 from __future__ import annotations
 

@@ -129,7 +129,8 @@ class FerdDetector(Detector):
     def features(self, window: Window) -> np.ndarray:
         """The enhanced cube f2 + X, shaped like the window (its outer PAD ring is zero)."""
         low, high = self._range
-        x = (((window.cube[:, :, :self.bands].astype(np.float64) - low) / (high - low)) * 2.0 - 1.0)
+        cube = window.cube
+        x = (((cube[:, :, :self.bands].astype(np.float64) - low) / (high - low)) * 2.0 - 1.0)
         x = (x * INPUT_SCALE).astype(np.float32)
         enhanced = self._fen(x) + x[PAD:-PAD, PAD:-PAD]
         return np.pad(enhanced, ((PAD, PAD), (PAD, PAD), (0, 0)))

@@ -1,9 +1,10 @@
 """Global RX (Reed-Xiaoli): squared Mahalanobis distance to the scene's mean and covariance.
 
 Streaming: the statistics pass accumulates mean and covariance in float64 strip by strip, the
-score pass scores tile by tile, so a scene larger than memory works. A singular covariance (more bands than
-independent pixels, duplicated bands) is inverted by pseudo-inverse: eigenvalues below
-``PINV_RCOND`` of the largest are dropped, so directions without variance score zero.
+score pass scores tile by tile, so a scene larger than memory works. A singular covariance
+(more bands than independent pixels, duplicated bands) is inverted by pseudo-inverse:
+eigenvalues below ``PINV_RCOND`` of the largest are dropped, so directions without variance
+score zero.
 """
 from __future__ import annotations
 

@@ -113,3 +113,18 @@ def test_shipped_weights_give_the_torch_features_and_scores_on_every_real_cube()
         checked.append(name)
     assert len(checked) == len(scenes) and len(checked) >= 11 or not REAL_DIR.is_dir()
     print(f"numpy = torch on {len(checked)} cubes: {', '.join(checked)}")
+
+
+def test_a_device_other_than_the_cpu_builds_the_torch_networks(monkeypatch):
+    """The path --device cuda takes once a GPU is found (here torch's own 'cpu:0', which is not
+    numpy's 'cpu'): the detector runs the torch forward, and its features are numpy's."""
+    import hsad.engine.accelerator as accelerator
+    from hsad.engine.methods.twobranch.detector import TwoBranchDetector
+    from hsad.models.twobranch.torch_forward import TorchTwoBranch
+    monkeypatch.setattr(accelerator, "choose_device", lambda device: "cpu:0")
+    on_torch = TwoBranchDetector(device="cuda")
+    assert isinstance(on_torch.network, TorchTwoBranch) and on_torch.device == "cpu:0"
+    x = np.random.default_rng(0).normal(size=(12, 10, on_torch.config.bands)).astype(np.float32)
+    numpy_net = TwoBranchDetector(device="cpu").network
+    for got, expected in zip(on_torch.network(x), numpy_net(x)):
+        close(got, expected)
