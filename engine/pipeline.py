@@ -14,8 +14,8 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from ..version import __version__
-from .detectors import DEFAULT_METHOD, create_detector, detector_class, method_options
-from .detectors.base import Detector
+from .methods import DEFAULT_METHOD, create_detector, detector_class, method_options
+from .methods.base import Detector
 from .outputs.score_raster import ScoreSummary, ScoreWriter
 from .provenance import Provenance
 from .scenes.options import SceneOptions
