@@ -31,9 +31,8 @@ from .methods.base import Detector, Window
 from .errors import InputError
 from .scenes.scene import ArrayScene, Scene
 from .statistics import BandStatistics, BandStatisticsAccumulator, valid_pixels
-from .tiling import Progress, ProgressSteps, Tile, read_ahead, tiles
+from .tiling import DEFAULT_TILE_SIZE, Progress, ProgressSteps, Tile, read_ahead, tiles
 
-DEFAULT_TILE_SIZE = 256
 DEFAULT_MEMORY_BUDGET_MIB = 512
 # Threads computing the next tiles' features and scores while this one is fitted or written
 # (methods whose plan is parallel); two use both cores of a small machine.

@@ -1,7 +1,7 @@
 """A detector's user-settable options, declared once and shown everywhere.
 
 Each detector class lists its :class:`Option`s; the command line (``--inner 5``), the Processing
-parameters (``INNER_WINDOW``), :class:`~hsad.engine.pipeline.DetectParameters`, the batch's
+parameters (``INNER_WINDOW``), :class:`~hsad.engine.methods.parameters.DetectParameters`, the batch's
 "same settings" check and the help texts are all derived from that one list, so an option's
 name, default, range and help cannot drift apart between them.
 """
