@@ -57,11 +57,12 @@ def choose_device(device: str) -> str:
         if not (gpu_present() and torch_installed()):
             return "cpu"
         try:
-            return "cuda" if models_module("torch_forward", "the GPU").cuda_available() else "cpu"
+            forward = models_module("twobranch.torch_forward", "the GPU")
+            return "cuda" if forward.cuda_available() else "cpu"
         except DependencyError:
             return "cpu"
     if asked == "cuda" or asked.startswith("cuda:"):
-        forward = models_module("torch_forward", "--device cuda")
+        forward = models_module("twobranch.torch_forward", "--device cuda")
         if not forward.cuda_available():
             raise HsadError("device 'cuda' was asked for but PyTorch sees no CUDA GPU "
                             "(use --device cpu or auto)")

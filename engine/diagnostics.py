@@ -93,7 +93,7 @@ def collect(qgis_version: Optional[str] = None, timeout: float = 120.0) -> list:
 
 def weights_check(folder: Optional[str] = None) -> Check:
     """The shipped weights: present, and matching the sha256 their manifest records?"""
-    from .pretrained.weights import archive_path, check_integrity, read_manifest
+    from .methods.twobranch.weights import archive_path, check_integrity, read_manifest
     from .errors import DependencyError
     fix = "reinstall the plugin, or rebuild the weights with: hsad train (needs PyTorch)"
     try:

@@ -18,7 +18,7 @@ from .metrics import (OPERATING_RATES, PARTIAL_AUC_MAX_RATE, evaluate_scores, op
                       partial_auc, roc_curve)
 from .pipeline import DetectParameters
 from .scoring import check_run_memory, score_scene
-from .detectors import detector_class
+from .methods import detector_class
 from .scenes.raster import open_scene
 
 

@@ -14,52 +14,16 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from ..version import __version__
-from .detectors import DEFAULT_METHOD, create_detector, detector_class, method_options
-from .detectors.base import Detector
+from .methods import detector_class
+from .methods.base import Detector
+from .methods.parameters import DetectParameters
 from .outputs.score_raster import ScoreSummary, ScoreWriter
 from .provenance import Provenance
-from .scenes.options import SceneOptions
 from .scenes.raster import open_scene
-from .scoring import DEFAULT_TILE_SIZE, check_run_memory, score_scene
+from .scoring import check_run_memory, score_scene
 from .tiling import Progress
 
 Log = Callable[[str], None]
-
-
-@dataclass
-class DetectParameters:
-    """Everything a user can set for one detection run (shared by Processing and the CLI).
-
-    ``options`` holds the method's own options by name (local RX windows, a weights folder...),
-    as its detector class declares them; missing ones take their defaults.
-    """
-
-    method: str = DEFAULT_METHOD
-    bands: Optional[Sequence[int]] = None  # 1-based file bands; None = all usable bands
-    drop_bad_bands: bool = True
-    tile_size: int = DEFAULT_TILE_SIZE
-    device: str = "auto"
-    nodata: Optional[float] = None  # a raw value that also means nodata (besides the file's)
-    options: dict = field(default_factory=dict)
-    scene: SceneOptions = field(default_factory=SceneOptions)  # area, masks, wavelengths
-
-    def method_options(self) -> dict:
-        """This method's options, checked, with defaults filled in (other methods' dropped)."""
-        return method_options(self.method, self.options)
-
-    def detector(self) -> Detector:
-        return create_detector(self.method, self.options, self.device)
-
-    def score_description(self) -> str:
-        """The score band's description in the output."""
-        return f"anomaly score ({self.method})"
-
-    def request(self) -> dict:
-        """What was asked, in plain JSON types: recorded with the output, compared by batches."""
-        return {"method": self.method, "bands": list(self.bands) if self.bands else None,
-                "drop_bad_bands": self.drop_bad_bands, "nodata": self.nodata,
-                "options": self.method_options(), "tile_size": self.tile_size,
-                "device": self.device, "scene": self.scene.request()}
 
 
 @dataclass

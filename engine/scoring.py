@@ -1,17 +1,19 @@
 """Running a detector over a scene, tile by tile, in bounded memory: the passes of one score.
 
-1. band statistics of every valid pixel (always; one read of the scene). A detector whose fit
-   needs only the raw valid pixels (global RX) fits in this same pass;
-2. fit passes (``detector.fit_passes``, usually one): features of each tile, then
-   :meth:`Detector.fit` on the tile core; features a detector marks expensive are kept on disk
-   for the score pass when there is a single fit pass;
-3. the score pass: features again (or the kept ones), :meth:`Detector.score` on the core.
+1. band statistics of every valid pixel (always; one read of the scene), whose valid pixels
+   :meth:`Detector.observe` also sees (a method whose background needs only those, such as
+   global RX, fits in this same pass); then :meth:`Detector.prepare`;
+2. the fit passes of the method's :class:`~.methods.base.TilePlan` (``fit_passes``, often
+   none): features of each tile's window, then :meth:`Detector.fit`; with a single fit pass and
+   ``keep_features``, the features are kept (in memory or on disk) for the score pass; then
+   :meth:`Detector.finish_fit`;
+3. the score pass: features again (or the kept ones), :meth:`Detector.score` of the core.
 
 A scene whose pixels fit the memory budget (``HSAD_MEMORY_BUDGET_MIB``, default 512 MiB) is
 read from its file once and kept in memory for the later passes; a larger one is read again
 for each pass, so memory stays bounded whatever the scene's size.
 
-Each tile is read with the halo the detector needs; with ``edge_mode = "reflect"`` the window is
+Each tile is read with the plan's halo; with ``edge_mode = "reflect"`` the window is
 also extended past the scene edge by reflection (the padding some published networks apply to
 the whole scene), so every tile has the same shape and tiled runs equal whole-scene runs.
 """
@@ -20,20 +22,20 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from functools import partial
 from typing import Callable, Optional
 
 import numpy as np
 
-from .detectors.base import Detector
+from .methods.base import Detector, Window
 from .errors import InputError
 from .scenes.scene import ArrayScene, Scene
 from .statistics import BandStatistics, BandStatisticsAccumulator, valid_pixels
-from .tiling import Progress, ProgressSteps, Tile, read_ahead, tiles
+from .tiling import DEFAULT_TILE_SIZE, Progress, ProgressSteps, Tile, read_ahead, tiles
 
-DEFAULT_TILE_SIZE = 256
 DEFAULT_MEMORY_BUDGET_MIB = 512
 # Threads computing the next tiles' features and scores while this one is fitted or written
-# (detectors with parallel_tiles); two use both cores of a small machine.
+# (methods whose plan is parallel); two use both cores of a small machine.
 TILE_THREADS = 2
 Log = Callable[[str], None]
 Sink = Callable[[np.ndarray, int, int], None]
@@ -43,33 +45,28 @@ def score_scene(scene: Scene, detector: Detector, sink: Sink,
                 tile_size: int = DEFAULT_TILE_SIZE, progress: Optional[Progress] = None,
                 log: Optional[Log] = None) -> BandStatistics:
     """Run a detector over a scene and hand each tile's scores (NaN = nodata) to ``sink``."""
-    early = detector.needs_fit and detector.fits_during_statistics
-    fit_passes = detector.fit_passes if detector.needs_fit and not early else 0
+    plan = detector.plan
+    fit_passes = plan.fit_passes
     steps = ProgressSteps(progress, (1.0,) + (3.0,) * fit_passes + (3.0 if fit_passes else 6.0,))
-    observe = detector.fit if early else detector.fit_raw if detector.fits_raw_pixels else None
-    stats, scene = band_statistics(scene, tile_size, steps, observe,
+    stats, scene = band_statistics(scene, tile_size, steps, detector.observe,
                                    keep=memory_budget() >= scene_bytes(scene))
-    detector.prepare(scene.info, stats)
-    if early:
-        detector.finish_fit()
-    if log is not None and detector.input_note():
-        log(detector.input_note())
-    size = max(detector.tile_multiple, tile_size - tile_size % detector.tile_multiple)
-    grid = tiles(scene.info.rows, scene.info.cols, size, detector.halo, detector.tile_multiple,
-                 detector.strips)
-    keep = fit_passes == 1 and detector.expensive_features
+    note = detector.prepare(scene.info, stats)
+    if log is not None and note:
+        log(note)
+    size = max(plan.multiple, tile_size - tile_size % plan.multiple)
+    grid = tiles(scene.info.rows, scene.info.cols, size, plan.halo, plan.multiple, plan.strips)
+    keep = fit_passes == 1 and plan.keep_features
     cache = FeatureCache(in_memory=isinstance(scene, KeptScene)) if keep else None
     passes = _TilePasses(scene, detector, stats, cache)
     try:
         for number in range(fit_passes):
-            detector.begin_pass(number)
-            for tile, (cube, valid, core, feats) in passes.run(steps.walk(grid), passes.features):
-                detector.fit_window(cube, feats, valid, core)
+            for tile, window in passes.run(steps.walk(grid), partial(passes.features,
+                                                                     fit_pass=number)):
+                detector.fit(window)
                 if cache is not None:
-                    region, inner = around(core, valid.shape, detector.score_margin)
-                    cache.put(tile, feats[region], valid[region], inner)
-        if fit_passes:
-            detector.finish_fit()
+                    region, inner = around(window.core, window.valid.shape, plan.score_margin)
+                    cache.put(tile, window.features[region], window.valid[region], inner)
+        detector.finish_fit()
         for tile, scores in passes.run(steps.walk(grid), passes.scores, passes.score_reads()):
             sink(scores, tile.row, tile.col)
     finally:
@@ -81,8 +78,8 @@ def score_scene(scene: Scene, detector: Detector, sink: Sink,
 class _TilePasses:
     """The per-tile work of the fit and score passes, and how it is spread over threads.
 
-    Reading runs a tile ahead on a second thread (GDAL releases the GIL); a detector with
-    ``parallel_tiles`` also has its features and scores computed for the next tiles on
+    Reading runs a tile ahead on a second thread (GDAL releases the GIL); a method whose plan is
+    ``parallel`` also has its features and scores computed for the next tiles on
     ``TILE_THREADS`` threads while this thread fits (or writes) the current one, in order.
     One GDAL dataset and one cache file are used by one thread at a time.
     """
@@ -95,7 +92,7 @@ class _TilePasses:
     def run(self, walk, work: Callable, reads: bool = True):
         """(tile, work(tile, window)) for each tile of the walk, in order; ``window`` is what
         :func:`read_window` gives (None when ``reads`` is False)."""
-        if self.detector.parallel_tiles:
+        if self.detector.plan.parallel:
             return read_ahead(walk, lambda tile: work(tile, self.window(tile) if reads else None),
                               TILE_THREADS)
         if not reads or isinstance(self.scene, KeptScene):  # nothing to wait for
@@ -104,31 +101,33 @@ class _TilePasses:
             windows = read_ahead(walk, self.window)
         return ((tile, work(tile, window)) for tile, window in windows)
 
-    def window(self, tile: Tile) -> tuple:
+    def window(self, tile: Tile) -> Window:
         with self._reading:
             return read_window(self.scene, tile, self.stats, self.detector)
 
-    def features(self, tile: Tile, window: tuple) -> tuple:
-        cube, valid, core = window
-        return cube, valid, core, self.detector.features(cube, valid)
+    def features(self, tile: Tile, window: Window, fit_pass: int = 0) -> Window:
+        window.features = self.detector.features(window)
+        window.fit_pass = fit_pass
+        return window
 
     def score_reads(self) -> bool:
         """Whether the score pass reads the scene (not when the kept features suffice)."""
-        return self.cache is None or self.detector.score_reads_pixels
+        return self.cache is None or self.detector.plan.score_reads_pixels
 
-    def scores(self, tile: Tile, window: Optional[tuple]) -> np.ndarray:
+    def scores(self, tile: Tile, window: Optional[Window]) -> np.ndarray:
         """float32 scores of a tile's core, NaN where a pixel is invalid."""
-        cube, valid, core = window if window is not None else (None, None, None)
         if self.cache is not None:
             with self._reading:
                 feats, kept_valid, inner = self.cache.get(tile)
-            if cube is not None:
-                cube = cube[around(core, valid.shape, self.detector.score_margin)[0]]
-            valid, core = kept_valid, inner
+            cube = None
+            if window is not None:
+                margin = self.detector.plan.score_margin
+                cube = window.cube[around(window.core, window.valid.shape, margin)[0]]
+            window = Window(cube, kept_valid, inner, feats)
         else:
-            feats = self.detector.features(cube, valid)
-        scores = self.detector.score_window(cube, feats, valid, core)
-        return np.where(valid[core], scores, np.nan).astype(np.float32)
+            window.features = self.detector.features(window)
+        scores = self.detector.score(window)
+        return np.where(window.valid[window.core], scores, np.nan).astype(np.float32)
 
 
 def around(core: tuple, shape: tuple, margin: int) -> tuple:
@@ -156,8 +155,8 @@ def score_cube(cube: np.ndarray, detector: Detector, tile_size: int = 100000,
 def band_statistics(scene: Scene, tile_size: int, steps: ProgressSteps,
                     observe: Optional[Callable] = None, keep: bool = False) -> tuple:
     """(per-band statistics of every valid pixel, the scene to read from next): one read of
-    the scene, whose strips ``observe(cube, valid)`` also sees (a detector fitting on raw
-    pixels), and which is kept in memory when ``keep``."""
+    the scene, whose valid pixels ``observe(pixels)`` also sees, strip by strip (a method
+    fitting on raw pixels), and which is kept in memory when ``keep``."""
     info = scene.info
     acc = BandStatisticsAccumulator(info.bands)
     kept = KeptScene(info) if keep else None
@@ -171,9 +170,10 @@ def band_statistics(scene: Scene, tile_size: int, steps: ProgressSteps,
         if kept is not None:
             kept.put_valid(tile, valid)
             cube = kept.window(tile, writeable=False)
-        acc.add(valid_pixels(cube, valid))
+        pixels = valid_pixels(cube, valid)
+        acc.add(pixels)
         if observe is not None:
-            observe(cube, valid)
+            observe(pixels)
     stats = acc.result()
     if stats.count == 0:
         raise InputError(f"{info.path}: every pixel is nodata or not finite")
@@ -239,16 +239,16 @@ class KeptScene(Scene):
         return cube, valid
 
 
-def read_window(scene: Scene, tile: Tile, stats: BandStatistics, detector: Detector) -> tuple:
-    """(cube, valid, core slices) of a tile read with its halo, invalid pixels replaced by the
-    band means (neutral for networks); reflected past the scene edge when the detector asks."""
+def read_window(scene: Scene, tile: Tile, stats: BandStatistics, detector: Detector) -> Window:
+    """A tile read with its halo, invalid pixels replaced by the band means (neutral for
+    networks); reflected past the scene edge when the method's plan asks."""
     cube, valid = scene.read(tile.read_row, tile.read_col, tile.read_rows, tile.read_cols)
     if not valid.all():
         cube = np.array(cube)  # a kept scene's pixels are read-only views
         cube[~valid] = stats.mean.astype(np.float32)
-    if detector.edge_mode != "reflect":
-        return cube, valid, tile.core
-    halo = detector.halo
+    if detector.plan.edge_mode != "reflect":
+        return Window(cube, valid, tile.core)
+    halo = detector.plan.halo
     info = scene.info
     pad = ((halo - (tile.row - tile.read_row), halo - (tile.read_row + tile.read_rows
                                                       - tile.row - tile.rows)),
@@ -261,7 +261,7 @@ def read_window(scene: Scene, tile: Tile, stats: BandStatistics, detector: Detec
         cube = np.pad(cube, pad + ((0, 0),), mode="reflect")
         valid = np.pad(valid, pad, mode="constant", constant_values=False)
     core = (slice(halo, halo + tile.rows), slice(halo, halo + tile.cols))
-    return cube, valid, core
+    return Window(cube, valid, core)
 
 
 class FeatureCache:

@@ -298,6 +298,31 @@ class MahalanobisScorer:
         return np.einsum("ij,ij->i", whitened, whitened)
 
 
+class GaussianScorer:
+    """A scene-wide Gaussian background over pixel vectors: accumulate, finish, then score each
+    pixel by its squared Mahalanobis distance (global RX; twobranch's native term)."""
+
+    def __init__(self):
+        self._acc: Optional[GaussianAccumulator] = None
+        self._scorer: Optional[MahalanobisScorer] = None
+        self.rank = 0  # the expected score of a background pixel (degrees of freedom)
+
+    def add(self, pixels: np.ndarray) -> None:
+        """Add a (n, dims) block of valid pixel vectors."""
+        if self._acc is None:
+            self._acc = GaussianAccumulator(pixels.shape[-1])
+        self._acc.add(pixels)
+
+    def finish(self) -> None:
+        self._scorer = MahalanobisScorer(self._acc.mean, self._acc.covariance)
+        self.rank = max(self._scorer.rank, 1)
+
+    def score(self, image: np.ndarray) -> np.ndarray:
+        """float32 (rows, cols) scores of a (rows, cols, dims) image."""
+        rows, cols, k = image.shape
+        return self._scorer(image.reshape(-1, k)).reshape(rows, cols).astype(np.float32)
+
+
 def mahalanobis_squared(pixels: np.ndarray, mean: np.ndarray, precision: np.ndarray) -> np.ndarray:
     """(x - mean)^T P (x - mean) for each row of a (n, dims) block, in float64."""
     centred = np.asarray(pixels, dtype=np.float64) - mean

@@ -13,6 +13,9 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from .errors import Cancelled
 
+# Tile side in pixels when the user names none (memory grows with its square).
+DEFAULT_TILE_SIZE = 256
+
 # progress(fraction_done) -> keep going?  QGIS feedback, tqdm and Dask all adapt to this.
 Progress = Callable[[float], bool]
 

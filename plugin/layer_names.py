@@ -16,7 +16,7 @@ tooltip and in Layer Properties > Information.
 from __future__ import annotations
 
 import os
-from ..engine.detectors import detector_class
+from ..engine.methods import detector_class
 from ..engine.errors import HsadError
 from ..engine.provenance import read_provenance
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.detectors import create_detector
+from ..engine.methods import create_detector
 from ..engine.metrics import auc_roc
 from ..engine.scenes.scene import ArrayScene
 from ..engine.scenes.spectral import SpectralInfo, resampling_matrix

@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 from typing import Optional
 
-from ..engine.pretrained.detector import TwoBranchDetector
-from ..engine.pretrained.training.data import REPO_ROOT
-from ..engine.pretrained.training.recipe import RECIPE_V1, RECIPE_V2
+from ..engine.methods.twobranch.detector import TwoBranchDetector
+from ..engine.methods.twobranch.training.data import REPO_ROOT
+from ..engine.methods.twobranch.training.recipe import RECIPE_V1, RECIPE_V2
 from .loso import markdown, mean
 from .recipes import WORK, weights_folder
 from .scenes import auc, labelled_scenes, method_aucs
@@ -75,5 +75,5 @@ def run(args) -> dict:
 
 
 def _ferd(folder: str, background: str):
-    from ..engine.detectors import create_detector
+    from ..engine.methods import create_detector
     return create_detector("ferd", {"fen_weights": folder, "ferd_rx": background}, "cpu")

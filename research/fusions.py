@@ -6,8 +6,8 @@ fusion is scored with the shipped score options (covariance loading, 3 x 3 score
 """
 from __future__ import annotations
 
-from ..engine.pretrained.detector import TwoBranchDetector
-from ..engine.pretrained.fusion import FUSIONS
+from ..engine.methods.twobranch.detector import TwoBranchDetector
+from ..engine.methods.twobranch.fusion import FUSIONS
 from .loso import leave_one_scene_out, markdown, mean
 from .scenes import auc, labelled_scenes, method_aucs
 

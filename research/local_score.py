@@ -3,7 +3,7 @@
     score = F( s^(1 - a) x L^a ),  s = the version-3 score before its filter, F its lift filter
 
 ``L`` is the distance of a pixel's whitened fused vector to the background in a ring around it
-(engine/pretrained/local_score.py): guard and outer windows (g, w), variances loaded by
+(engine/methods/twobranch/local_score.py): guard and outer windows (g, w), variances loaded by
 ``loading`` x their mean, background = valid pixels whose s is below ``exclude`` (0: all). The
 options (docs/preregistration-v4.md, written and committed before any held-out figure): (g, w)
 in {(3, 15), (5, 21), (7, 31)} x loading in {0.3, 1, 3} x exclude in {0, 4, 8} x a in {0.5,
@@ -29,10 +29,10 @@ from typing import Dict, List
 import numpy as np
 
 from ..engine.metrics import OPERATING_RATES, auc_roc, operating_points, partial_auc
-from ..engine.pretrained.detector import TwoBranchDetector
-from ..engine.pretrained.local_score import blended
-from ..engine.pretrained.score_filter import filtered
-from ..engine.pretrained.training.recipe import RECIPE
+from ..engine.methods.twobranch.detector import TwoBranchDetector
+from ..engine.methods.twobranch.local_score import blended
+from ..engine.methods.twobranch.score_filter import filtered
+from ..engine.methods.twobranch.training.recipe import RECIPE
 from ..engine.scoring import score_cube
 from .loso import MARGIN, markdown, mean
 from .recipes import seeds_of
@@ -188,7 +188,7 @@ def run(args, family: Family = FAMILY) -> dict:
 
 
 def _method_scores(scene: LabelledScene, method: str) -> np.ndarray:
-    from ..engine.detectors import create_detector
+    from ..engine.methods import create_detector
     return score_cube(scene.cube, create_detector(method, None, "cpu"), 256).astype(np.float64)
 
 

@@ -16,10 +16,11 @@ from typing import Sequence
 
 from ..engine.errors import HsadError
 from ..engine.outputs.staging import write_json
-from ..engine.pretrained.training.data import DEFAULT_BACKGROUND, DEFAULT_REAL, REPO_ROOT
-from ..engine.pretrained.training.driver import train_weights
-from ..engine.pretrained.training.recipe import RECIPE, Recipe
-from ..engine.pretrained.weights import WEIGHTS_DIR, load_weights, read_manifest, save_weights
+from ..engine.methods.twobranch.training.data import DEFAULT_BACKGROUND, DEFAULT_REAL, REPO_ROOT
+from ..engine.methods.twobranch.training.driver import train_weights
+from ..engine.methods.twobranch.training.recipe import RECIPE, Recipe
+from ..engine.methods.twobranch.weights import (WEIGHTS_DIR, load_weights, read_manifest,
+                                                save_weights)
 
 WORK = os.path.join(REPO_ROOT, "build", "research")
 SCORE_FIELDS = ("native_rx_weight", "fused_loading", "score_filter", "score_filter_form")

@@ -8,13 +8,13 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from ..engine.detectors import create_detector
-from ..engine.detectors.base import Detector
+from ..engine.methods import create_detector
+from ..engine.methods.base import Detector
 from ..engine.errors import HsadError
 from ..engine.metrics import auc_roc
 from ..engine.scenes.matfile import load_matlab_scene
 from ..engine.scoring import score_cube
-from ..engine.pretrained.training.data import DEFAULT_BACKGROUND, DEFAULT_REAL
+from ..engine.methods.twobranch.training.data import DEFAULT_BACKGROUND, DEFAULT_REAL
 
 SHORT = {"abu-airport-2": "air-2", "abu-airport-3": "air-3", "abu-airport-4": "air-4",
          "abu-beach-1": "bch-1", "abu-beach-2": "bch-2", "abu-urban-2": "urb-2",

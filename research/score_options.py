@@ -3,7 +3,7 @@
     score = F_b( RX_delta(X + F_spe + F_spa) / dof  +  w * RX(native bands) / dof )
 
 ``delta`` loads the fused covariance by delta x its mean eigenvalue, ``w`` weighs plain RX on the
-scene's own bands, ``F_b`` is the 3 x 3 score filter of strength b (engine/pretrained/
+scene's own bands, ``F_b`` is the 3 x 3 score filter of strength b (engine/methods/twobranch/
 score_filter.py): version 2's additive form, s + b mean3x3(s), over b in 0-1 (112 options,
 docs/preregistration-v2.md), and version 3's lift-only form, max(s, (s + b mean3x3(s)) / (1 + b)),
 over b in 0-4 (168 options, its addendum 6). Each family is chosen by the pre-registered rule: on
@@ -23,9 +23,9 @@ from typing import Dict, List
 import numpy as np
 
 from ..engine.metrics import auc_roc
-from ..engine.pretrained.detector import TwoBranchDetector
-from ..engine.pretrained.score_filter import blend, neighbourhood_mean
-from ..engine.pretrained.training.recipe import RECIPE
+from ..engine.methods.twobranch.detector import TwoBranchDetector
+from ..engine.methods.twobranch.score_filter import blend, neighbourhood_mean
+from ..engine.methods.twobranch.training.recipe import RECIPE
 from ..engine.scoring import score_cube
 from .loso import average, choose_with_margin, markdown, mean
 from .recipes import seeds_of

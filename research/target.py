@@ -17,8 +17,7 @@ from typing import Dict, List
 import numpy as np
 from scipy import ndimage
 
-from ..engine.detectors import create_detector
-from ..engine.methods.target import create_target_detector, target_method_names
+from ..engine.methods import TARGET, create_detector, create_target_detector, method_names
 from ..engine.methods.target.spectrum import TargetSpectrum
 from ..engine.metrics import auc_roc
 from ..engine.scoring import score_cube
@@ -32,12 +31,12 @@ EIGHT = np.ones((3, 3), bool)
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--method", action="append", dest="methods", choices=target_method_names(),
+    parser.add_argument("--method", action="append", dest="methods", choices=method_names(TARGET),
                         help="target methods (default: all)")
 
 
 def run(args) -> dict:
-    methods = args.methods or target_method_names()
+    methods = args.methods or method_names(TARGET)
     table = scene_table(labelled_scenes(args.real), methods)
     print("\n".join(markdown(table, methods + [REFERENCE])))
     return {"rate": RATE, "methods": methods, "reference": REFERENCE, "scenes": table}

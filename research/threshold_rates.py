@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from ..engine.detectors import create_detector
+from ..engine.methods import create_detector
 from ..engine.metrics import truth_objects
 from ..engine.scoring import score_cube
 from ..engine.threshold import DEFAULT_SEED_SHARE, ThresholdRule, flag

@@ -4,8 +4,9 @@
 
 Scores the generated 512 x 512 x 200 float32 ENVI cube of the speed benchmark through the
 engine (read, both passes, no write) with the shipped detector twice: its numpy networks (what
-every QGIS runs) and the same weights in PyTorch on the CPU (``models/torch_forward.py``, what
-``--device cuda`` runs on a GPU). Each is the best of two runs; the scores of both are compared.
+every QGIS runs) and the same weights in PyTorch on the CPU
+(``models/twobranch/torch_forward.py``, what ``--device cuda`` runs on a GPU). Each is the best
+of two runs; the scores of both are compared.
 """
 from __future__ import annotations
 
@@ -21,12 +22,12 @@ SIDE, BANDS = 512, 200
 def backend_rows(side: int = SIDE, bands: int = BANDS) -> dict:
     """{backend: best seconds}, and 'max_difference': the largest score difference relative to
     the largest score."""
-    from hsad.engine.detectors import create_detector
+    from hsad.engine.methods import create_detector
     from hsad.engine.evaluation import score_map
     from hsad.engine.pipeline import DetectParameters
-    from hsad.engine.pretrained.weights import load_weights
+    from hsad.engine.methods.twobranch.weights import load_weights
     from hsad.engine.scenes.raster import open_scene
-    from hsad.models.torch_forward import TorchTwoBranch
+    from hsad.models.twobranch.torch_forward import TorchTwoBranch
     path = bench_speed.WORK / f"scene_{side}x{side}x{bands}.bil"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -124,7 +124,7 @@ def scene_table() -> list:
 
 def lrx_table() -> list:
     """Local RX seconds per megapixel against its windows, on a small 200-band scene."""
-    from hsad.engine.detectors import create_detector
+    from hsad.engine.methods import create_detector
     from hsad.engine.scoring import score_cube
     rng = np.random.default_rng(0)
     cube = (rng.normal(size=(LRX_SIDE, LRX_SIDE, 8)) @ rng.normal(size=(8, 200)) +

@@ -67,7 +67,7 @@ def outcome(scores: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> Outcome:
 
 def scene_scores() -> dict:
     """scene -> (truth, {method: scores}) for the labelled scenes, every method's defaults."""
-    from hsad.engine.detectors import create_detector, method_problem
+    from hsad.engine.methods import create_detector, method_problem
     from hsad.engine.scenes.matfile import load_matlab_scene
     from hsad.engine.scoring import score_cube
     scenes = [e["file"] for e in json.loads((REAL / "manifest.json").read_text())["scenes"]]

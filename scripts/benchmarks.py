@@ -73,7 +73,7 @@ def write_figures(section: str, values: dict) -> None:
 
 def available_methods() -> list:
     """The methods that run here without options (ferd needs the authors' weights)."""
-    from hsad.engine.detectors import method_names, method_problem
+    from hsad.engine.methods import method_names, method_problem
     return [m for m in method_names() if m != "ferd" and not method_problem(m)]
 
 
@@ -226,7 +226,7 @@ MAX_LOADING = 1.0  # beyond this, local RX no longer whitens by the local covari
 
 def lrx_loading(args) -> None:
     """Local RX's diagonal loading chosen by leave-one-scene-out cross-validation."""
-    from hsad.engine.detectors.local_rx import DEFAULT_INNER, DEFAULT_OUTER, LocalRX
+    from hsad.engine.methods.lrx.detector import DEFAULT_INNER, DEFAULT_OUTER, LocalRX
     from hsad.engine.scenes.matfile import load_matlab_scene
     from hsad.engine.metrics import auc_roc
     from hsad.engine.scoring import score_cube
@@ -294,7 +294,7 @@ def target(args) -> None:
                                    "`make bench-target` (`python scripts/benchmarks.py target`)",
                                    args.repeat)
     if (REAL / "manifest.json").exists():
-        methods = experiment.target_method_names()
+        methods = experiment.method_names(experiment.TARGET)
         table = experiment.scene_table(labelled_scenes(str(REAL)), methods)
         lines += ["", "### Finding the other truth objects of the 11 real scenes", "",
                   f"Command: `make bench-target` (the same table: `python -m hsad.research "

@@ -114,7 +114,7 @@ def _import_hsad():
 def twobranch_problem() -> str:
     """'' when the pretrained detector loads here; otherwise why not (torch or weights)."""
     try:
-        from hsad.engine.detectors import create_detector
+        from hsad.engine.methods import create_detector
         create_detector("twobranch", device="cpu")
     except Exception as exc:  # missing torch, missing/altered weights, model code not there yet
         return " ".join(str(exc).split())[:200] or type(exc).__name__

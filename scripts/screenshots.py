@@ -78,7 +78,7 @@ def strip_map_info(path: str) -> None:
 def shot_method() -> str:
     """The pretrained detector when it loads here, else global RX, as in the demo."""
     try:
-        from hsad.engine.detectors import create_detector
+        from hsad.engine.methods import create_detector
         create_detector("twobranch", device="cpu")
         return "twobranch"
     except Exception:

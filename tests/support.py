@@ -200,8 +200,8 @@ def partial_path(target, pid: int) -> Path:
 
 def tiny_config(**changes):
     """A small two-branch configuration (8 grid bands) for fast tests of the model code."""
-    from hsad.engine.pretrained.config import ModelConfig
-    from hsad.engine.pretrained.grid import BandGrid
+    from hsad.engine.methods.twobranch.config import ModelConfig
+    from hsad.engine.methods.twobranch.grid import BandGrid
     base = dict(grid=BandGrid(bands=8), projected=8, spectral_widths=(8, 8, 8), code=8,
                 projection_hidden=8, rings=((3, 5), (5, 9)), trunk=8, head_hidden=8,
                 ring_mean_start=False)
@@ -255,7 +255,7 @@ def random_arrays(config, seed: int = 0) -> dict:
 
 def tiny_weights_folder(folder, config=None, seed: int = 0) -> str:
     """A weights folder (archive + manifest) holding random tiny weights."""
-    from hsad.engine.pretrained.weights import save_weights
+    from hsad.engine.methods.twobranch.weights import save_weights
     config = config or tiny_config()
     save_weights(random_arrays(config, seed), str(folder), {"config": config.as_dict()})
     return str(folder)

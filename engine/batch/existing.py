@@ -69,7 +69,7 @@ def _recorded_request(provenance: Provenance) -> dict:
     if options is None:
         options = {k: recorded.get(k) for k in ("inner", "outer") if recorded.get(k) is not None}
     try:  # options added since the file was written read as their defaults (what it used)
-        from ..detectors import method_options
+        from ..methods import method_options
         recorded["options"] = method_options(recorded["method"], options)
     except HsadError:
         recorded["options"] = options
@@ -122,5 +122,5 @@ def inspect_output(output: str, scene: str, params) -> ExistingOutput:
 
 def current_model_version(params) -> str:
     """The model version this run's detector would record ('' for a detector without one)."""
-    from ..detectors import installed_model_version
+    from ..methods import installed_model_version
     return installed_model_version(params.method, params.method_options())

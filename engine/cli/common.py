@@ -92,7 +92,7 @@ def finite_float(text: str) -> float:
 def add_method_options(parser: argparse.ArgumentParser, multiple: bool = False) -> None:
     """--method, --device, --tile-size and every method's own options (from the registry)."""
     from ..accelerator import DEVICES
-    from ..detectors import DEFAULT_METHOD, all_options, detector_class, method_names
+    from ..methods import DEFAULT_METHOD, all_options, detector_class, method_names
     from ..scoring import DEFAULT_TILE_SIZE
     names = method_names()
     described = "; ".join(f"{n}: {detector_class(n).label}, {detector_class(n).summary}"
@@ -120,7 +120,7 @@ def add_method_options(parser: argparse.ArgumentParser, multiple: bool = False) 
 
 def method_option_values(args: argparse.Namespace) -> dict:
     """The method options given on the command line (the ones left out take defaults)."""
-    from ..detectors import all_options
+    from ..methods import all_options
     return {o.name: getattr(args, o.name) for o in all_options()
             if getattr(args, o.name, None) is not None}
 

@@ -29,7 +29,7 @@ examples:
 
 
 def add_parser(sub, common) -> None:
-    from ..methods.target import DEFAULT_TARGET_METHOD, target_detector_class, target_method_names
+    from ..methods import DEFAULT_TARGET_METHOD, TARGET, detector_class, method_names
     from ..methods.target.sources import SPECTRUM_CHOICES
     from ..scoring import DEFAULT_TILE_SIZE
     p = sub.add_parser("target", parents=[common], help="find pixels like a target spectrum",
@@ -41,9 +41,9 @@ def add_parser(sub, common) -> None:
     p.add_argument("scene", help="input scene (the ENVI data file, not the .hdr), or a folder")
     p.add_argument("-o", "--output", required=True,
                    help="score raster (.tif GeoTIFF, .img/.bsq ENVI); a folder for a folder")
-    names = target_method_names()
-    described = "; ".join(f"{n}: {target_detector_class(n).label}, "
-                          f"{target_detector_class(n).summary}" for n in names)
+    names = method_names(TARGET)
+    described = "; ".join(f"{n}: {detector_class(n, TARGET).label}, "
+                          f"{detector_class(n, TARGET).summary}" for n in names)
     p.add_argument("--method", default=DEFAULT_TARGET_METHOD, choices=names,
                    help=f"detector (default: {DEFAULT_TARGET_METHOD}). {described}")
     source = p.add_mutually_exclusive_group(required=True)

@@ -13,7 +13,8 @@ from .common import Messages, check_json, finite_float, positive_int, write_json
 EXAMPLES = """rules:
   far         (default) a false-alarm rate: at most --rate of the valid pixels are flagged, so
               at most that share of the background; its highest --seed-share are seeds, grown
-              into their connected neighbours within the same budget (whole objects)
+              into their connected neighbours within the same budget (whole objects); the
+              budget counts the anomalies' own pixels, so crops dense with targets want 0.01
   auto        median + K robust standard deviations of the scores (--k)
   percentile  scores at or above --percentile of the valid scores
   value       scores at or above --value

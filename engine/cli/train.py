@@ -1,4 +1,5 @@
-"""``hsad train``: reproduce the shipped detector weights (the work is in engine/pretrained/training)."""
+"""``hsad train``: reproduce the shipped detector weights (the work is in
+engine/methods/twobranch/training)."""
 from __future__ import annotations
 
 import argparse
@@ -14,5 +15,5 @@ def add_parser(sub, common) -> None:
 
 
 def run(args) -> int:
-    from ..pretrained.training.driver import main
+    from ..methods.twobranch.training.driver import main
     return int(main(list(args.args)) or 0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterRasterDestination
 
-from ...engine.detectors import detector_class
+from ...engine.methods import detector_class
 from .detect import DetectAlgorithm
 from .method_parameters import ADVANCED_HELP, add_run_settings, method_check
 from .scene_parameters import (INPUT_FILE_HELP, SCENE_HELP, add_scene_input,

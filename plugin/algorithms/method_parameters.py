@@ -6,7 +6,7 @@ PyTorch``); scripts and ``qgis_process`` pass the name (``METHOD=rx``) as before
 (:mod:`.choices`). METHOD and DEVICE store names, not positions in a list, so saved models,
 scripts and ``qgis_process`` calls keep their meaning when methods are added or reordered. Every
 method option (local RX windows, a weights folder, ...) becomes one parameter, named and
-described by the detector class that declares it (:mod:`hsad.engine.detectors.options`).
+described by the detector class that declares it (:mod:`hsad.engine.methods.options`).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from qgis.core import (QgsProcessingParameterBoolean, QgsProcessingParameterEnum
                        QgsProcessingParameterFile, QgsProcessingParameterNumber)
 
 from ...engine.accelerator import DEVICES
-from ...engine.detectors import (DEFAULT_METHOD, all_options, detector_class, method_names,
+from ...engine.methods import (DEFAULT_METHOD, all_options, detector_class, method_names,
                                  method_options)
 from ...engine.errors import HsadError
 from ...engine.pipeline import DetectParameters

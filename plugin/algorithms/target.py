@@ -15,8 +15,7 @@ from qgis.core import (QgsFeatureRequest, QgsProcessingException, QgsProcessingP
                        QgsProcessingParameterRasterLayer, QgsProcessingParameterString,
                        QgsProcessingParameterVectorLayer)
 
-from ...engine.methods.target import (DEFAULT_TARGET_METHOD, target_detector_class,
-                                      target_method_names)
+from ...engine.methods import DEFAULT_TARGET_METHOD, TARGET, detector_class, method_names
 from ...engine.methods.target.parameters import TargetParameters
 from ...engine.methods.target.pixels import Geometries
 from ...engine.methods.target.sources import (SPECTRUM_CHOICES, GeometrySource, LibrarySource,
@@ -33,8 +32,8 @@ SOURCES = ("OBJECTS", "POINT", "FEATURES", "LIBRARY")
 
 
 def _methods_text() -> str:
-    return " ".join(f"{n}: {target_detector_class(n).label}, {target_detector_class(n).summary}."
-                    for n in target_method_names())
+    return " ".join(f"{n}: {detector_class(n, TARGET).label}, "
+                    f"{detector_class(n, TARGET).summary}." for n in method_names(TARGET))
 
 
 class TargetAlgorithm(HsadAlgorithm):
@@ -88,7 +87,7 @@ class TargetAlgorithm(HsadAlgorithm):
         h = dict(self.help_items)
         self.add(QgsProcessingParameterRasterLayer("INPUT", "Input scene"),
                  help_text=h["Input scene"])
-        self.add(QgsProcessingParameterEnum("METHOD", "Method", options=target_method_names(),
+        self.add(QgsProcessingParameterEnum("METHOD", "Method", options=method_names(TARGET),
                                             defaultValue=DEFAULT_TARGET_METHOD,
                                             usesStaticStrings=True), help_text=h["Method"])
         self.add(QgsProcessingParameterVectorLayer("OBJECTS", "Anomaly objects",
@@ -165,7 +164,7 @@ class TargetAlgorithm(HsadAlgorithm):
         feedback.pushInfo("score percentiles: " + ", ".join(
             f"{k} {v:.4g}" for k, v in result.summary.percentiles.items()))
         scene = scene_name(source)
-        cls = target_detector_class(params.method)
+        cls = detector_class(params.method, TARGET)
         abstract = (f"Target scores of {source} (higher = more like the target).\n"
                     f"Method {params.method}: {cls.label}, {cls.summary}.\n"
                     f"Target: {target.get('description', '?')}.\nhsad, file: {output}")

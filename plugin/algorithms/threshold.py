@@ -48,7 +48,10 @@ class ThresholdAlgorithm(HsadAlgorithm):
          "flagged, so at most that share of the background (0.001 = one pixel in a thousand; "
          "on a 100 x 100 scene at most 10 pixels). Smaller finds fewer, stronger anomalies. "
          "Scores tied at the threshold are left out rather than overspend it; the pixels of "
-         "the highest score are always kept."),
+         "the highest score are always kept. The budget counts every flagged pixel, the "
+         "anomalies' own included: where anomalies cover more than that share of the scene (a "
+         "small crop around targets, a scene dense with objects), 0.001 cannot outline them "
+         "all; 0.01 suits such scenes."),
         ("Seed share (far rule)", "The share of the false-alarm budget spent on seeds; the "
          "rest grows the seeds' objects. 1 flags the highest scores alone, which scatters the "
          "budget over the brightest fragments of targets. The default was chosen by "

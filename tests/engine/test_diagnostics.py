@@ -6,7 +6,7 @@ import json
 import numpy as np
 
 from hsad.engine.diagnostics import Check, format_report, report_dict, usable, weights_check
-from hsad.engine.pretrained.weights import save_weights
+from hsad.engine.methods.twobranch.weights import save_weights
 
 
 def _weights(folder, recorded=None):

@@ -1,14 +1,14 @@
 """The fast paths (one read, float32 arithmetic around a shift, dsyrk, triangular products,
 tiles) give the scores of a plain whole-scene float64 implementation, within 1e-4 relative, on
 every labelled real scene. The networks themselves run in float32 in both (their numpy forward
-equals the torch forward: tests/engine/pretrained/test_network.py)."""
+equals the torch forward: tests/engine/methods/twobranch/test_network.py)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from hsad.engine.detectors import create_detector
-from hsad.engine.pretrained.config import LOCAL_BACKGROUND
+from hsad.engine.methods import create_detector
+from hsad.engine.methods.twobranch.config import LOCAL_BACKGROUND
 from hsad.engine.scenes.matfile import load_matlab_scene
 from hsad.engine.scoring import score_cube
 from support import REAL_DIR, needs_real_data
@@ -32,10 +32,10 @@ def plain_twobranch(cube: np.ndarray, local: dict = None) -> np.ndarray:
     (when the manifest, or ``local``, switches it on) by summing each ring pixel by pixel, the
     3 x 3 score filter (of the manifest's form) by shifted copies of the edge-padded map."""
     from dataclasses import replace
-    from hsad.engine.pretrained.config import ModelConfig
-    from hsad.engine.pretrained.fusion import combination
-    from hsad.engine.pretrained.network import TwoBranchNetwork
-    from hsad.engine.pretrained.weights import load_weights
+    from hsad.engine.methods.twobranch.config import ModelConfig
+    from hsad.engine.methods.twobranch.fusion import combination
+    from hsad.engine.methods.twobranch.network import TwoBranchNetwork
+    from hsad.engine.methods.twobranch.weights import load_weights
     arrays, manifest = load_weights()
     config = replace(ModelConfig.from_dict(manifest["config"]), **(local or {}))
     rows, cols, bands = cube.shape
@@ -171,7 +171,7 @@ def test_the_local_term_tiled_matches_the_plain_computation(name, setting):
     direction where the ring varies little, magnifies the last bits by which float32 features
     differ between tiles, or between the fast path and the plain one (measured: up to 1.0e-4
     between tiles and whole scenes, 1.6e-4 against the plain computation, on beach-1)."""
-    from hsad.engine.pretrained.detector import TwoBranchDetector
+    from hsad.engine.methods.twobranch.detector import TwoBranchDetector
     cube = load_matlab_scene(str(REAL_DIR / f"{name}.mat")).cube.astype(np.float32)
     local = LOCAL_SETTINGS[setting]
     tiled = score_cube(cube, TwoBranchDetector(device="cpu", local=local), tile_size=48)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hsad.engine.detectors import create_detector
+from hsad.engine.methods import create_detector
 from hsad.engine.metrics import auc_roc
 from hsad.engine.scoring import score_cube
 from hsad.engine.synthetic import make_scene, write_envi, write_truth

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from qgis.core import QgsProcessingAlgorithm
 
-from hsad.engine.detectors import detector_class, method_names
+from hsad.engine.methods import detector_class, method_names
 from plugin_helpers import write_raster
 from support import write_cube
 

@@ -20,7 +20,7 @@ def algorithm(qgis_processing):
 
 def test_can_execute_with_the_shipped_weights_and_explains_missing_ones(algorithm, tmp_path,
                                                                         monkeypatch):
-    from hsad.engine.pretrained import weights
+    from hsad.engine.methods.twobranch import weights
     assert algorithm.canExecute() == (True, "")
     monkeypatch.setattr(weights, "WEIGHTS_DIR", str(tmp_path))
     ok, message = algorithm.canExecute()
@@ -85,7 +85,7 @@ def test_the_toolbox_shows_when_it_cannot_run_and_why(algorithm, tmp_path, monke
     from qgis.core import QgsApplication
     from qgis.gui import QgsProcessingToolboxModel
     from qgis.PyQt.QtCore import Qt
-    from hsad.engine.pretrained import weights
+    from hsad.engine.methods.twobranch import weights
     model = QgsProcessingToolboxModel(None, QgsApplication.processingRegistry())
 
     def find(parent):

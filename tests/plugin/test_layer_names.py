@@ -69,7 +69,7 @@ def test_a_method_that_cannot_run_here_is_marked_in_the_list_and_its_help(monkey
                                                                           qgis_processing):
     import hsad
     from qgis.core import QgsApplication
-    from hsad.engine.detectors.ferd import FerdDetector
+    from hsad.engine.methods.ferd.detector import FerdDetector
     from support import FakeIface
     monkeypatch.setattr(FerdDetector, "quick_problem", classmethod(
         lambda cls: "the ferd method needs PyTorch, which this Python cannot import; install "

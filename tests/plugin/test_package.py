@@ -28,7 +28,7 @@ def test_the_zip_holds_the_plugin_and_the_weights_and_nothing_of_the_lab(package
     names = zipfile.ZipFile(package).namelist()
     assert all(n.startswith("hsad/") for n in names)
     for needed in ("hsad/__init__.py", "hsad/metadata.txt", "hsad/models/weights/twobranch.npz",
-                   "hsad/models/weights/manifest.json", "hsad/engine/pretrained/network.py"):
+                   "hsad/models/weights/manifest.json", "hsad/engine/methods/twobranch/network.py"):
         assert needed in names
     for left_out in ("hsad/tests/", "hsad/research/", "hsad/scripts/", "hsad/Makefile"):
         assert not any(n.startswith(left_out) for n in names), left_out

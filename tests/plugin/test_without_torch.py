@@ -63,11 +63,11 @@ def scene(tmp_path, cube_and_truth):
 def torch_scores(path: str) -> np.ndarray:
     """The default detector's scores with its networks run by PyTorch (on the CPU)."""
     pytest.importorskip("torch")
-    from hsad.engine.pretrained.detector import TwoBranchDetector
-    from hsad.engine.pretrained.weights import load_weights
+    from hsad.engine.methods.twobranch.detector import TwoBranchDetector
+    from hsad.engine.methods.twobranch.weights import load_weights
     from hsad.engine.scenes.raster import open_scene
     from hsad.engine.scoring import score_scene
-    from hsad.models.torch_forward import TorchTwoBranch
+    from hsad.models.twobranch.torch_forward import TorchTwoBranch
     detector = TwoBranchDetector(device="cpu")
     arrays, manifest = load_weights()
     detector.network = TorchTwoBranch(arrays, manifest["config"], "cpu")

@@ -42,7 +42,7 @@ def test_compare_scores_the_shipped_model_and_its_earlier_scores(tmp_path, capsy
     assert set(table) == {"RX (own bands)", "hsad v1 score (0.1)", "hsad v2 score (0.2)",
                           "hsad (shipped)"}
     assert all(0.5 < row["scene"] <= 1.0 for row in table.values())
-    from hsad.engine.pretrained.weights import read_manifest
+    from hsad.engine.methods.twobranch.weights import read_manifest
     configs = sorted((c["native_rx_weight"], c["fused_loading"], c["score_filter"],
                       c["score_filter_form"])
                      for c in (read_manifest(str(folder))["config"]

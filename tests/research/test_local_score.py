@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hsad.engine.pretrained.detector import TwoBranchDetector
+from hsad.engine.methods.twobranch.detector import TwoBranchDetector
 from hsad.engine.scoring import score_cube
 from hsad.research import local_score
 from hsad.research.scenes import LabelledScene
@@ -62,6 +62,6 @@ def test_options_are_the_preregistered_grids():
 
 @pytest.mark.parametrize("weight", [0.0, 1.0])
 def test_the_blend_ends_are_the_global_and_the_local_score(weight):
-    from hsad.engine.pretrained.local_score import blended
+    from hsad.engine.methods.twobranch.local_score import blended
     s, loc = np.array([1.0, 4.0]), np.array([9.0, 0.25])
     assert np.allclose(blended(s, loc, weight), s if weight == 0 else loc)

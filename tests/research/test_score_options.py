@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hsad.engine.pretrained.detector import TwoBranchDetector
-from hsad.engine.pretrained.score_filter import blend, neighbourhood_mean
+from hsad.engine.methods.twobranch.detector import TwoBranchDetector
+from hsad.engine.methods.twobranch.score_filter import blend, neighbourhood_mean
 from hsad.engine.scoring import score_cube
 from hsad.research.scenes import LabelledScene
 from hsad.research.score_options import parts

@@ -2,8 +2,8 @@
 
 They run on the same engine as the anomaly detectors: the background statistics (mean and
 covariance, float64, streaming) are accumulated over every valid pixel of the scene during the
-statistics pass, as global RX's are; the target spectrum is resolved once the scene is open
-(:meth:`prepare`); the score pass is tiled. Higher scores mean more like the target.
+statistics pass (:meth:`observe`), as global RX's are; the target spectrum is resolved once the
+scene is open (:meth:`prepare`); the score pass is tiled. Higher scores mean more like the target.
 
 Definitions (x a pixel, t the target, mu and C the scene's mean and (N - 1) covariance, all on
 the bands the target covers):
@@ -28,10 +28,9 @@ from typing import Optional, Union
 
 import numpy as np
 
-from ...detectors.base import Detector
 from ...errors import InputError
-from ...statistics import (Buffer, MahalanobisScorer, in_chunks, inverse_covariance,
-                           valid_pixels)
+from ...statistics import Buffer, MahalanobisScorer, in_chunks, inverse_covariance
+from ..base import Detector, TilePlan, Window
 from .background import Background
 from .sources import SpectrumSource
 from .spectrum import TargetSpectrum, scale_problem
@@ -43,10 +42,8 @@ Target = Union[SpectrumSource, TargetSpectrum]
 class TargetDetector(Detector):
     """What the target detectors share: the background, the target, the band subset."""
 
-    needs_fit = True
-    fits_during_statistics = True  # the background needs only the raw valid pixels
     fits_band_covariance = True
-    parallel_tiles = True
+    plan = TilePlan(parallel=True)
     centres_target = True  # the target is compared after subtracting the scene mean
     # Pixels per step of the per-pixel arithmetic: their float64 copy (a few MB) stays in
     # cache and is reused.
@@ -68,12 +65,13 @@ class TargetDetector(Detector):
     def memory_bytes(self, info, tile_size: int) -> int:
         return super().memory_bytes(info, tile_size) + 6 * info.bands ** 2 * 8
 
-    def fit(self, features: np.ndarray, valid: np.ndarray) -> None:
+    def observe(self, pixels: np.ndarray) -> None:
+        """The background needs only the raw valid pixels: fitted in the statistics pass."""
         if self._background is None:
-            self._background = Background(features.shape[-1])
-        self._background.add(valid_pixels(features, valid))
+            self._background = Background(pixels.shape[-1])
+        self._background.add(pixels)
 
-    def prepare(self, info, stats) -> None:
+    def prepare(self, info, stats) -> str:
         """The background from the statistics pass, then the target on the scene's bands."""
         if self._background is not None:
             fitted = self._background.result()
@@ -95,6 +93,7 @@ class TargetDetector(Detector):
             self.mean = self.mean[self._bands]
             self.covariance = self.covariance[np.ix_(self._bands, self._bands)]
         self.setup(self.target.values)
+        return self.input_note()
 
     def setup(self, target: np.ndarray) -> None:
         """Precompute what the score of a pixel needs (the background is set)."""
@@ -105,11 +104,12 @@ class TargetDetector(Detector):
         note = f"target: {self.target.description}; {used} band(s)"
         return note + (f"; {self.target.note}" if self.target.note else "")
 
-    def features(self, cube: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    def features(self, window: Window) -> np.ndarray:
+        cube = window.cube
         return cube if self._bands is None else cube[:, :, self._bands]
 
-    def score(self, features: np.ndarray, valid: np.ndarray, core: tuple) -> np.ndarray:
-        block = features[core]
+    def score(self, window: Window) -> np.ndarray:
+        block = window.features[window.core]
         rows, cols, k = block.shape
         scores = in_chunks(self.score_pixels, block.reshape(-1, k), self.chunk_pixels)
         return scores.reshape(rows, cols).astype(np.float32)
@@ -215,10 +215,10 @@ class SpectralAngle(TargetDetector):
     fits_band_covariance = False
     centres_target = False  # the angle does not depend on the target's scale
 
-    def __init__(self, target: Target, nodata: Optional[float] = None):
-        super().__init__(target, nodata)
+    def observe(self, pixels: np.ndarray) -> None:
         # the peak pixel of an object needs the background; the angle itself does not
-        self.needs_fit = self._source is not None and self._source.needs_background
+        if self._source is not None and self._source.needs_background:
+            super().observe(pixels)
 
     def setup(self, target: np.ndarray) -> None:
         norm = float(np.linalg.norm(target))

@@ -1,6 +1,6 @@
 """A target run's settings: a detect run's, plus where the target spectrum comes from.
 
-:class:`TargetParameters` is a :class:`~hsad.engine.pipeline.DetectParameters`, so
+:class:`TargetParameters` is a :class:`~hsad.engine.methods.parameters.DetectParameters`, so
 :func:`~hsad.engine.pipeline.detect_scene`, batches (resume, "same settings" checks, Dask) and
 the output's provenance handle a target run as they handle any other: the source is recorded as
 the method's one option, ``target``.
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ...errors import HsadError
-from ...pipeline import DetectParameters
-from . import DEFAULT_TARGET_METHOD, create_target_detector, target_detector_class
+from .. import DEFAULT_TARGET_METHOD, TARGET, create_target_detector, detector_class
+from ..parameters import DetectParameters
 from .sources import SpectrumSource
 
 
@@ -22,7 +22,7 @@ class TargetParameters(DetectParameters):
     target: Optional[SpectrumSource] = None
 
     def method_options(self) -> dict:
-        target_detector_class(self.method)
+        detector_class(self.method, TARGET)
         return {"target": self.target.as_dict() if self.target is not None else None}
 
     def detector(self):
@@ -37,7 +37,7 @@ class TargetParameters(DetectParameters):
 
     def check(self) -> None:
         """One-line errors for what can be known before any scene is read."""
-        target_detector_class(self.method)
+        detector_class(self.method, TARGET)
         if self.target is None:
             self.detector()
         self.target.check()

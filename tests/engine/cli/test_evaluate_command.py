@@ -34,7 +34,7 @@ def test_mat_scene_json_to_stdout(tmp_path, cube_and_truth):
     assert report["mean_auc_roc"]["rx"] == rows["rx"]["auc_roc"]
     from hsad.engine.metrics import operating_points
     from hsad.engine.scoring import score_cube
-    from hsad.engine.detectors import create_detector
+    from hsad.engine.methods import create_detector
     scores = score_cube(cube.astype(np.float32), create_detector("rx"))
     expected = [p.as_dict() for p in operating_points(scores, truth.astype(bool))]
     found = rows["rx"]["operating_points"]

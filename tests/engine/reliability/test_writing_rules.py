@@ -239,7 +239,7 @@ def test_processing_replaces_only_a_file_of_the_outputs_kind(tmp_path):
 
 # -- hsad train ---------------------------------------------------------------------------------
 def test_training_never_writes_into_its_data_nor_a_users_folder(tmp_path):
-    from hsad.engine.pretrained.weights import check_weights_folder, save_weights
+    from hsad.engine.methods.twobranch.weights import check_weights_folder, save_weights
     data = tmp_path / "background"
     data.mkdir()
     (data / "manifest.json").write_text('{"files": []}\n')

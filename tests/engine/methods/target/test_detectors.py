@@ -6,7 +6,7 @@ import pytest
 
 from target_helpers import MORE, OBJECT, material, scene_cube
 from hsad.engine.errors import InputError
-from hsad.engine.methods.target import create_target_detector, target_method_names
+from hsad.engine.methods import TARGET, create_target_detector, method_names
 from hsad.engine.methods.target.spectrum import TargetSpectrum
 from hsad.engine.pipeline import detect_scene
 from hsad.engine.scoring import score_cube
@@ -61,7 +61,7 @@ def test_cem_and_the_spectral_angle_equal_their_formulas():
         assert np.abs(got - expected).max() <= 1e-5 * np.abs(expected).max(), method
 
 
-@pytest.mark.parametrize("method", target_method_names())
+@pytest.mark.parametrize("method", method_names(TARGET))
 def test_tiles_change_nothing_and_the_material_ranks_first(method):
     cube = scene_cube()
     target = TargetSpectrum(cube[10, 10])
