@@ -66,6 +66,17 @@ def test_gaussian_accumulators_merged_equal_one_over_the_whole_stream(covariance
         np.testing.assert_allclose(empty.covariance, whole.covariance, rtol=1e-8, atol=1e-8)
 
 
+@pytest.mark.parametrize("rows", [1, 31, 32, 4093])
+def test_column_sums_of_float32_blocks_are_float64_sums(rows):
+    from hsad.engine.statistics import column_sums
+    rng = np.random.default_rng(rows)
+    x = (rng.normal(size=(rows, 6)) * [1, 10, 100, 1e3, 1e4, 1e-3]).astype(np.float32)
+    exact = x.astype(np.float64).sum(axis=0)
+    scale = np.abs(x).astype(np.float64).sum(axis=0)
+    assert column_sums(x).dtype == np.float64
+    assert (np.abs(column_sums(x) - exact) <= 1e-6 * scale).all()
+
+
 def test_band_statistics_of_float32_blocks_match_numpy_in_float64():
     rng = np.random.default_rng(0)
     acc = BandStatisticsAccumulator(3)
