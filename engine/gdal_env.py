@@ -44,12 +44,14 @@ def gdal():
 
 
 @contextmanager
-def confined() -> Iterator[None]:
+def confined(**options: str) -> Iterator[None]:
     """GDAL without network and without VRT Python code, for this thread, while in the block
-    (around every open and read of a user's scene: a VRT opens its sources on first read)."""
+    (around every open and read of a user's scene: a VRT opens its sources on first read);
+    ``options``: more configuration options for this thread meanwhile."""
     g = gdal()
-    saved = {key: g.GetThreadLocalConfigOption(key, None) for key in _CONFINED_OPTIONS}
-    for key, value in _CONFINED_OPTIONS.items():
+    options = {**_CONFINED_OPTIONS, **options}
+    saved = {key: g.GetThreadLocalConfigOption(key, None) for key in options}
+    for key, value in options.items():
         g.SetThreadLocalConfigOption(key, value)
     try:
         yield

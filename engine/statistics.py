@@ -15,8 +15,10 @@ from typing import Optional
 
 import numpy as np
 
-from .linalg import matmul
+from .linalg import matmul, products_path
 
+# Pixels per step of the streaming moments (a few MB of centred float64 values).
+MOMENTS_CHUNK = 4096
 # Eigenvalues below this fraction of the largest are treated as zero when inverting a covariance.
 PINV_RCOND = 1e-10
 
@@ -131,15 +133,41 @@ class GaussianAccumulator:
         if self._shift is None:  # a shift representable in the working precision
             self._shift = pixels.mean(axis=0, dtype=np.float64).astype(work).astype(np.float64)
         self.count += len(pixels)
+        shift = self._shift.astype(work)
+        for start in range(0, len(pixels), MOMENTS_CHUNK):
+            self._add_chunk(pixels[start:start + MOMENTS_CHUNK], shift)
+
+    def _add_chunk(self, pixels: np.ndarray, shift: np.ndarray) -> None:
+        """A few thousand pixels: their centred copy is a few MB, reused, in cache while its
+        sums are taken (a whole tile's would be fresh pages of memory every time)."""
+        x = self._buffer.take(pixels.shape, shift.dtype)
+        x[...] = pixels  # a plain cast, then one type: twice as fast as a mixed subtraction
+        x -= shift
         if self._outer is None:  # per-band moments only: float32 is precise enough and fast
-            x = np.subtract(pixels, self._shift.astype(work), dtype=work)
-            self._sum += x.sum(axis=0, dtype=np.float64)
-            self._squares += np.einsum("ij,ij->j", x, x, dtype=np.float64)
+            self._sum += column_sums(x)
+            self._squares += column_sums(np.square(x))
+        else:
+            self._sum += x.sum(axis=0)
+            self._outer += gram(x)
+
+    def merge(self, other: "GaussianAccumulator") -> None:
+        """Add what ``other`` accumulated (another part of the same stream, on another thread),
+        its sums moved from its shift to this one's."""
+        if other.count == 0:
             return
-        x = self._buffer.take(pixels.shape)
-        np.subtract(pixels, self._shift, out=x, casting="unsafe")
-        self._sum += x.sum(axis=0)
-        self._outer += gram(x)
+        if self.count == 0:
+            self._shift, self._sum, self.count = other._shift, other._sum.copy(), other.count
+            self._squares = other._squares.copy()
+            self._outer = None if other._outer is None else other._outer.copy()
+            return
+        delta = other._shift - self._shift  # other's pixels x - s' = (x - s) - delta
+        moved = other._sum + other.count * delta
+        if self._outer is not None:
+            self._outer += other._outer + np.outer(other._sum, delta) + \
+                np.outer(delta, other._sum) + other.count * np.outer(delta, delta)
+        self._squares += other._squares + 2.0 * other._sum * delta + other.count * delta ** 2
+        self._sum += moved
+        self.count += other.count
 
     @property
     def mean(self) -> np.ndarray:
@@ -165,10 +193,31 @@ class GaussianAccumulator:
         return (self._outer - self.count * np.outer(centred, centred)) / (self.count - 1)
 
 
+# Rows summed in the values' own precision before the partial sums are added in float64.
+PARTIAL_ROWS = 16
+
+
+def column_sums(x: np.ndarray) -> np.ndarray:
+    """float64 sums of the columns of a (n, dims) block: float32 values are summed
+    ``PARTIAL_ROWS`` rows at a time in float32 (at most 16 roundings of those rows' sum;
+    band means and deviations of the 11 labelled scenes within 2e-7 of float64's), then in
+    float64 (band statistics of 512 x 512 x 200: 0.096 s -> 0.069 s)."""
+    if x.dtype != np.float32 or len(x) < 2 * PARTIAL_ROWS:
+        return x.sum(axis=0, dtype=np.float64)
+    whole = len(x) - len(x) % PARTIAL_ROWS
+    partial = x[:whole].reshape(-1, PARTIAL_ROWS, x.shape[1]).sum(axis=1)
+    return partial.sum(axis=0, dtype=np.float64) + x[whole:].sum(axis=0, dtype=np.float64)
+
+
 def gram(x: np.ndarray) -> np.ndarray:
-    """x.T @ x for a (n, dims) float64 block, by the symmetric rank-k update (BLAS dsyrk)."""
+    """x.T @ x for a (n, dims) float64 block, by the symmetric rank-k update (BLAS dsyrk):
+    numpy's product of a matrix with its own transpose is one (without importing scipy, a
+    tenth of a second); scipy's where numpy's BLAS is slow here (:mod:`.linalg`)."""
+    x = np.asarray(x, np.float64)
+    if products_path() == "numpy":
+        return x.T @ x
     from scipy.linalg.blas import dsyrk
-    upper = dsyrk(1.0, np.asarray(x, np.float64).T, trans=0)  # the transpose: no copy
+    upper = dsyrk(1.0, x.T, trans=0)  # the transpose: no copy
     return np.triu(upper) + np.triu(upper, 1).T
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..metrics import OPERATING_RATES
 from .common import (Messages, add_method_options, add_nodata_option, check_json,
                      json_to_stdout, method_option_values, parse_band_list, write_json)
 
@@ -72,6 +71,7 @@ def run(args) -> int:
 
 def print_table(rows, document) -> None:
     """The terminal table: one line per scene and method, then the per-scene means."""
+    from ..metrics import OPERATING_RATES
     low, high = OPERATING_RATES
     print(f"{'scene':24s} {'method':10s} {'AUC':>7s} {'AUC(Pd,t)':>9s} {'AUC(Pf,t)':>9s} "
           f"{'SNPR':>7s} {'pAUC1%':>7s} {'px@0.1%':>7s} {'obj@0.1%':>8s} {'px@1%':>7s} "

@@ -29,6 +29,11 @@ MATLAB_EXTENSIONS = (".mat",)
 SAMPLE_ROWS = 24
 # Values per read when a whole scene is scanned at open time (64 MB of float32).
 STRIP_VALUES = 2 ** 24
+# Values per read of a band- or line-interleaved file (4 MB of float32: the block read stays in
+# cache while it is reordered to pixel order).
+REORDER_VALUES = 2 ** 20
+# Bands reordered at a time: each pixel's run of them is then about a cache line.
+REORDER_BANDS = 8
 
 
 def open_scene(path, bands: Optional[Sequence[int]] = None, drop_bad_bands: bool = True,
@@ -103,6 +108,7 @@ class GdalScene(Scene):
         self._divisor = reflectance_scale_factor(ds) or 1.0
         self._masks = _mask_bands(bands)
         self._magnitude_checked = False
+        self._read_options = direct_read_options(ds)
         check_scaling(path, self._scale, self._divisor)
         self._scale_source = ""
         spectral = self._with_product_metadata(spectral_info(ds, path), path, ds.RasterCount)
@@ -168,28 +174,42 @@ class GdalScene(Scene):
 
     def _read(self, row: int, col: int, rows: int, cols: int,
               out: Optional[np.ndarray] = None) -> np.ndarray:
-        indices = self.info.band_indices
-        bands = [i + 1 for i in indices]
+        bands = [i + 1 for i in self.info.band_indices]
+        if self.info.interleave == "PIXEL":  # stored pixel by pixel: GDAL copies it
+            return self._read_rows(row, rows, dict(xoff=col, xsize=cols, buf_obj=out,
+                                                   band_list=bands, interleave="pixel"))
+        # Stored by band or by line: read as stored, a few rows at a time, and reorder in
+        # numpy (3 to 4 times less work than GDAL's strided copy into a pixel-interleaved
+        # buffer); the rows' block stays in cache and is reordered a few bands at a time.
+        step = max(1, REORDER_VALUES // max(1, cols * len(bands)))
+        for start in range(0, rows, step):
+            count = min(step, rows - start)
+            data = self._read_rows(row + start, count, dict(xoff=col, xsize=cols,
+                                                            band_list=bands))
+            stored = data.reshape(len(bands), count, cols)
+            if out is None:
+                out = np.empty((rows, cols, len(bands)), stored.dtype)
+            to_pixel_order(stored, out[start:start + count])
+        return out
+
+    def _read_rows(self, row: int, rows: int, options: dict) -> np.ndarray:
+        """One GDAL read of ``rows`` rows from ``row``, with its checks."""
         try:
-            with confined():
-                if self.info.interleave == "PIXEL":  # stored pixel by pixel: GDAL copies it
-                    data = self._ds.ReadAsArray(col, row, cols, rows, buf_obj=out,
-                                                band_list=bands, interleave="pixel")
-                else:  # stored by band or by line: read as stored and reorder in numpy, 3 to
-                    # 4 times less work than GDAL's strided copy into a pixel-interleaved buffer
-                    data = self._ds.ReadAsArray(col, row, cols, rows, band_list=bands)
+            with confined(**self._read_options):
+                if self._read_options and self.info.interleave == "LINE" and rows > 1:
+                    # a line at a time: GDAL 3.6 reads the later lines of a multi-line window
+                    # of a line-interleaved file wrong when it reads without its cache
+                    lines = [self._ds.ReadAsArray(yoff=row + k, ysize=1, **options)
+                             for k in range(rows)]
+                    return np.concatenate([line.reshape(-1, 1, line.shape[-1])
+                                           for line in lines], axis=1)
+                data = self._ds.ReadAsArray(yoff=row, ysize=rows, **options)
         except RuntimeError as exc:
             self._watch.check()  # a file cut while read fails in GDAL too: say that
             raise InputError(f"{self.info.path}: reading rows {row}-{row + rows} failed "
                              f"({reason(exc)})") from None
         self._watch.check()
-        if self.info.interleave == "PIXEL":
-            return data
-        stored = data.reshape(len(indices), rows, cols).transpose(1, 2, 0)
-        if out is None:
-            return np.ascontiguousarray(stored)
-        out[...] = stored
-        return out
+        return data
 
     def _masked(self, cube: np.ndarray, row: int, col: int) -> np.ndarray:
         """``cube`` with NaN where a GDAL mask band of a selected band says 'no data'."""
@@ -388,3 +408,23 @@ def _empty_bands(scene: Scene) -> list:
         if seen.all():
             return []
     return [b for b, s in zip(info.band_indices, seen) if not s]
+
+
+def direct_read_options(ds) -> dict:
+    """GDAL options for reading a raw file by band or by line: straight from the file, not
+    through GDAL's block cache, which for such files holds one line of one band per block (a
+    512 x 512 x 200 BIL read 3 to 4 times faster, 0.1 s instead of 0.35-0.45 s of CPU, without
+    filling the cache's 128 MB). Not for files stored pixel by pixel: each band would read
+    whole lines."""
+    interleave = (ds.GetMetadataItem("INTERLEAVE", "IMAGE_STRUCTURE") or "").upper()
+    if ds.GetDriver().ShortName in RAW_DRIVERS and interleave in ("BAND", "LINE"):
+        return {"GDAL_ONE_BIG_READ": "YES"}
+    return {}
+
+
+def to_pixel_order(stored: np.ndarray, out: np.ndarray) -> None:
+    """``out[r, c, b] = stored[b, r, c]`` (band order to pixel order), a few bands at a time:
+    twice as fast as one strided copy, whose writes jump a whole pixel apart."""
+    for first in range(0, stored.shape[0], REORDER_BANDS):
+        out[:, :, first:first + REORDER_BANDS] = \
+            stored[first:first + REORDER_BANDS].transpose(1, 2, 0)

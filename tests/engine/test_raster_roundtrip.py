@@ -31,6 +31,38 @@ def test_envi_every_interleave_and_type_reads_back_exactly(tmp_path, interleave,
     assert valid.all()
 
 
+@pytest.mark.parametrize("interleave", ["BSQ", "BIL", "BIP"])
+@pytest.mark.parametrize("dtype", ["int16", "float32"])
+def test_windows_read_a_few_rows_at_a_time_are_exact(tmp_path, monkeypatch, interleave, dtype):
+    # 3 rows per GDAL read, so windows span several reads and their reordering to pixel order
+    from hsad.engine.scenes import raster
+    monkeypatch.setattr(raster, "REORDER_VALUES", 3 * 11 * 13)
+    cube = _cube(rows=23, cols=11, bands=13, seed=4)
+    path = write_cube(tmp_path / f"scene.{interleave.lower()}", cube, driver="ENVI",
+                      interleave=interleave, dtype=dtype)
+    expected = cube.astype(dtype).astype(np.float32)
+    with open_scene(path, bands=[2, 5, 6, 7, 13]) as scene:
+        window, _ = scene.read(4, 2, 17, 9)
+        into = np.empty((8, 11, 5), np.float32)
+        scene.read(15, 0, 8, 11, out=into)
+    np.testing.assert_array_equal(window, expected[4:21, 2:11][:, :, [1, 4, 5, 6, 12]])
+    np.testing.assert_array_equal(into, expected[15:23][:, :, [1, 4, 5, 6, 12]])
+
+
+@pytest.mark.parametrize("interleave", ["BSQ", "BIL"])
+def test_band_and_line_files_are_read_past_gdals_block_cache(tmp_path, interleave):
+    # GDAL would cache such a file one line of one band per block: slow, and up to 128 MB
+    from osgeo import gdal
+    cube = _cube(rows=64, cols=50, bands=40, seed=5)
+    path = write_cube(tmp_path / f"scene.{interleave.lower()}", cube, driver="ENVI",
+                      interleave=interleave)
+    with open_scene(path) as scene:
+        before = gdal.GetCacheUsed()
+        data, _ = scene.read(0, 0, 64, 50)
+        assert gdal.GetCacheUsed() - before < cube.size  # bytes; caching it would take 4 x
+    np.testing.assert_array_equal(data, cube.astype(np.float32))
+
+
 def test_envi_big_endian_data_reads_correctly(tmp_path):
     cube = _cube()
     path = tmp_path / "be.dat"

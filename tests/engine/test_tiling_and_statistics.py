@@ -48,6 +48,35 @@ def test_gaussian_accumulator_matches_numpy_on_offset_data():
     np.testing.assert_allclose(acc.variance, x.var(axis=0, ddof=1), rtol=1e-9)
 
 
+@pytest.mark.parametrize("covariance", [True, False])
+def test_gaussian_accumulators_merged_equal_one_over_the_whole_stream(covariance):
+    rng = np.random.default_rng(8)
+    x = 1e4 + rng.normal(size=(6000, 5)) @ rng.normal(size=(5, 5))
+    whole, first, second, empty = (GaussianAccumulator(5, covariance) for _ in range(4))
+    whole.add(x)
+    first.add(x[:2500])
+    second.add(x[2500:] + 0.0)  # its own shift (its first block's mean), far from first's
+    empty.merge(first)  # into an empty one: a copy
+    empty.merge(second)
+    empty.merge(GaussianAccumulator(5, covariance))  # an empty one adds nothing
+    assert empty.count == 6000
+    np.testing.assert_allclose(empty.mean, whole.mean, rtol=1e-12)
+    np.testing.assert_allclose(empty.variance, whole.variance, rtol=1e-8)
+    if covariance:
+        np.testing.assert_allclose(empty.covariance, whole.covariance, rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.parametrize("rows", [1, 31, 32, 4093])
+def test_column_sums_of_float32_blocks_are_float64_sums(rows):
+    from hsad.engine.statistics import column_sums
+    rng = np.random.default_rng(rows)
+    x = (rng.normal(size=(rows, 6)) * [1, 10, 100, 1e3, 1e4, 1e-3]).astype(np.float32)
+    exact = x.astype(np.float64).sum(axis=0)
+    scale = np.abs(x).astype(np.float64).sum(axis=0)
+    assert column_sums(x).dtype == np.float64
+    assert (np.abs(column_sums(x) - exact) <= 1e-6 * scale).all()
+
+
 def test_band_statistics_of_float32_blocks_match_numpy_in_float64():
     rng = np.random.default_rng(0)
     acc = BandStatisticsAccumulator(3)

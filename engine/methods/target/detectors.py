@@ -29,11 +29,12 @@ from typing import Optional, Union
 import numpy as np
 
 from ...errors import InputError
-from ...statistics import (Buffer, GaussianAccumulator, MahalanobisScorer, in_chunks,
-                           inverse_covariance)
+from ...statistics import Buffer, MahalanobisScorer, in_chunks, inverse_covariance
 from ..base import Detector, TilePlan, Window
+from .background import Background
 from .sources import SpectrumSource
 from .spectrum import TargetSpectrum, scale_problem
+from .whitening import Whitening
 
 Target = Union[SpectrumSource, TargetSpectrum]
 
@@ -44,6 +45,9 @@ class TargetDetector(Detector):
     fits_band_covariance = True
     plan = TilePlan(parallel=True)
     centres_target = True  # the target is compared after subtracting the scene mean
+    # Pixels per step of the per-pixel arithmetic: their float64 copy (a few MB) stays in
+    # cache and is reused.
+    chunk_pixels = 4096
 
     def __init__(self, target: Target, nodata: Optional[float] = None):
         if isinstance(target, TargetSpectrum):
@@ -51,7 +55,7 @@ class TargetDetector(Detector):
         else:
             self._source, self.target = target, None
         self._nodata = nodata
-        self._acc: Optional[GaussianAccumulator] = None
+        self._background: Optional[Background] = None
         self._bands: Optional[np.ndarray] = None
         self._file_bands: Optional[list] = None  # 1-based file bands of a band subset
         self._buffer = Buffer()
@@ -63,15 +67,16 @@ class TargetDetector(Detector):
 
     def observe(self, pixels: np.ndarray) -> None:
         """The background needs only the raw valid pixels: fitted in the statistics pass."""
-        if self._acc is None:
-            self._acc = GaussianAccumulator(pixels.shape[-1])
-        self._acc.add(pixels)
+        if self._background is None:
+            self._background = Background(pixels.shape[-1])
+        self._background.add(pixels)
 
     def prepare(self, info, stats) -> str:
         """The background from the statistics pass, then the target on the scene's bands."""
-        if self._acc is not None:
+        if self._background is not None:
+            fitted = self._background.result()
             self.mean, self.covariance, self.count = \
-                self._acc.mean, self._acc.covariance, self._acc.count
+                fitted.mean, fitted.covariance, fitted.count
         if self._source is not None:
             distances = MahalanobisScorer(self.mean, self.covariance) \
                 if self._source.needs_background else None
@@ -106,7 +111,7 @@ class TargetDetector(Detector):
     def score(self, window: Window) -> np.ndarray:
         block = window.features[window.core]
         rows, cols, k = block.shape
-        scores = in_chunks(self.score_pixels, block.reshape(-1, k))
+        scores = in_chunks(self.score_pixels, block.reshape(-1, k), self.chunk_pixels)
         return scores.reshape(rows, cols).astype(np.float32)
 
     def score_pixels(self, pixels: np.ndarray) -> np.ndarray:
@@ -121,12 +126,16 @@ class TargetDetector(Detector):
         _check_distinct(energy, len(target))
         return weights, energy
 
-    def centred(self, pixels: np.ndarray) -> np.ndarray:
-        """float32 x - mu (the difference computed in float64: exact to float32's precision
-        whatever the data's offset), in this thread's work array."""
-        out = self._buffer.take(pixels.shape, np.float32)
-        np.subtract(pixels, self.mean, out=out, casting="unsafe")
-        return out
+    def linear(self, pixels: np.ndarray, weights: np.ndarray, offset: float = 0.0) -> np.ndarray:
+        """w'x + offset of each pixel, in float64 (the pixels copied into this thread's work
+        array: a plain cast, then one BLAS product): the large terms of radiances against
+        whitened weights cancel far below the scores' precision, so no centring is needed."""
+        work = self._buffer.take(pixels.shape, np.float64)
+        work[...] = pixels
+        scores = work @ weights
+        if offset:
+            scores += offset
+        return scores
 
     @property
     def parameters(self) -> dict:
@@ -145,13 +154,14 @@ class ACE(TargetDetector):
                "background, 0 to 1 (the Spectral Python package's ace)")
 
     def setup(self, target: np.ndarray) -> None:
-        self._rx = MahalanobisScorer(self.mean, self.covariance)
-        weights, self._energy = self.whitened_direction(target)
-        self._weights = weights.astype(np.float32)
+        # pixel and target whitened alike (:mod:`.whitening`): one product per block
+        self._whitening = Whitening(self.mean, self.covariance)
+        self._direction = self._whitening.vector(target - self.mean)
+        self._energy = float(self._direction @ self._direction)
+        _check_distinct(self._energy, len(target))
 
     def score_pixels(self, pixels: np.ndarray) -> np.ndarray:
-        along = (self.centred(pixels) @ self._weights).astype(np.float64)
-        distance = self._rx(pixels)
+        along, distance = self._whitening.project(pixels, self._direction)
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = along * along / (self._energy * distance)
         return np.clip(np.nan_to_num(scores, nan=0.0, posinf=0.0), 0.0, 1.0)
@@ -165,10 +175,11 @@ class MatchedFilter(TargetDetector):
 
     def setup(self, target: np.ndarray) -> None:
         weights, energy = self.whitened_direction(target)
-        self._weights = (weights / energy).astype(np.float32)
+        self._weights = weights / energy
+        self._offset = -float(self._weights @ self.mean)  # scores of x = w'x - w'mu
 
     def score_pixels(self, pixels: np.ndarray) -> np.ndarray:
-        return (self.centred(pixels) @ self._weights).astype(np.float64)
+        return self.linear(pixels, self._weights, self._offset)
 
 
 class CEM(TargetDetector):
@@ -190,12 +201,10 @@ class CEM(TargetDetector):
         if not energy > 0:
             raise InputError("the target spectrum has no energy the scene's autocorrelation "
                              "can pass")
-        weights = weights / energy
-        self._weights = weights.astype(np.float32)
-        self._offset = float(weights @ self.mean)  # scores of x = w'(x - mu) + w'mu
+        self._weights = weights / energy
 
     def score_pixels(self, pixels: np.ndarray) -> np.ndarray:
-        return (self.centred(pixels) @ self._weights).astype(np.float64) + self._offset
+        return self.linear(pixels, self._weights)
 
 
 class SpectralAngle(TargetDetector):
