@@ -7,8 +7,9 @@ the same ``x @ w`` runs 12 to 70 times slower there than in ``/usr/bin/python3``
 GSL does not define, so they reach the optimised BLAS in both. :func:`matmul` is every large
 product of the scoring path (the pretrained networks' layers, the fused and rank-deficient RX,
 the scene scaling): numpy's ``@`` where nothing shadows numpy's BLAS (found with ``dladdr``);
-where something does, the first call times numpy's ``@`` against scipy's ``gemm`` on one small
-product and keeps the faster (scipy's, by far, inside QGIS). ``HSAD_MATMUL=numpy`` or ``scipy``
+where something does, scipy's ``gemm`` when the shadowing library is GSL's reference CBLAS
+(QGIS), otherwise the first call times numpy's ``@`` against scipy's on one small product and
+keeps the faster. ``HSAD_MATMUL=numpy`` or ``scipy``
 forces one. :func:`blas_report` says which library numpy's
 products reach here and how fast, for ``hsad doctor`` and the plugin's Diagnostics.
 """
@@ -27,6 +28,9 @@ PATHS = ("numpy", "scipy")
 # The product timed to choose (and reported): 2048 pixels x 256 bands by 256 x 256, float32.
 PROBE_SHAPE = (2048, 256, 256)
 SCIPY_MARGIN = 1.5  # scipy's gemm is chosen only when numpy's product is this much slower
+# CBLAS libraries known to be reference (unoptimised) code: where numpy's products reach one
+# of them, scipy is chosen without timing both (GSL's, which QGIS links).
+REFERENCE_CBLAS = ("libgslcblas",)
 SLOW_GFLOPS = 5.0  # below this numpy's float32 product is reported as not optimised
 
 _choice: Optional[str] = None
@@ -66,6 +70,9 @@ def _faster_path() -> str:
     found = _cblas_libraries()
     if found is not None and (found[0] is None or found[1] is None or found[0] == found[1]):
         return "numpy"  # nothing shadows numpy's BLAS (or numpy calls it by another name)
+    if found is not None and any(name in os.path.basename(found[0])
+                                 for name in REFERENCE_CBLAS):
+        return "scipy"  # a known unoptimised CBLAS: timing it would cost 0.2-0.4 s per run
     rates = {path: product_rate(path) for path in PATHS}
     return "scipy" if rates["scipy"] > SCIPY_MARGIN * rates["numpy"] else "numpy"
 

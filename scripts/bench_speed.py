@@ -249,7 +249,7 @@ def marginal_costs(rows: list) -> list:
 
 
 QGIS_CASES = (("rx", 1024), ("twobranch", 1024), ("lrx", 128))
-QGIS_REPEATS = 3
+QGIS_REPEATS = 5
 BLAS_PRODUCT = (65536, 200, 200, 3)  # rows, inner, columns, repetitions (issue 23's product)
 BLAS_PROBE = """
 import json, os, time
@@ -289,8 +289,8 @@ def qgis_table() -> dict:
         if not path.exists():
             make_cube(path, side, 200)
         out = str(WORK / f"qgis_{method}.tif")
-        cli = [hsad, "detect", str(path), "-o", out, "--method", method, "--overwrite", "-q",
-               "--no-style"]
+        # the style too: Processing writes the score's .qml beside it, as hsad detect does
+        cli = [hsad, "detect", str(path), "-o", out, "--method", method, "--overwrite", "-q"]
         qgis = [binary, "run", "hsad:detect", "--", f"INPUT={path}", f"METHOD={method}",
                 f"OUTPUT={out}"]
         runs = {"hsad": [], "qgis": []}
@@ -432,7 +432,8 @@ def qgis_markdown(table: dict) -> list:
              "The same cubes through QGIS's own command line, `qgis_process.bin run hsad:detect "
              "-- INPUT=<cube> METHOD=<method> OUTPUT=<tif>` (QGIS 3.22, a throwaway profile, "
              "this venv first on PATH), beside `hsad detect <cube> -o <tif> --method <method>` "
-             f"in the same run, interleaved, {table['repeats']} times each; the ratio is of the "
+             f"in the same run, interleaved, {table['repeats']} times each (both write the score "
+             "GeoTIFF and its .qml style); the ratio is of the "
              "medians and includes QGIS's own start (about a second: loading QGIS, its "
              "providers and plugins). *numpy's products* is one run of qgis_process with "
              "`HSAD_MATMUL=numpy`: numpy's `@` reaching the GSL reference CBLAS the `qgis` and "

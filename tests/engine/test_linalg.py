@@ -53,3 +53,24 @@ def test_outside_qgis_nothing_shadows_numpy_and_numpy_is_used(monkeypatch):
     assert linalg.products_path() == "numpy"
     report = linalg.BlasReport(linalg.numpy_cblas_library(), 100.0, 100.0, "numpy")
     assert "libgslcblas" not in report.line() and "slow" not in report.line()
+
+
+GSL_CBLAS = "/usr/lib/x86_64-linux-gnu/libgslcblas.so.0"
+
+
+@pytest.mark.skipif(not __import__("os").path.exists(GSL_CBLAS), reason="no GSL CBLAS here")
+def test_where_gsl_shadows_numpy_scipy_is_chosen_without_timing():
+    """As inside QGIS (which links GSL's CBLAS): GSL's reference CBLAS preloaded is where
+    numpy's products land; scipy is chosen at once, neither path timed."""
+    import os
+    import subprocess
+    import sys
+    code = ("from hsad.engine import linalg\n"
+            "linalg.product_rate = lambda path: (_ for _ in ()).throw(AssertionError('timed'))\n"
+            "assert 'libgslcblas' in linalg._cblas_libraries()[0]\n"
+            "print(linalg.products_path())\n")
+    env = {k: v for k, v in os.environ.items() if k != "HSAD_MATMUL"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=dict(env, LD_PRELOAD=GSL_CBLAS))
+    assert done.returncode == 0, done.stderr[-1000:]
+    assert done.stdout.strip() == "scipy"
