@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -55,14 +56,16 @@ PROBE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
          "time.perf_counter() - t, rc)")
 
 
-def make_cube(path: Path, side: int, bands: int) -> None:
+def make_cube(path: Path, side: int, bands: int, cols: Optional[int] = None) -> None:
     """A float32 ENVI cube (BIL, as airborne sensors deliver) with wavelengths, written by
-    blocks: a smooth four-material background, noise, and sparse targets."""
+    blocks: a smooth four-material background, noise, and sparse targets; ``side`` rows and
+    ``cols`` columns (default: square)."""
+    cols = cols or side
     from osgeo import gdal, osr
     gdal.UseExceptions()
     rng = np.random.default_rng(side + bands)
     mixing = rng.uniform(200, 2000, size=(4, bands)).astype(np.float32)
-    ds = gdal.GetDriverByName("ENVI").Create(str(path), side, side, bands, gdal.GDT_Float32,
+    ds = gdal.GetDriverByName("ENVI").Create(str(path), cols, side, bands, gdal.GDT_Float32,
                                              options=["INTERLEAVE=BIL"])
     ds.SetGeoTransform((500000.0, 2.0, 0.0, 5800000.0, 0.0, -2.0))
     srs = osr.SpatialReference()
@@ -73,12 +76,12 @@ def make_cube(path: Path, side: int, bands: int) -> None:
                     "wavelength_units": "Nanometers"}, "ENVI")
     for row in range(0, side, 64):
         n = min(64, side - row)
-        y, x = np.mgrid[row:row + n, 0:side] / 300.0
+        y, x = np.mgrid[row:row + n, 0:cols] / 300.0
         abundance = np.stack([np.sin(y) ** 2, np.cos(x) ** 2, np.sin(x + y) ** 2,
                               np.ones_like(x)], axis=-1).astype(np.float32)
-        block = abundance @ mixing + rng.normal(scale=10.0, size=(n, side, bands)).astype(np.float32)
+        block = abundance @ mixing + rng.normal(scale=10.0, size=(n, cols, bands)).astype(np.float32)
         block[::97, ::89] += rng.uniform(300, 600, size=bands).astype(np.float32)
-        ds.WriteRaster(0, row, side, n, np.ascontiguousarray(block.transpose(2, 0, 1)).tobytes(),
+        ds.WriteRaster(0, row, cols, n, np.ascontiguousarray(block.transpose(2, 0, 1)).tobytes(),
                        buf_type=gdal.GDT_Float32)
     ds = None
 

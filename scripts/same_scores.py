@@ -14,14 +14,18 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_speed import make_cube as make_speed_cube  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 FERD = REPO.parent / "shared" / "models" / "ferd-released" / "had100-50bands"
 AOI = "--aoi=500020,5799740,500200,5799900"
-POINT = "--point=500015,5799989"  # pixel row 5, col 7: an implanted target
+POINT = "--point=500179,5799871"  # row 64, column 89: a target bench_speed implants
 NO_CACHE = {"HSAD_MEMORY_BUDGET_MIB": "0"}  # the scene is not kept in memory: read per pass
 RUNS = {  # name: (arguments after the command's input and output, extra environment)
     "twobranch_default": (["detect", "--method", "twobranch"], {}),
@@ -51,29 +55,14 @@ for _method in ("ace", "mf", "cem", "sam"):
                                 {})
 
 
-def make_cube(path: Path, rows: int = 150, cols: int = 130, bands: int = 60) -> None:
-    """A float32 BIL ENVI cube: smooth mixtures, noise, implanted targets, a few NaN pixels."""
-    from osgeo import gdal, osr
-    gdal.UseExceptions()
-    rng = np.random.default_rng(7)
-    mixing = rng.uniform(200, 2000, size=(4, bands)).astype(np.float32)
-    ds = gdal.GetDriverByName("ENVI").Create(str(path), cols, rows, bands, gdal.GDT_Float32,
-                                             options=["INTERLEAVE=BIL"])
-    ds.SetGeoTransform((500000.0, 2.0, 0.0, 5800000.0, 0.0, -2.0))
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32633)
-    ds.SetProjection(srs.ExportToWkt())
-    centres = ", ".join(f"{w:.2f}" for w in np.linspace(400, 2500, bands))
-    ds.SetMetadata({"wavelength": "{" + centres + "}", "wavelength_units": "Nanometers"}, "ENVI")
-    y, x = np.mgrid[0:rows, 0:cols] / 30.0
-    abundances = np.stack([np.sin(y) ** 2, np.cos(x) ** 2, np.sin(x + y) ** 2,
-                           np.ones_like(x)], -1).astype(np.float32)
-    cube = abundances @ mixing + rng.normal(scale=10.0, size=(rows, cols, bands)).astype(
-        np.float32)
-    cube[5::37, 7::29] += rng.uniform(300, 600, size=bands).astype(np.float32)
-    cube[100:103, 50:53] = np.nan
-    ds.WriteRaster(0, 0, cols, rows, np.ascontiguousarray(cube.transpose(2, 0, 1)).tobytes(),
-                   buf_type=gdal.GDT_Float32)
+def make_cube(path: Path) -> None:
+    """bench_speed's generated cube, 150 rows by 130 columns (not square, so that rows and
+    columns cannot be swapped unseen), with a few NaN pixels."""
+    from osgeo import gdal
+    make_speed_cube(path, 150, 60, cols=130)
+    ds = gdal.OpenEx(str(path), gdal.OF_RASTER | gdal.OF_UPDATE)
+    for band in range(1, ds.RasterCount + 1):
+        ds.GetRasterBand(band).WriteArray(np.full((3, 3), np.nan, np.float32), 50, 100)
     ds = None
 
 
