@@ -265,6 +265,29 @@ def covariance_rank(covariance: np.ndarray, rcond: float = PINV_RCOND) -> int:
     return int((eigenvalues > rcond * max(eigenvalues.max(initial=0.0), 0.0)).sum())
 
 
+class WhiteningFactor:
+    """W with W'W the pseudo-inverse of a covariance (:func:`inverse_covariance`'s meaning),
+    factored once for RX's distances and ACE's projections alike: L^-1 of the Cholesky factor
+    (float64) when the covariance has full rank, otherwise its kept eigenvectors scaled,
+    (bands, rank), so directions without variance count for nothing."""
+
+    def __init__(self, covariance: np.ndarray, rcond: float = PINV_RCOND):
+        values, vectors = np.linalg.eigh(covariance)
+        keep = values > rcond * max(values.max(initial=0.0), 0.0)
+        self.rank = int(keep.sum())
+        self.lower_inverse: Optional[np.ndarray] = None
+        self.eigen_whiten: Optional[np.ndarray] = None
+        if self.rank == len(values):
+            try:
+                from scipy.linalg import solve_triangular
+                lower = np.linalg.cholesky(covariance)
+                self.lower_inverse = solve_triangular(lower, np.eye(len(values)), lower=True)
+            except np.linalg.LinAlgError:
+                self.lower_inverse = None
+        if self.lower_inverse is None:
+            self.eigen_whiten = vectors[:, keep] / np.sqrt(values[keep])
+
+
 class MahalanobisScorer:
     """Squared Mahalanobis distances to a Gaussian, with :func:`inverse_covariance`'s meaning.
 
@@ -282,21 +305,12 @@ class MahalanobisScorer:
 
     def __init__(self, mean: np.ndarray, covariance: np.ndarray, rcond: float = PINV_RCOND):
         self.mean = np.asarray(mean, np.float64)
-        values, vectors = np.linalg.eigh(covariance)
-        keep = values > rcond * max(values.max(initial=0.0), 0.0)
-        self.rank = int(keep.sum())
-        self._inverse_lower = None
+        factor = WhiteningFactor(covariance, rcond)
+        self.rank = factor.rank
+        self._inverse_lower = None if factor.lower_inverse is None else \
+            factor.lower_inverse.astype(np.float32)
+        self._whiten = factor.eigen_whiten
         self._buffer = Buffer()
-        if self.rank == len(values):
-            try:
-                from scipy.linalg import solve_triangular
-                lower = np.linalg.cholesky(covariance)
-                self._inverse_lower = solve_triangular(lower, np.eye(len(values)),
-                                                       lower=True).astype(np.float32)
-            except np.linalg.LinAlgError:
-                self._inverse_lower = None
-        if self._inverse_lower is None:
-            self._whiten = vectors[:, keep] / np.sqrt(values[keep])
 
     def __call__(self, pixels: np.ndarray) -> np.ndarray:
         """(n,) float64 scores of a (n, dims) block."""

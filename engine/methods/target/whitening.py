@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...linalg import matmul
-from ...statistics import PINV_RCOND, Buffer
+from ...statistics import PINV_RCOND, Buffer, WhiteningFactor
 
 
 class Whitening:
@@ -26,21 +26,13 @@ class Whitening:
 
     def __init__(self, mean: np.ndarray, covariance: np.ndarray, rcond: float = PINV_RCOND):
         self.mean = np.asarray(mean, np.float64)
-        values, vectors = np.linalg.eigh(covariance)
-        keep = values > rcond * max(values.max(initial=0.0), 0.0)
-        self.rank = int(keep.sum())
-        self._lower_inverse = None  # L^-1 (float64) of a full-rank covariance
+        factor = WhiteningFactor(covariance, rcond)
+        self.rank = factor.rank
+        self._lower_inverse = factor.lower_inverse  # L^-1 (float64) of a full-rank covariance
+        if self._lower_inverse is not None:
+            self._lower_inverse32 = self._lower_inverse.astype(np.float32)
+        self._whiten = factor.eigen_whiten  # (bands, rank) otherwise
         self._buffer = Buffer()
-        if self.rank == len(values):
-            try:
-                from scipy.linalg import solve_triangular
-                lower = np.linalg.cholesky(covariance)
-                self._lower_inverse = solve_triangular(lower, np.eye(len(values)), lower=True)
-                self._lower_inverse32 = self._lower_inverse.astype(np.float32)
-            except np.linalg.LinAlgError:
-                self._lower_inverse = None
-        if self._lower_inverse is None:
-            self._whiten = vectors[:, keep] / np.sqrt(values[keep])  # (bands, rank)
 
     def vector(self, v: np.ndarray) -> np.ndarray:
         """W v (float64) of one (bands,) vector (not centred)."""
